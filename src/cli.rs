@@ -1,0 +1,157 @@
+//! The command line: `run` (the default), `check-config`, `migrate`, `backup`.
+//!
+//! Every failure reaches `main` as one error whose chain reads as one line.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+
+use crate::config::{self, DatabaseSettings, Loaded, TokenSource};
+use crate::ops;
+use crate::store::{self, Store, StoreOptions};
+
+/// secondheart: movement prompts, check-ins, streaks and leaderboards for
+/// desk-bound teams on Discord.
+#[derive(Debug, Parser)]
+#[command(name = "secondheart", version)]
+pub struct Cli {
+    /// An extra configuration file, read after config/default.toml
+    /// (default: the file named by SECONDHEART_CONFIG, if set).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the bot (the default).
+    Run,
+    /// Check the configuration, the exercise catalog and the token, then exit.
+    CheckConfig,
+    /// Create the database if needed and apply pending migrations.
+    Migrate,
+    /// Write a consistent copy of the database to FILE, also while the bot runs.
+    Backup {
+        /// Where to write the copy; must not exist yet.
+        file: PathBuf,
+    },
+}
+
+/// Runs one command to completion.
+pub fn execute(cli: Cli) -> anyhow::Result<()> {
+    let loaded = config::load(cli.config.as_deref())?;
+    match cli.command.unwrap_or(Command::Run) {
+        Command::CheckConfig => check_config(&loaded),
+        Command::Run => runtime()?.block_on(run(loaded)),
+        Command::Migrate => runtime()?.block_on(migrate(loaded)),
+        Command::Backup { file } => runtime()?.block_on(backup(loaded, &file)),
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// The store options the database settings describe.
+pub fn store_options(database: &DatabaseSettings) -> StoreOptions {
+    StoreOptions {
+        busy_timeout: Duration::from_millis(database.busy_timeout_ms),
+        max_size_bytes: (database.max_size_mb > 0).then(|| database.max_size_mb * 1024 * 1024),
+        ..StoreOptions::new(database.url.clone())
+    }
+}
+
+fn check_config(loaded: &Loaded) -> anyhow::Result<()> {
+    let settings = &loaded.settings;
+    let catalog = config::load_catalog(settings)?;
+    let token = config::load_token()?;
+    let files = if loaded.files.is_empty() {
+        "none, built-in defaults".to_owned()
+    } else {
+        loaded
+            .files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    println!("configuration: ok (files: {files})");
+    println!("database: {}", settings.database.url);
+    match &settings.discord.api_url {
+        Some(url) => println!("discord api: {url}"),
+        None => println!("discord api: Discord"),
+    }
+    let catalog_origin = match &settings.catalog.path {
+        Some(path) => path.display().to_string(),
+        None => "built in".to_owned(),
+    };
+    println!(
+        "exercise catalog: {} exercises ({catalog_origin})",
+        catalog.len()
+    );
+    match token {
+        Some((_, TokenSource::Variable)) => println!("token: set in {}", config::TOKEN_VAR),
+        Some((_, TokenSource::File(path))) => println!("token: read from {}", path.display()),
+        None => println!(
+            "token: not set; `run` needs {} or {}",
+            config::TOKEN_VAR,
+            config::TOKEN_FILE_VAR
+        ),
+    }
+    Ok(())
+}
+
+async fn run(loaded: Loaded) -> anyhow::Result<()> {
+    let settings = loaded.settings;
+    ops::logging::init(&settings.log)?;
+    let catalog = config::load_catalog(&settings)?;
+    let Some((_token, _)) = config::load_token()? else {
+        bail!(
+            "no Discord token: set {} or {}",
+            config::TOKEN_VAR,
+            config::TOKEN_FILE_VAR
+        );
+    };
+    let store = Store::open(&store_options(&settings.database)).await?;
+    tracing::info!(
+        database = %store.path().display(),
+        exercises = catalog.len(),
+        "store ready"
+    );
+    store.close().await;
+    bail!("the Discord adapter is not built yet: this version can check its configuration, migrate and back up the database, but not connect to Discord")
+}
+
+async fn migrate(loaded: Loaded) -> anyhow::Result<()> {
+    let store = Store::open(&store_options(&loaded.settings.database)).await?;
+    let path = store.path().display().to_string();
+    store.close().await;
+    let latest = store::MIGRATOR
+        .iter()
+        .map(|m| format!("{} ({})", m.version, m.description))
+        .last()
+        .unwrap_or_default();
+    println!("database {path} is up to date: migration {latest}");
+    Ok(())
+}
+
+async fn backup(loaded: Loaded, file: &Path) -> anyhow::Result<()> {
+    let options = store_options(&loaded.settings.database);
+    let summary = store::backup_database(&options, file).await?;
+    println!(
+        "backed up {} to {}: {} bytes, {} schedules, {} check-ins",
+        options.path()?.display(),
+        summary.path.display(),
+        summary.bytes,
+        summary.schedules,
+        summary.checkins
+    );
+    Ok(())
+}

@@ -1,0 +1,701 @@
+//! Typed settings, read in layers: built-in defaults, `config/default.toml`,
+//! an optional file (`--config` or `SECONDHEART_CONFIG`), then
+//! `SECONDHEART__SECTION__KEY` environment variables; later layers win.
+//!
+//! The Discord token is not a setting: it comes only from `DISCORD_TOKEN` or
+//! the file named by `DISCORD_TOKEN_FILE`, and is held in a type that never
+//! prints. Any mistake stops start-up with one line naming the key.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use chrono::Weekday;
+use chrono_tz::Tz;
+use figment::error::Kind;
+use figment::providers::{Env, Format, Toml};
+use figment::Figment;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Deserializer};
+use thiserror::Error;
+use url::Url;
+
+use crate::domain::exercise::{Catalog, CatalogError};
+
+/// The file every deployment reads first, relative to the working directory.
+pub const DEFAULT_FILE: &str = "config/default.toml";
+/// Names an extra config file, like `--config`.
+pub const CONFIG_FILE_VAR: &str = "SECONDHEART_CONFIG";
+/// Prefix of environment variables that override single keys.
+pub const ENV_PREFIX: &str = "SECONDHEART__";
+pub const TOKEN_VAR: &str = "DISCORD_TOKEN";
+pub const TOKEN_FILE_VAR: &str = "DISCORD_TOKEN_FILE";
+
+/// The catalog that ships with the bot, used when `catalog.path` is empty.
+const BUILT_IN_CATALOG: &str = include_str!("../config/exercises.toml");
+
+/// Every setting of the bot.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub discord: DiscordSettings,
+    pub log: LogSettings,
+    pub scheduler: SchedulerSettings,
+    pub limits: LimitSettings,
+    pub http: HttpSettings,
+    pub catalog: CatalogSettings,
+    pub defaults: ServerDefaults,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// A `sqlite:` URL; the file and its folder are created if missing.
+    #[serde(deserialize_with = "sqlite_url")]
+    pub url: String,
+    /// How long a write waits for another process's lock before failing.
+    pub busy_timeout_ms: u64,
+    /// Caps the database file; 0 means no cap.
+    pub max_size_mb: u64,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: "sqlite://data/secondheart.db".into(),
+            busy_timeout_ms: 5_000,
+            max_size_mb: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DiscordSettings {
+    /// Where all Discord HTTP goes; `None` is Discord itself.
+    #[serde(deserialize_with = "optional_http_url")]
+    pub api_url: Option<Url>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    /// A `tracing` filter such as `info` or `info,secondheart=debug`.
+    #[serde(deserialize_with = "log_filter")]
+    pub level: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Human,
+            level: "info".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SchedulerSettings {
+    /// A prompt missed by less than this after downtime is posted late; older
+    /// ones are skipped.
+    pub catch_up_window_minutes: u32,
+}
+
+impl Default for SchedulerSettings {
+    fn default() -> Self {
+        Self {
+            catch_up_window_minutes: 10,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitSettings {
+    pub max_schedules_per_server: u32,
+    /// The shortest time between two firings of one schedule.
+    pub min_interval_minutes: u32,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        Self {
+            max_schedules_per_server: 25,
+            min_interval_minutes: 5,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpSettings {
+    /// Address for `/healthz` and `/metrics`; `None` serves nothing.
+    #[serde(deserialize_with = "optional_socket_addr")]
+    pub listen: Option<SocketAddr>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CatalogSettings {
+    /// An exercise catalog file; `None` is the built-in one.
+    #[serde(deserialize_with = "optional_path")]
+    pub path: Option<PathBuf>,
+}
+
+/// Settings of a server that has not chosen its own.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerDefaults {
+    #[serde(deserialize_with = "time_zone")]
+    pub timezone: Tz,
+    #[serde(deserialize_with = "weekday")]
+    pub week_start: Weekday,
+}
+
+impl Default for ServerDefaults {
+    fn default() -> Self {
+        Self {
+            timezone: Tz::UTC,
+            week_start: Weekday::Mon,
+        }
+    }
+}
+
+/// The settings and the files they were read from, in order.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub settings: Settings,
+    pub files: Vec<PathBuf>,
+}
+
+/// Why the configuration cannot be used; its `Display` is the one line an
+/// operator sees.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("config key `{key}`: {problem}{origin}")]
+    Key {
+        key: String,
+        problem: String,
+        origin: Origin,
+    },
+    #[error("config file {}: {problem}", path.display())]
+    File { path: PathBuf, problem: String },
+    #[error("{var}: {problem}")]
+    Token { var: &'static str, problem: String },
+    #[error("exercise catalog {origin}: {source}")]
+    Catalog {
+        origin: String,
+        #[source]
+        source: CatalogError,
+    },
+}
+
+/// Where a bad value came from, for the error line.
+#[derive(Debug, Default)]
+pub struct Origin(Option<String>);
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Some(origin) => write!(f, " (in {origin})"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Reads the layered configuration. `explicit` is the `--config` file; without
+/// it, `SECONDHEART_CONFIG` may name one.
+pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
+    let mut figment = Figment::new();
+    let mut files = Vec::new();
+    let default_file = Path::new(DEFAULT_FILE);
+    if default_file.is_file() {
+        figment = figment.merge(Toml::file_exact(default_file));
+        files.push(default_file.to_path_buf());
+    }
+    let extra = explicit.map(Path::to_path_buf).or_else(|| {
+        std::env::var_os(CONFIG_FILE_VAR)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    });
+    if let Some(path) = extra {
+        if !path.is_file() {
+            return Err(ConfigError::File {
+                path,
+                problem: "no such file".into(),
+            });
+        }
+        figment = figment.merge(Toml::file_exact(&path));
+        files.push(path);
+    }
+    figment = figment.merge(Env::prefixed(ENV_PREFIX).split("__"));
+    let settings = figment.extract::<Settings>().map_err(key_error)?;
+    Ok(Loaded { settings, files })
+}
+
+/// Turns figment's error into one line naming the key.
+fn key_error(error: figment::Error) -> ConfigError {
+    let error = error
+        .into_iter()
+        .next()
+        .expect("an error has a first error");
+    let path = &error.path;
+    let problem = match &error.kind {
+        Kind::UnknownField(field, _) if field == "token" => {
+            format!("the Discord token is never read from configuration; set {TOKEN_VAR} or {TOKEN_FILE_VAR}")
+        }
+        Kind::UnknownField(_, expected) => {
+            if expected.is_empty() {
+                "unknown key".into()
+            } else {
+                format!("unknown key (expected one of: {})", expected.join(", "))
+            }
+        }
+        Kind::InvalidType(actual, expected) => format!("expected {expected}, found {actual}"),
+        Kind::Message(message) if path.is_empty() => {
+            // A file that is not valid TOML: name the file, keep the parser's
+            // position and reason, drop its multi-line source excerpt.
+            let file = match error.metadata.as_ref().and_then(|m| m.source.as_ref()) {
+                Some(figment::Source::File(file)) => file.clone(),
+                _ => PathBuf::from("(unknown)"),
+            };
+            let problem = message
+                .lines()
+                .map(str::trim)
+                .filter(|line| !line.is_empty() && !line.contains('|'))
+                .collect::<Vec<_>>()
+                .join("; ");
+            return ConfigError::File {
+                path: file,
+                problem,
+            };
+        }
+        Kind::Message(message) => message.clone(),
+        other => other.to_string(),
+    };
+    let origin = error.metadata.as_ref().map(|meta| match &meta.source {
+        Some(figment::Source::File(file)) => file.display().to_string(),
+        _ if meta.name.contains("environment") => {
+            format!(
+                "environment variable {ENV_PREFIX}{}",
+                path.join("__").to_uppercase()
+            )
+        }
+        _ => meta.name.to_string(),
+    });
+    ConfigError::Key {
+        key: if path.is_empty() {
+            "(top level)".into()
+        } else {
+            path.join(".")
+        },
+        problem,
+        origin: Origin(origin),
+    }
+}
+
+/// Loads the exercise catalog the settings name, or the built-in one.
+pub fn load_catalog(settings: &Settings) -> Result<Catalog, ConfigError> {
+    match &settings.catalog.path {
+        None => Catalog::from_toml(BUILT_IN_CATALOG).map_err(|source| ConfigError::Catalog {
+            origin: "(built in)".into(),
+            source,
+        }),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Key {
+                key: "catalog.path".into(),
+                problem: format!("cannot read {}: {e}", path.display()),
+                origin: Origin::default(),
+            })?;
+            Catalog::from_toml(&text).map_err(|source| ConfigError::Catalog {
+                origin: path.display().to_string(),
+                source,
+            })
+        }
+    }
+}
+
+/// The bot's Discord token. It never appears in `Debug` output or logs.
+pub struct DiscordToken(SecretString);
+
+impl DiscordToken {
+    /// The token itself, for the one place that hands it to Discord.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl fmt::Debug for DiscordToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DiscordToken(<redacted>)")
+    }
+}
+
+/// Where the token came from, for `check-config`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenSource {
+    Variable,
+    File(PathBuf),
+}
+
+/// Reads the token from `DISCORD_TOKEN` or the file `DISCORD_TOKEN_FILE` names.
+/// `Ok(None)` when neither is set.
+pub fn load_token() -> Result<Option<(DiscordToken, TokenSource)>, ConfigError> {
+    let direct = std::env::var(TOKEN_VAR).ok().filter(|v| !v.is_empty());
+    let file = std::env::var_os(TOKEN_FILE_VAR)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
+    let (raw, source, var) = match (direct, file) {
+        (Some(_), Some(_)) => {
+            return Err(ConfigError::Token {
+                var: TOKEN_VAR,
+                problem: format!("set {TOKEN_VAR} or {TOKEN_FILE_VAR}, not both"),
+            })
+        }
+        (Some(token), None) => (token, TokenSource::Variable, TOKEN_VAR),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Token {
+                var: TOKEN_FILE_VAR,
+                problem: format!("cannot read {}: {e}", path.display()),
+            })?;
+            (text, TokenSource::File(path), TOKEN_FILE_VAR)
+        }
+        (None, None) => return Ok(None),
+    };
+    // Secret files usually end in a newline; anything else inside is a mistake.
+    let token = raw.trim();
+    if token.is_empty() || token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ConfigError::Token {
+            var,
+            problem: "does not look like a bot token (empty, or contains spaces)".into(),
+        });
+    }
+    Ok(Some((DiscordToken(SecretString::from(token)), source)))
+}
+
+fn sqlite_url<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let url = String::deserialize(d)?;
+    if url.starts_with("sqlite:") && url.len() > "sqlite:".len() {
+        Ok(url)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "`{url}` is not a SQLite URL; use one such as sqlite://data/secondheart.db"
+        )))
+    }
+}
+
+fn optional_http_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Url>, D::Error> {
+    let text = String::deserialize(d)?;
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match Url::parse(&text) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+            Ok(Some(url))
+        }
+        Ok(_) => Err(serde::de::Error::custom(format!(
+            "`{text}` is not an http(s) URL"
+        ))),
+        Err(e) => Err(serde::de::Error::custom(format!(
+            "`{text}` is not a valid URL ({e})"
+        ))),
+    }
+}
+
+fn optional_socket_addr<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SocketAddr>, D::Error> {
+    let text = String::deserialize(d)?;
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse().map(Some).map_err(|_| {
+        serde::de::Error::custom(format!(
+            "`{text}` is not an address and port such as 127.0.0.1:9100"
+        ))
+    })
+}
+
+fn optional_path<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PathBuf>, D::Error> {
+    let text = String::deserialize(d)?;
+    Ok((!text.is_empty()).then(|| PathBuf::from(text)))
+}
+
+fn time_zone<'de, D: Deserializer<'de>>(d: D) -> Result<Tz, D::Error> {
+    let name = String::deserialize(d)?;
+    name.parse().map_err(|_| {
+        serde::de::Error::custom(format!(
+            "unknown time zone `{name}`; use an IANA name such as Europe/Berlin or UTC"
+        ))
+    })
+}
+
+fn weekday<'de, D: Deserializer<'de>>(d: D) -> Result<Weekday, D::Error> {
+    let name = String::deserialize(d)?;
+    name.parse().map_err(|_| {
+        serde::de::Error::custom(format!("`{name}` is not a weekday such as mon or sunday"))
+    })
+}
+
+fn log_filter<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let filter = String::deserialize(d)?;
+    match tracing_subscriber::EnvFilter::builder().parse(&filter) {
+        Ok(_) => Ok(filter),
+        Err(e) => Err(serde::de::Error::custom(format!(
+            "`{filter}` is not a log filter such as info or info,secondheart=debug ({e})"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use figment::Jail;
+
+    use super::*;
+
+    /// Runs `f` in a temp directory with a clean environment.
+    fn jail(f: impl FnOnce(&mut Jail) -> figment::Result<()>) {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            f(jail)
+        });
+    }
+
+    fn load_err(explicit: Option<&Path>) -> String {
+        load(explicit)
+            .expect_err("config should be refused")
+            .to_string()
+    }
+
+    #[test]
+    fn defaults_apply_without_any_file() {
+        jail(|_| {
+            let loaded = load(None).unwrap();
+            assert!(loaded.files.is_empty());
+            let s = loaded.settings;
+            assert_eq!(s.database.url, "sqlite://data/secondheart.db");
+            assert_eq!(s.scheduler.catch_up_window_minutes, 10);
+            assert_eq!(s.defaults.timezone, Tz::UTC);
+            assert!(s.discord.api_url.is_none());
+            assert!(s.http.listen.is_none());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_shipped_default_file_loads_and_sets_every_default() {
+        jail(|jail| {
+            jail.create_dir("config")?;
+            jail.create_file(DEFAULT_FILE, include_str!("../config/default.toml"))?;
+            let loaded = load(None).unwrap();
+            assert_eq!(loaded.files, vec![PathBuf::from(DEFAULT_FILE)]);
+            let s = loaded.settings;
+            assert_eq!(s.limits.max_schedules_per_server, 25);
+            assert_eq!(s.log.format, LogFormat::Human);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn layers_apply_in_order() {
+        jail(|jail| {
+            jail.create_dir("config")?;
+            jail.create_file(
+                DEFAULT_FILE,
+                "[limits]\nmax_schedules_per_server = 10\nmin_interval_minutes = 7\n",
+            )?;
+            jail.create_file("local.toml", "[limits]\nmax_schedules_per_server = 20\n")?;
+            jail.set_env("SECONDHEART__LIMITS__MIN_INTERVAL_MINUTES", "15");
+            jail.set_env("SECONDHEART__HTTP__LISTEN", "127.0.0.1:9100");
+            let s = load(Some(Path::new("local.toml"))).unwrap().settings;
+            assert_eq!(s.limits.max_schedules_per_server, 20);
+            assert_eq!(s.limits.min_interval_minutes, 15);
+            assert_eq!(s.http.listen, Some("127.0.0.1:9100".parse().unwrap()));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_config_file_can_come_from_the_environment() {
+        jail(|jail| {
+            jail.create_file("ops.toml", "[log]\nformat = \"json\"\n")?;
+            jail.set_env(CONFIG_FILE_VAR, "ops.toml");
+            assert_eq!(load(None).unwrap().settings.log.format, LogFormat::Json);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_unknown_key_is_named() {
+        jail(|jail| {
+            jail.create_file("bad.toml", "[database]\nurll = \"sqlite://x.db\"\n")?;
+            let err = load_err(Some(Path::new("bad.toml")));
+            assert!(
+                err.starts_with("config key `database.urll`: unknown key"),
+                "{err}"
+            );
+            assert!(err.contains("bad.toml"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_unknown_section_is_named() {
+        jail(|jail| {
+            jail.create_file("bad.toml", "[databse]\nurl = \"sqlite://x.db\"\n")?;
+            let err = load_err(Some(Path::new("bad.toml")));
+            assert!(
+                err.starts_with("config key `databse`: unknown key"),
+                "{err}"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_wrong_type_is_named() {
+        jail(|jail| {
+            jail.create_file(
+                "bad.toml",
+                "[limits]\nmax_schedules_per_server = \"lots\"\n",
+            )?;
+            let err = load_err(Some(Path::new("bad.toml")));
+            assert!(
+                err.starts_with("config key `limits.max_schedules_per_server`: expected u32"),
+                "{err}"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_unknown_time_zone_is_named() {
+        jail(|jail| {
+            jail.create_file("bad.toml", "[defaults]\ntimezone = \"Mars/Olympus\"\n")?;
+            let err = load_err(Some(Path::new("bad.toml")));
+            assert!(
+                err.starts_with("config key `defaults.timezone`: unknown time zone `Mars/Olympus`"),
+                "{err}"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_urls_and_addresses_are_named() {
+        jail(|jail| {
+            jail.create_file("a.toml", "[discord]\napi_url = \"not a url\"\n")?;
+            let err = load_err(Some(Path::new("a.toml")));
+            assert!(
+                err.starts_with("config key `discord.api_url`: `not a url` is not a valid URL"),
+                "{err}"
+            );
+            jail.create_file("b.toml", "[discord]\napi_url = \"ftp://example.org\"\n")?;
+            let err = load_err(Some(Path::new("b.toml")));
+            assert!(err.contains("is not an http(s) URL"), "{err}");
+            jail.create_file("c.toml", "[database]\nurl = \"postgres://db\"\n")?;
+            let err = load_err(Some(Path::new("c.toml")));
+            assert!(
+                err.starts_with("config key `database.url`: `postgres://db` is not a SQLite URL"),
+                "{err}"
+            );
+            jail.create_file("d.toml", "[http]\nlisten = \"everywhere\"\n")?;
+            let err = load_err(Some(Path::new("d.toml")));
+            assert!(err.starts_with("config key `http.listen`"), "{err}");
+            jail.create_file("e.toml", "[log]\nlevel = \"secondheart=loudest\"\n")?;
+            let err = load_err(Some(Path::new("e.toml")));
+            assert!(err.starts_with("config key `log.level`"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_bad_environment_override_names_the_variable() {
+        jail(|jail| {
+            jail.set_env("SECONDHEART__DEFAULTS__TIMEZONE", "Mars/Olympus");
+            let err = load_err(None);
+            assert!(err.starts_with("config key `defaults.timezone`"), "{err}");
+            assert!(err.contains("SECONDHEART__DEFAULTS__TIMEZONE"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_token_in_a_file_is_refused_with_the_reason() {
+        jail(|jail| {
+            jail.create_file("bad.toml", "[discord]\ntoken = \"abc\"\n")?;
+            let err = load_err(Some(Path::new("bad.toml")));
+            assert!(err.contains("never read from configuration"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_missing_or_broken_file_is_named() {
+        jail(|jail| {
+            let err = load_err(Some(Path::new("nowhere.toml")));
+            assert_eq!(err, "config file nowhere.toml: no such file");
+            jail.create_file("broken.toml", "[database\n")?;
+            let err = load_err(Some(Path::new("broken.toml")));
+            assert!(
+                err.starts_with("config file broken.toml: TOML parse error at line 1"),
+                "{err}"
+            );
+            assert!(!err.contains('\n'), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_token_comes_from_the_variable_or_a_file_and_never_prints() {
+        jail(|jail| {
+            assert!(load_token().unwrap().is_none());
+            jail.set_env(TOKEN_VAR, "secret-token-value");
+            let (token, source) = load_token().unwrap().unwrap();
+            assert_eq!(token.expose(), "secret-token-value");
+            assert_eq!(source, TokenSource::Variable);
+            assert!(!format!("{token:?}").contains("secret"));
+
+            jail.create_file("token", "file-token\n")?;
+            jail.set_env(TOKEN_FILE_VAR, "token");
+            assert!(load_token().unwrap_err().to_string().contains("not both"));
+            jail.set_env(TOKEN_VAR, "");
+            let (token, source) = load_token().unwrap().unwrap();
+            assert_eq!(token.expose(), "file-token");
+            assert_eq!(source, TokenSource::File("token".into()));
+
+            jail.set_env(TOKEN_FILE_VAR, "missing");
+            assert!(load_token()
+                .unwrap_err()
+                .to_string()
+                .starts_with("DISCORD_TOKEN_FILE: cannot read missing"));
+            jail.set_env(TOKEN_FILE_VAR, "");
+            jail.set_env(TOKEN_VAR, "two words");
+            assert!(load_token().is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_bad_catalog_file_is_named() {
+        jail(|jail| {
+            jail.create_file("ex.toml", "[[exercise]]\nkey = \"walk\"\n")?;
+            jail.set_env("SECONDHEART__CATALOG__PATH", "ex.toml");
+            let settings = load(None).unwrap().settings;
+            let err = load_catalog(&settings).unwrap_err().to_string();
+            assert!(err.starts_with("exercise catalog ex.toml:"), "{err}");
+            let built_in = load_catalog(&Settings::default()).unwrap();
+            assert!(built_in.get("walk").is_some());
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,132 @@
+//! Occurrences: single firings of a schedule, and members' answers to them.
+
+use chrono::{DateTime, Utc};
+
+use super::exercise::ExerciseKey;
+use super::{ChannelId, CheckInId, GuildId, MessageId, OccurrenceId, ScheduleId, UserId};
+
+/// Where an occurrence stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OccurrenceState {
+    /// A process has claimed it and is posting it.
+    Claimed,
+    /// The prompt is in the channel.
+    Posted,
+    /// Deliberately not posted (missed by more than the catch-up window, quiet hours).
+    Skipped,
+    /// Posting failed for good.
+    Failed,
+    /// A post may or may not have gone out and the channel could not be read
+    /// to tell; it is not retried, to rule out a double post.
+    Unknown,
+}
+
+impl OccurrenceState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OccurrenceState::Claimed => "claimed",
+            OccurrenceState::Posted => "posted",
+            OccurrenceState::Skipped => "skipped",
+            OccurrenceState::Failed => "failed",
+            OccurrenceState::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "claimed" => OccurrenceState::Claimed,
+            "posted" => OccurrenceState::Posted,
+            "skipped" => OccurrenceState::Skipped,
+            "failed" => OccurrenceState::Failed,
+            "unknown" => OccurrenceState::Unknown,
+            _ => return None,
+        })
+    }
+
+    /// Whether nothing more will happen to it.
+    pub fn is_final(self) -> bool {
+        self != OccurrenceState::Claimed
+    }
+}
+
+/// One firing of a schedule at one instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Occurrence {
+    pub id: OccurrenceId,
+    /// `None` once the schedule has been removed.
+    pub schedule: Option<ScheduleId>,
+    pub guild: GuildId,
+    pub channel: ChannelId,
+    pub exercise: ExerciseKey,
+    pub due_at: DateTime<Utc>,
+    pub state: OccurrenceState,
+    pub claim_owner: Option<String>,
+    pub lease_until: Option<DateTime<Utc>>,
+    pub message: Option<MessageId>,
+    pub attempts: u32,
+    pub detail: Option<String>,
+}
+
+/// The firing a process wants to post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OccurrenceClaim {
+    pub schedule: ScheduleId,
+    pub due_at: DateTime<Utc>,
+    pub exercise: ExerciseKey,
+    /// Who claims it: an id unique to one running process.
+    pub owner: String,
+    pub now: DateTime<Utc>,
+    /// How long the claim holds before another process may take it over.
+    pub lease_until: DateTime<Utc>,
+}
+
+/// The result of trying to claim a firing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimOutcome {
+    /// This process owns it now and should post it.
+    Claimed(Occurrence),
+    /// Another process holds an unexpired claim.
+    HeldElsewhere(Occurrence),
+    /// It is finished (posted, skipped, failed or unknown).
+    Finished(Occurrence),
+    /// The schedule does not exist (any more).
+    NoSchedule,
+}
+
+/// A member's answer to a prompt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Done,
+    DoneTwice,
+    NotNow,
+}
+
+impl Answer {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Answer::Done => "done",
+            Answer::DoneTwice => "done_twice",
+            Answer::NotNow => "not_now",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "done" => Answer::Done,
+            "done_twice" => Answer::DoneTwice,
+            "not_now" => Answer::NotNow,
+            _ => return None,
+        })
+    }
+}
+
+/// A stored answer; one per member and occurrence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromptAnswer {
+    pub occurrence: OccurrenceId,
+    pub guild: GuildId,
+    pub user: UserId,
+    pub answer: Answer,
+    pub checkin: Option<CheckInId>,
+    pub at: DateTime<Utc>,
+}

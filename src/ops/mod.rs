@@ -1,0 +1,3 @@
+//! Running the bot: logging (and, later, health, metrics and shutdown).
+
+pub mod logging;

@@ -1,0 +1,263 @@
+//! Members' answers to prompts: one per member and occurrence.
+
+use chrono::{DateTime, Utc};
+
+use super::checkins::insert_checkin;
+use super::{db_id, instant, millis, Store, StoreError};
+use crate::domain::checkin::{CheckIn, NewCheckIn, Recorded};
+use crate::domain::occurrence::{Answer, PromptAnswer};
+use crate::domain::{CheckInId, GuildId, OccurrenceId, UserId};
+
+/// What answering a prompt did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnswerOutcome {
+    /// The answer counts; `checkin` is the check-in it logged, if any.
+    Recorded { checkin: Option<CheckIn> },
+    /// The member had answered this prompt already; nothing changed.
+    AlreadyAnswered(PromptAnswer),
+    /// The server has no such prompt (it may be another server's).
+    NoSuchPrompt,
+}
+
+impl Store {
+    /// Records the member's answer to a prompt of their server and, for a
+    /// "done", its check-in, in one transaction: either both count or neither.
+    pub async fn answer_prompt(
+        &self,
+        guild: GuildId,
+        occurrence: OccurrenceId,
+        user: UserId,
+        answer: Answer,
+        checkin: Option<NewCheckIn>,
+        at: DateTime<Utc>,
+    ) -> Result<AnswerOutcome, StoreError> {
+        let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
+        let kind = answer.as_str();
+        let at_ms = millis(at);
+        self.write(move |conn| {
+            Box::pin(async move {
+                // The occurrence must be this server's; the key names both.
+                let inserted = sqlx::query!(
+                    r#"INSERT INTO prompt_answers (occurrence_id, user_id, guild_id, answer, answered_at)
+                       SELECT id, ?, guild_id, ?, ? FROM occurrences WHERE id = ? AND guild_id = ?
+                       ON CONFLICT (occurrence_id, user_id) DO NOTHING"#,
+                    user_id,
+                    kind,
+                    at_ms,
+                    occurrence.0,
+                    guild_id
+                )
+                .execute(&mut *conn)
+                .await?;
+                if inserted.rows_affected() == 0 {
+                    let row = sqlx::query!(
+                        r#"SELECT answer, checkin_id, answered_at FROM prompt_answers
+                           WHERE occurrence_id = ? AND user_id = ? AND guild_id = ?"#,
+                        occurrence.0,
+                        user_id,
+                        guild_id
+                    )
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                    let Some(row) = row else {
+                        return Ok(AnswerOutcome::NoSuchPrompt);
+                    };
+                    return Ok(AnswerOutcome::AlreadyAnswered(PromptAnswer {
+                        occurrence,
+                        guild,
+                        user,
+                        answer: Answer::parse(&row.answer)
+                            .ok_or_else(|| StoreError::Corrupt(format!("answer `{}`", row.answer)))?,
+                        checkin: row.checkin_id.map(CheckInId),
+                        at: instant(row.answered_at)?,
+                    }));
+                }
+                let Some(new) = checkin else {
+                    return Ok(AnswerOutcome::Recorded { checkin: None });
+                };
+                let stored = match insert_checkin(conn, &new).await? {
+                    Recorded::New(c) | Recorded::Duplicate(c) => c,
+                };
+                sqlx::query!(
+                    "UPDATE prompt_answers SET checkin_id = ? WHERE occurrence_id = ? AND user_id = ?",
+                    stored.id.0,
+                    occurrence.0,
+                    user_id
+                )
+                .execute(&mut *conn)
+                .await?;
+                Ok(AnswerOutcome::Recorded { checkin: Some(stored) })
+            })
+        })
+        .await
+    }
+
+    /// How many members answered "done" (either kind) to the prompt.
+    pub async fn done_count(
+        &self,
+        guild: GuildId,
+        occurrence: OccurrenceId,
+    ) -> Result<u32, StoreError> {
+        let guild_id = db_id(guild.0);
+        let count = sqlx::query_scalar!(
+            r#"SELECT COUNT(*) FROM prompt_answers
+               WHERE guild_id = ? AND occurrence_id = ? AND answer IN ('done', 'done_twice')"#,
+            guild_id,
+            occurrence.0
+        )
+        .fetch_one(&self.readers)
+        .await?;
+        Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    }
+
+    /// How many prompts posted in `[from, to)` the member answered "done".
+    pub async fn prompts_done(
+        &self,
+        guild: GuildId,
+        user: UserId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<u32, StoreError> {
+        let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
+        let (from, to) = (millis(from), millis(to));
+        let count = sqlx::query_scalar!(
+            r#"SELECT COUNT(*) FROM prompt_answers a JOIN occurrences o ON o.id = a.occurrence_id
+               WHERE a.guild_id = ? AND a.user_id = ? AND a.answer IN ('done', 'done_twice')
+                 AND o.due_at >= ? AND o.due_at < ?"#,
+            guild_id,
+            user_id,
+            from,
+            to
+        )
+        .fetch_one(&self.readers)
+        .await?;
+        Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::checkin::Source;
+    use crate::domain::occurrence::ClaimOutcome;
+    use crate::domain::InteractionId;
+    use crate::domain::MessageId;
+    use crate::store::checkins::tests::checkin;
+    use crate::store::occurrences::tests::claim;
+    use crate::store::schedules::tests::{new_schedule, t};
+    use crate::store::test_support::temp_store;
+    use crate::store::Finish;
+
+    #[tokio::test]
+    async fn an_answer_counts_once_with_its_check_in() {
+        let (store, _dir) = temp_store().await;
+        let s = store
+            .insert_schedule(new_schedule(1, Some(t(9, 0))))
+            .await
+            .unwrap();
+        let ClaimOutcome::Claimed(o) = store
+            .claim_occurrence(claim(s.id, "a", t(9, 0)))
+            .await
+            .unwrap()
+        else {
+            panic!()
+        };
+        store
+            .finish_occurrence(o.id, "a", Finish::Posted(MessageId(1)), t(9, 0))
+            .await
+            .unwrap();
+
+        let mut done = checkin(500, 1, 7, "walk", 10, t(9, 5));
+        done.source = Source::Button;
+        done.occurrence = Some(o.id);
+        let outcome = store
+            .answer_prompt(
+                GuildId(1),
+                o.id,
+                UserId(7),
+                Answer::Done,
+                Some(done),
+                t(9, 5),
+            )
+            .await
+            .unwrap();
+        let AnswerOutcome::Recorded {
+            checkin: Some(logged),
+        } = outcome
+        else {
+            panic!("{outcome:?}")
+        };
+        assert_eq!(logged.occurrence, Some(o.id));
+
+        // A second click, from another interaction: refused, nothing logged.
+        let second = checkin(501, 1, 7, "walk", 10, t(9, 6));
+        let outcome = store
+            .answer_prompt(
+                GuildId(1),
+                o.id,
+                UserId(7),
+                Answer::DoneTwice,
+                Some(second),
+                t(9, 6),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            outcome,
+            AnswerOutcome::AlreadyAnswered(PromptAnswer {
+                occurrence: o.id,
+                guild: GuildId(1),
+                user: UserId(7),
+                answer: Answer::Done,
+                checkin: Some(logged.id),
+                at: t(9, 5),
+            })
+        );
+        assert!(store
+            .latest_checkin(GuildId(1), UserId(7))
+            .await
+            .unwrap()
+            .is_some_and(|c| c.interaction == InteractionId(500)));
+
+        // "Not now" counts as an answer but not as done.
+        let outcome = store
+            .answer_prompt(GuildId(1), o.id, UserId(8), Answer::NotNow, None, t(9, 7))
+            .await
+            .unwrap();
+        assert_eq!(outcome, AnswerOutcome::Recorded { checkin: None });
+        assert_eq!(store.done_count(GuildId(1), o.id).await.unwrap(), 1);
+        assert_eq!(
+            store
+                .prompts_done(GuildId(1), UserId(7), t(0, 0), t(23, 0))
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            store
+                .prompts_done(GuildId(1), UserId(8), t(0, 0), t(23, 0))
+                .await
+                .unwrap(),
+            0
+        );
+
+        // Another server cannot answer it, and nothing is stored for it.
+        let forged = store
+            .answer_prompt(
+                GuildId(2),
+                o.id,
+                UserId(9),
+                Answer::Done,
+                Some(checkin(502, 2, 9, "walk", 10, t(9, 8))),
+                t(9, 8),
+            )
+            .await;
+        assert_eq!(forged.unwrap(), AnswerOutcome::NoSuchPrompt);
+        assert_eq!(
+            store.latest_checkin(GuildId(2), UserId(9)).await.unwrap(),
+            None
+        );
+        assert_eq!(store.done_count(GuildId(2), o.id).await.unwrap(), 0);
+        store.close().await;
+    }
+}

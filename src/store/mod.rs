@@ -1,0 +1,247 @@
+//! The SQLite store: the only place in secondheart that speaks SQL.
+//!
+//! Reads go to a pool of read-only connections and never wait for writes
+//! (WAL mode). Writes go through one writer task that commits concurrent
+//! requests together (see [`writer`]). Every method takes and returns domain
+//! types; every query of server data is scoped by the server's guild id.
+//!
+//! One file per table family: [`servers`], [`schedules`], [`occurrences`],
+//! [`checkins`], [`answers`], [`members`], [`audit`], plus [`backup`].
+
+mod answers;
+mod audit;
+mod backup;
+mod checkins;
+mod error;
+mod members;
+mod occurrences;
+mod schedules;
+mod servers;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use futures_util::future::BoxFuture;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{ConnectOptions, SqliteConnection};
+use tokio::task::JoinHandle;
+
+use crate::domain::exercise::ExerciseKey;
+
+pub use answers::AnswerOutcome;
+pub use backup::{backup_database, BackupSummary};
+pub use checkins::MemberTotal;
+pub use error::StoreError;
+pub use occurrences::Finish;
+pub use writer::WriterStats;
+
+use writer::Writer;
+
+/// The migrations in `migrations/`, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
+
+/// SQLite's page size for new databases (its default), used to turn a size
+/// cap into a page count.
+const PAGE_SIZE: u64 = 4096;
+
+/// How to open the store.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// A `sqlite:` URL.
+    pub url: String,
+    /// How long to wait for another process's lock.
+    pub busy_timeout: Duration,
+    /// Refuse writes that would grow the file past this many bytes.
+    pub max_size_bytes: Option<u64>,
+    /// Read-only connections for queries.
+    pub readers: u32,
+}
+
+impl StoreOptions {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            busy_timeout: Duration::from_secs(5),
+            max_size_bytes: None,
+            readers: 4,
+        }
+    }
+
+    /// The file the URL names.
+    pub fn path(&self) -> Result<PathBuf, StoreError> {
+        Ok(self.connect_options()?.get_filename().to_path_buf())
+    }
+
+    fn connect_options(&self) -> Result<SqliteConnectOptions, StoreError> {
+        let options = SqliteConnectOptions::from_str(&self.url).map_err(|e| StoreError::Open {
+            path: self.url.clone(),
+            reason: e.to_string(),
+        })?;
+        Ok(options
+            .busy_timeout(self.busy_timeout)
+            .foreign_keys(true)
+            // Statement logging would put check-in values in the logs at
+            // INFO; the store logs what matters itself.
+            .disable_statement_logging())
+    }
+}
+
+/// The store: a handle shared by the whole bot.
+pub struct Store {
+    readers: SqlitePool,
+    writer: Writer,
+    writer_task: JoinHandle<()>,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if missing) the database and its folder, applies
+    /// pending migrations and starts the writer.
+    pub async fn open(options: &StoreOptions) -> Result<Self, StoreError> {
+        let base = options.connect_options()?;
+        let path = base.get_filename().to_path_buf();
+        let open_error = |reason: String| StoreError::Open {
+            path: path.display().to_string(),
+            reason,
+        };
+        if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder)
+                .map_err(|e| open_error(format!("cannot create {}: {e}", folder.display())))?;
+        }
+        let mut write_options = base
+            .clone()
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full);
+        if let Some(bytes) = options.max_size_bytes {
+            write_options =
+                write_options.pragma("max_page_count", (bytes / PAGE_SIZE).max(1).to_string());
+        }
+        let mut conn = write_options
+            .connect()
+            .await
+            .map_err(|e| match StoreError::from(e) {
+                StoreError::Database(e) => open_error(e.to_string()),
+                other => other,
+            })?;
+        MIGRATOR.run(&mut conn).await?;
+        let (writer, writer_task) = Writer::spawn(conn);
+        let readers = SqlitePoolOptions::new()
+            .max_connections(options.readers.max(1))
+            .connect_with(base.read_only(true))
+            .await?;
+        Ok(Self {
+            readers,
+            writer,
+            writer_task,
+            path,
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// How many transactions and write requests the writer has handled.
+    pub fn writer_stats(&self) -> &WriterStats {
+        self.writer.stats()
+    }
+
+    /// Finishes queued writes and closes every connection.
+    pub async fn close(self) {
+        let Store {
+            readers,
+            writer,
+            writer_task,
+            ..
+        } = self;
+        drop(writer);
+        if let Err(error) = writer_task.await {
+            tracing::error!(%error, "the database writer task failed");
+        }
+        readers.close().await;
+    }
+
+    /// Runs `write` in the writer's next transaction.
+    async fn write<T, F>(&self, write: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, StoreError>>
+            + Send
+            + 'static,
+    {
+        self.writer.write(Box::new(write)).await
+    }
+}
+
+/// A Discord id as stored: the same 64 bits, read as a signed integer.
+fn db_id(id: u64) -> i64 {
+    id as i64
+}
+
+/// A stored Discord id back as a snowflake.
+fn snowflake(id: i64) -> u64 {
+    id as u64
+}
+
+/// An instant as stored: milliseconds since the Unix epoch.
+fn millis(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+fn instant(ms: i64) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp_millis(ms)
+        .ok_or_else(|| StoreError::Corrupt(format!("instant {ms} is out of range")))
+}
+
+fn optional_instant(ms: Option<i64>) -> Result<Option<DateTime<Utc>>, StoreError> {
+    ms.map(instant).transpose()
+}
+
+fn time_zone(name: &str) -> Result<Tz, StoreError> {
+    name.parse()
+        .map_err(|_| StoreError::Corrupt(format!("unknown time zone `{name}`")))
+}
+
+fn exercise_key(key: &str) -> Result<ExerciseKey, StoreError> {
+    ExerciseKey::parse(key).map_err(|_| StoreError::Corrupt(format!("bad exercise key `{key}`")))
+}
+
+/// Space-separated exercise keys, as `servers` and `schedules` store them.
+fn exercise_keys(text: &str) -> Result<Vec<ExerciseKey>, StoreError> {
+    text.split_whitespace().map(exercise_key).collect()
+}
+
+fn join_keys<'a>(keys: impl IntoIterator<Item = &'a ExerciseKey>) -> String {
+    keys.into_iter()
+        .map(ExerciseKey::as_str)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn local_date(text: &str) -> Result<NaiveDate, StoreError> {
+    text.parse()
+        .map_err(|_| StoreError::Corrupt(format!("bad date `{text}`")))
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+
+    /// A store on a fresh file in its own temp folder; keep the folder alive.
+    pub async fn temp_store() -> (Store, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        let store = Store::open(&StoreOptions::new(url))
+            .await
+            .expect("open store");
+        (store, dir)
+    }
+}

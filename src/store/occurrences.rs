@@ -1,0 +1,516 @@
+//! Occurrences: claimed before they are posted, so each firing goes out at
+//! most once even with two processes on one database.
+
+use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
+
+use super::{db_id, exercise_key, instant, millis, optional_instant, snowflake, Store, StoreError};
+use crate::domain::occurrence::{ClaimOutcome, Occurrence, OccurrenceClaim, OccurrenceState};
+use crate::domain::{ChannelId, GuildId, MessageId, OccurrenceId, ScheduleId};
+
+struct OccurrenceRow {
+    id: i64,
+    schedule_id: Option<i64>,
+    guild_id: i64,
+    channel_id: i64,
+    exercise: String,
+    due_at: i64,
+    state: String,
+    claim_owner: Option<String>,
+    lease_until: Option<i64>,
+    message_id: Option<i64>,
+    attempts: i64,
+    detail: Option<String>,
+}
+
+impl TryFrom<OccurrenceRow> for Occurrence {
+    type Error = StoreError;
+
+    fn try_from(row: OccurrenceRow) -> Result<Self, StoreError> {
+        Ok(Occurrence {
+            id: OccurrenceId(row.id),
+            schedule: row.schedule_id.map(ScheduleId),
+            guild: GuildId(snowflake(row.guild_id)),
+            channel: ChannelId(snowflake(row.channel_id)),
+            exercise: exercise_key(&row.exercise)?,
+            due_at: instant(row.due_at)?,
+            state: OccurrenceState::parse(&row.state)
+                .ok_or_else(|| StoreError::Corrupt(format!("occurrence state `{}`", row.state)))?,
+            claim_owner: row.claim_owner,
+            lease_until: optional_instant(row.lease_until)?,
+            message: row.message_id.map(|id| MessageId(snowflake(id))),
+            attempts: u32::try_from(row.attempts).unwrap_or(u32::MAX),
+            detail: row.detail,
+        })
+    }
+}
+
+/// How an occurrence that was claimed ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Finish {
+    Posted(MessageId),
+    Failed(String),
+    Unknown(String),
+}
+
+impl Store {
+    /// Records the firing and claims it for `claim.owner` until the lease ends,
+    /// in one transaction. A firing already claimed by another process whose
+    /// lease has not run out, or already finished, is not claimed again.
+    pub async fn claim_occurrence(
+        &self,
+        claim: OccurrenceClaim,
+    ) -> Result<ClaimOutcome, StoreError> {
+        self.write(move |conn| Box::pin(async move { claim_in(conn, claim).await }))
+            .await
+    }
+
+    /// Records a firing that is deliberately not posted (missed by more than
+    /// the catch-up window, or in quiet hours). Returns `false` if the firing
+    /// was already recorded, whatever its state.
+    pub async fn record_skipped(
+        &self,
+        schedule: ScheduleId,
+        due_at: DateTime<Utc>,
+        reason: String,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let due_at = millis(due_at);
+        let now = millis(now);
+        self.write(move |conn| {
+            Box::pin(async move {
+                let done = sqlx::query!(
+                    r#"INSERT INTO occurrences (schedule_id, guild_id, channel_id, exercise, due_at,
+                           state, detail, created_at, updated_at)
+                       SELECT id, guild_id, channel_id, substr(exercises || ' ', 1, instr(exercises || ' ', ' ') - 1),
+                              ?, 'skipped', ?, ?, ?
+                       FROM schedules WHERE id = ?
+                       ON CONFLICT (schedule_id, due_at) DO NOTHING"#,
+                    due_at,
+                    reason,
+                    now,
+                    now,
+                    schedule.0
+                )
+                .execute(&mut *conn)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            })
+        })
+        .await
+    }
+
+    /// Ends a claim. Only the owner can end it; returns whether it did (a
+    /// claim taken over by another process after its lease ran out is that
+    /// process's to end).
+    pub async fn finish_occurrence(
+        &self,
+        id: OccurrenceId,
+        owner: &str,
+        finish: Finish,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let owner = owner.to_owned();
+        let (state, message_id, detail) = match finish {
+            Finish::Posted(message) => (OccurrenceState::Posted, Some(db_id(message.0)), None),
+            Finish::Failed(detail) => (OccurrenceState::Failed, None, Some(detail)),
+            Finish::Unknown(detail) => (OccurrenceState::Unknown, None, Some(detail)),
+        };
+        let state = state.as_str();
+        let now = millis(now);
+        self.write(move |conn| {
+            Box::pin(async move {
+                let done = sqlx::query!(
+                    r#"UPDATE occurrences
+                       SET state = ?, message_id = ?, detail = ?, lease_until = NULL, updated_at = ?
+                       WHERE id = ? AND state = 'claimed' AND claim_owner = ?"#,
+                    state,
+                    message_id,
+                    detail,
+                    now,
+                    id.0,
+                    owner
+                )
+                .execute(&mut *conn)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            })
+        })
+        .await
+    }
+
+    /// The server's occurrence with this id; another server's is `None`.
+    pub async fn occurrence(
+        &self,
+        guild: GuildId,
+        id: OccurrenceId,
+    ) -> Result<Option<Occurrence>, StoreError> {
+        let guild_id = db_id(guild.0);
+        sqlx::query_as!(
+            OccurrenceRow,
+            r#"SELECT id, schedule_id, guild_id, channel_id, exercise, due_at, state, claim_owner,
+                      lease_until, message_id, attempts, detail
+               FROM occurrences WHERE guild_id = ? AND id = ?"#,
+            guild_id,
+            id.0
+        )
+        .fetch_optional(&self.readers)
+        .await?
+        .map(Occurrence::try_from)
+        .transpose()
+    }
+
+    /// Claims not finished, across all servers: after a restart these are
+    /// reconciled before anything is posted again.
+    pub async fn unfinished_occurrences(&self) -> Result<Vec<Occurrence>, StoreError> {
+        sqlx::query_as!(
+            OccurrenceRow,
+            r#"SELECT id, schedule_id, guild_id, channel_id, exercise, due_at, state, claim_owner,
+                      lease_until, message_id, attempts, detail
+               FROM occurrences WHERE state = 'claimed' ORDER BY due_at, id"#
+        )
+        .fetch_all(&self.readers)
+        .await?
+        .into_iter()
+        .map(Occurrence::try_from)
+        .collect()
+    }
+
+    /// How many prompts were posted in the server in `[from, to)`: the
+    /// denominator of consistency.
+    pub async fn count_posted(
+        &self,
+        guild: GuildId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<u32, StoreError> {
+        let guild_id = db_id(guild.0);
+        let (from, to) = (millis(from), millis(to));
+        let count = sqlx::query_scalar!(
+            r#"SELECT COUNT(*) FROM occurrences
+               WHERE guild_id = ? AND due_at >= ? AND due_at < ? AND state = 'posted'"#,
+            guild_id,
+            from,
+            to
+        )
+        .fetch_one(&self.readers)
+        .await?;
+        Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    }
+}
+
+async fn claim_in(
+    conn: &mut SqliteConnection,
+    claim: OccurrenceClaim,
+) -> Result<ClaimOutcome, StoreError> {
+    let due_at = millis(claim.due_at);
+    let now = millis(claim.now);
+    let lease_until = millis(claim.lease_until);
+    let exercise = claim.exercise.as_str().to_owned();
+    let inserted = sqlx::query_scalar!(
+        r#"INSERT INTO occurrences (schedule_id, guild_id, channel_id, exercise, due_at, state,
+               claim_owner, lease_until, attempts, created_at, updated_at)
+           SELECT id, guild_id, channel_id, ?, ?, 'claimed', ?, ?, 1, ?, ?
+           FROM schedules WHERE id = ?
+           ON CONFLICT (schedule_id, due_at) DO NOTHING
+           RETURNING id"#,
+        exercise,
+        due_at,
+        claim.owner,
+        lease_until,
+        now,
+        now,
+        claim.schedule.0
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let existing = if inserted.is_some() {
+        None
+    } else {
+        // Either the firing exists or the schedule does not; tell which.
+        let taken_over = sqlx::query!(
+            r#"UPDATE occurrences
+               SET claim_owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
+               WHERE schedule_id = ? AND due_at = ? AND state = 'claimed'
+                 AND (lease_until < ? OR claim_owner = ?)"#,
+            claim.owner,
+            lease_until,
+            now,
+            claim.schedule.0,
+            due_at,
+            now,
+            claim.owner
+        )
+        .execute(&mut *conn)
+        .await?;
+        Some(taken_over.rows_affected() == 1)
+    };
+    let row = sqlx::query_as!(
+        OccurrenceRow,
+        r#"SELECT id, schedule_id, guild_id, channel_id, exercise, due_at, state, claim_owner,
+                  lease_until, message_id, attempts, detail
+           FROM occurrences WHERE schedule_id = ? AND due_at = ?"#,
+        claim.schedule.0,
+        due_at
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(occurrence) = row.map(Occurrence::try_from).transpose()? else {
+        return Ok(ClaimOutcome::NoSchedule);
+    };
+    Ok(match existing {
+        None | Some(true) => ClaimOutcome::Claimed(occurrence),
+        Some(false) if occurrence.state == OccurrenceState::Claimed => {
+            ClaimOutcome::HeldElsewhere(occurrence)
+        }
+        Some(false) => ClaimOutcome::Finished(occurrence),
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use chrono::Duration;
+
+    use super::*;
+    use crate::domain::exercise::ExerciseKey;
+    use crate::store::schedules::tests::{new_schedule, t};
+    use crate::store::test_support::temp_store;
+
+    pub(crate) fn claim(schedule: ScheduleId, owner: &str, now: DateTime<Utc>) -> OccurrenceClaim {
+        OccurrenceClaim {
+            schedule,
+            due_at: t(9, 0),
+            exercise: ExerciseKey::parse("walk").unwrap(),
+            owner: owner.into(),
+            now,
+            lease_until: now + Duration::seconds(60),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_firing_is_claimed_once_until_its_lease_runs_out() {
+        let (store, _dir) = temp_store().await;
+        let s = store
+            .insert_schedule(new_schedule(1, Some(t(9, 0))))
+            .await
+            .unwrap();
+
+        let ClaimOutcome::Claimed(first) = store
+            .claim_occurrence(claim(s.id, "a", t(9, 0)))
+            .await
+            .unwrap()
+        else {
+            panic!("first claim should win");
+        };
+        assert_eq!(first.state, OccurrenceState::Claimed);
+        assert_eq!(first.guild, GuildId(1));
+        assert_eq!(first.channel, s.channel);
+        assert_eq!(first.attempts, 1);
+
+        // Another process, inside the lease: refused.
+        let outcome = store
+            .claim_occurrence(claim(s.id, "b", t(9, 0) + Duration::seconds(30)))
+            .await
+            .unwrap();
+        assert!(
+            matches!(outcome, ClaimOutcome::HeldElsewhere(o) if o.claim_owner.as_deref() == Some("a"))
+        );
+        // The owner itself may renew its claim.
+        assert!(matches!(
+            store.claim_occurrence(claim(s.id, "a", t(9, 0) + Duration::seconds(40))).await.unwrap(),
+            ClaimOutcome::Claimed(o) if o.attempts == 2
+        ));
+        // After the lease: taken over.
+        let late = t(9, 0) + Duration::seconds(101);
+        let ClaimOutcome::Claimed(taken) = store
+            .claim_occurrence(claim(s.id, "b", late))
+            .await
+            .unwrap()
+        else {
+            panic!("an expired claim should be taken over");
+        };
+        assert_eq!(taken.id, first.id);
+        assert_eq!(taken.claim_owner.as_deref(), Some("b"));
+        assert_eq!(
+            store.unfinished_occurrences().await.unwrap(),
+            vec![taken.clone()]
+        );
+
+        // The old owner can no longer finish it; the new one can.
+        assert!(!store
+            .finish_occurrence(first.id, "a", Finish::Posted(MessageId(5)), late)
+            .await
+            .unwrap());
+        assert!(store
+            .finish_occurrence(first.id, "b", Finish::Posted(MessageId(6)), late)
+            .await
+            .unwrap());
+        let posted = store
+            .occurrence(GuildId(1), first.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(posted.state, OccurrenceState::Posted);
+        assert_eq!(posted.message, Some(MessageId(6)));
+        assert!(store.unfinished_occurrences().await.unwrap().is_empty());
+
+        // Finished: never claimed again, by anyone.
+        let again = store
+            .claim_occurrence(claim(s.id, "c", late + Duration::hours(1)))
+            .await
+            .unwrap();
+        assert!(matches!(again, ClaimOutcome::Finished(o) if o.state == OccurrenceState::Posted));
+        // Scoped by server.
+        assert_eq!(store.occurrence(GuildId(2), first.id).await.unwrap(), None);
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn failures_skips_and_missing_schedules_are_recorded() {
+        let (store, _dir) = temp_store().await;
+        let s = store
+            .insert_schedule(new_schedule(1, Some(t(9, 0))))
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .claim_occurrence(claim(ScheduleId(999), "a", t(9, 0)))
+                .await
+                .unwrap(),
+            ClaimOutcome::NoSchedule
+        );
+
+        let ClaimOutcome::Claimed(o) = store
+            .claim_occurrence(claim(s.id, "a", t(9, 0)))
+            .await
+            .unwrap()
+        else {
+            panic!()
+        };
+        assert!(store
+            .finish_occurrence(
+                o.id,
+                "a",
+                Finish::Failed("503 for 10 minutes".into()),
+                t(9, 10)
+            )
+            .await
+            .unwrap());
+        let failed = store.occurrence(GuildId(1), o.id).await.unwrap().unwrap();
+        assert_eq!(failed.state, OccurrenceState::Failed);
+        assert_eq!(failed.detail.as_deref(), Some("503 for 10 minutes"));
+
+        // A skipped firing takes the rotation's first exercise and counts once.
+        assert!(store
+            .record_skipped(s.id, t(9, 30), "missed by 2 hours".into(), t(11, 30))
+            .await
+            .unwrap());
+        assert!(!store
+            .record_skipped(s.id, t(9, 30), "again".into(), t(11, 31))
+            .await
+            .unwrap());
+        assert!(!store
+            .record_skipped(s.id, t(9, 0), "already failed".into(), t(11, 31))
+            .await
+            .unwrap());
+        let skipped_claim = OccurrenceClaim {
+            due_at: t(9, 30),
+            ..claim(s.id, "a", t(11, 32))
+        };
+        let ClaimOutcome::Finished(skipped) = store.claim_occurrence(skipped_claim).await.unwrap()
+        else {
+            panic!("a skipped firing is finished")
+        };
+        assert_eq!(skipped.state, OccurrenceState::Skipped);
+        assert_eq!(skipped.exercise.as_str(), "calf-raises");
+
+        let unknown_claim = OccurrenceClaim {
+            due_at: t(10, 0),
+            ..claim(s.id, "a", t(10, 0))
+        };
+        let ClaimOutcome::Claimed(u) = store.claim_occurrence(unknown_claim).await.unwrap() else {
+            panic!()
+        };
+        assert!(store
+            .finish_occurrence(
+                u.id,
+                "a",
+                Finish::Unknown("channel unreadable".into()),
+                t(10, 1)
+            )
+            .await
+            .unwrap());
+        assert_eq!(
+            store
+                .occurrence(GuildId(1), u.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .state,
+            OccurrenceState::Unknown
+        );
+
+        // Removing the schedule keeps its history.
+        assert!(store.remove_schedule(GuildId(1), s.id).await.unwrap());
+        let kept = store.occurrence(GuildId(1), o.id).await.unwrap().unwrap();
+        assert_eq!(kept.schedule, None);
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn posted_prompts_are_counted_per_server_and_period() {
+        let (store, _dir) = temp_store().await;
+        let s = store
+            .insert_schedule(new_schedule(1, Some(t(9, 0))))
+            .await
+            .unwrap();
+        let other = store
+            .insert_schedule(new_schedule(2, Some(t(9, 0))))
+            .await
+            .unwrap();
+        for (schedule, hour) in [(s.id, 9), (s.id, 10), (s.id, 11), (other.id, 9)] {
+            let c = OccurrenceClaim {
+                due_at: t(hour, 0),
+                ..claim(schedule, "a", t(hour, 0))
+            };
+            let ClaimOutcome::Claimed(o) = store.claim_occurrence(c).await.unwrap() else {
+                panic!()
+            };
+            store
+                .finish_occurrence(
+                    o.id,
+                    "a",
+                    Finish::Posted(MessageId(hour.into())),
+                    t(hour, 0),
+                )
+                .await
+                .unwrap();
+        }
+        store
+            .record_skipped(s.id, t(12, 0), "quiet hours".into(), t(12, 0))
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .count_posted(GuildId(1), t(0, 0), t(23, 0))
+                .await
+                .unwrap(),
+            3
+        );
+        assert_eq!(
+            store
+                .count_posted(GuildId(1), t(10, 0), t(11, 0))
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            store
+                .count_posted(GuildId(2), t(0, 0), t(23, 0))
+                .await
+                .unwrap(),
+            1
+        );
+        store.close().await;
+    }
+}

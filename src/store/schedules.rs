@@ -1,0 +1,489 @@
+//! Schedules and their stored next due instant.
+
+use chrono::{DateTime, Utc};
+
+use super::{
+    db_id, exercise_keys, instant, join_keys, millis, optional_instant, snowflake, time_zone,
+    Store, StoreError,
+};
+use crate::domain::schedule::{NewSchedule, Schedule, ScheduleState};
+use crate::domain::{ChannelId, GuildId, RoleId, ScheduleId, UserId};
+
+/// A `schedules` row as read.
+struct ScheduleRow {
+    id: i64,
+    guild_id: i64,
+    channel_id: i64,
+    exercises: String,
+    spec: String,
+    timezone: String,
+    role_id: Option<i64>,
+    expires_at: Option<i64>,
+    state: String,
+    paused_until: Option<i64>,
+    pause_reason: Option<String>,
+    next_due_at: Option<i64>,
+    last_fired_at: Option<i64>,
+    created_by: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<ScheduleRow> for Schedule {
+    type Error = StoreError;
+
+    fn try_from(row: ScheduleRow) -> Result<Self, StoreError> {
+        let state = match (row.state.as_str(), row.pause_reason) {
+            ("active", _) => ScheduleState::Active,
+            ("paused", _) => ScheduleState::Paused {
+                until: optional_instant(row.paused_until)?,
+            },
+            ("paused_by_error", reason) => ScheduleState::PausedByError {
+                reason: reason.unwrap_or_default(),
+            },
+            (other, _) => return Err(StoreError::Corrupt(format!("schedule state `{other}`"))),
+        };
+        Ok(Schedule {
+            id: ScheduleId(row.id),
+            guild: GuildId(snowflake(row.guild_id)),
+            channel: ChannelId(snowflake(row.channel_id)),
+            exercises: exercise_keys(&row.exercises)?,
+            spec: row.spec,
+            timezone: time_zone(&row.timezone)?,
+            role: row.role_id.map(|id| RoleId(snowflake(id))),
+            expires_at: optional_instant(row.expires_at)?,
+            state,
+            next_due_at: optional_instant(row.next_due_at)?,
+            last_fired_at: optional_instant(row.last_fired_at)?,
+            created_by: UserId(snowflake(row.created_by)),
+            created_at: instant(row.created_at)?,
+            updated_at: instant(row.updated_at)?,
+        })
+    }
+}
+
+/// The stored columns of a state.
+fn state_columns(state: &ScheduleState) -> (&'static str, Option<i64>, Option<String>) {
+    match state {
+        ScheduleState::Active => ("active", None, None),
+        ScheduleState::Paused { until } => ("paused", until.map(millis), None),
+        ScheduleState::PausedByError { reason } => ("paused_by_error", None, Some(reason.clone())),
+    }
+}
+
+impl Store {
+    /// Creates a schedule, active.
+    pub async fn insert_schedule(&self, new: NewSchedule) -> Result<Schedule, StoreError> {
+        let guild_id = db_id(new.guild.0);
+        let channel_id = db_id(new.channel.0);
+        let exercises = join_keys(&new.exercises);
+        let timezone = new.timezone.name().to_owned();
+        let role_id = new.role.map(|r| db_id(r.0));
+        let expires_at = new.expires_at.map(millis);
+        let next_due_at = new.next_due_at.map(millis);
+        let created_by = db_id(new.created_by.0);
+        let at = millis(new.at);
+        let spec = new.spec.clone();
+        let id = self
+            .write(move |conn| {
+                Box::pin(async move {
+                    let id = sqlx::query_scalar!(
+                        r#"INSERT INTO schedules (guild_id, channel_id, exercises, spec, timezone,
+                               role_id, expires_at, state, next_due_at, created_by, created_at,
+                               updated_at)
+                           VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?)
+                           RETURNING id"#,
+                        guild_id,
+                        channel_id,
+                        exercises,
+                        spec,
+                        timezone,
+                        role_id,
+                        expires_at,
+                        next_due_at,
+                        created_by,
+                        at,
+                        at,
+                    )
+                    .fetch_one(&mut *conn)
+                    .await?;
+                    Ok(id)
+                })
+            })
+            .await?;
+        Ok(Schedule {
+            id: ScheduleId(id),
+            guild: new.guild,
+            channel: new.channel,
+            exercises: new.exercises,
+            spec: new.spec,
+            timezone: new.timezone,
+            role: new.role,
+            expires_at: new.expires_at,
+            state: ScheduleState::Active,
+            next_due_at: new.next_due_at,
+            last_fired_at: None,
+            created_by: new.created_by,
+            created_at: new.at,
+            updated_at: new.at,
+        })
+    }
+
+    /// The server's schedule with this id; another server's is `None`, exactly
+    /// like one that does not exist.
+    pub async fn schedule(
+        &self,
+        guild: GuildId,
+        id: ScheduleId,
+    ) -> Result<Option<Schedule>, StoreError> {
+        let guild_id = db_id(guild.0);
+        sqlx::query_as!(
+            ScheduleRow,
+            r#"SELECT id, guild_id, channel_id, exercises, spec, timezone, role_id, expires_at,
+                      state, paused_until, pause_reason, next_due_at, last_fired_at, created_by,
+                      created_at, updated_at
+               FROM schedules WHERE guild_id = ? AND id = ?"#,
+            guild_id,
+            id.0
+        )
+        .fetch_optional(&self.readers)
+        .await?
+        .map(Schedule::try_from)
+        .transpose()
+    }
+
+    /// All of the server's schedules, oldest first.
+    pub async fn schedules(&self, guild: GuildId) -> Result<Vec<Schedule>, StoreError> {
+        let guild_id = db_id(guild.0);
+        sqlx::query_as!(
+            ScheduleRow,
+            r#"SELECT id, guild_id, channel_id, exercises, spec, timezone, role_id, expires_at,
+                      state, paused_until, pause_reason, next_due_at, last_fired_at, created_by,
+                      created_at, updated_at
+               FROM schedules WHERE guild_id = ? ORDER BY id"#,
+            guild_id
+        )
+        .fetch_all(&self.readers)
+        .await?
+        .into_iter()
+        .map(Schedule::try_from)
+        .collect()
+    }
+
+    /// How many schedules the server has, for the per-server limit.
+    pub async fn count_schedules(&self, guild: GuildId) -> Result<u32, StoreError> {
+        let guild_id = db_id(guild.0);
+        let count = sqlx::query_scalar!(
+            "SELECT COUNT(*) FROM schedules WHERE guild_id = ?",
+            guild_id
+        )
+        .fetch_one(&self.readers)
+        .await?;
+        Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    }
+
+    /// Stores everything a moderator can change about a schedule, and its
+    /// state and next due instant. Returns whether the server has it.
+    pub async fn update_schedule(
+        &self,
+        schedule: &Schedule,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let id = schedule.id.0;
+        let guild_id = db_id(schedule.guild.0);
+        let channel_id = db_id(schedule.channel.0);
+        let exercises = join_keys(&schedule.exercises);
+        let spec = schedule.spec.clone();
+        let timezone = schedule.timezone.name().to_owned();
+        let role_id = schedule.role.map(|r| db_id(r.0));
+        let expires_at = schedule.expires_at.map(millis);
+        let (state, paused_until, pause_reason) = state_columns(&schedule.state);
+        let next_due_at = schedule.next_due_at.map(millis);
+        let updated_at = millis(now);
+        self.write(move |conn| {
+            Box::pin(async move {
+                let done = sqlx::query!(
+                    r#"UPDATE schedules SET channel_id = ?, exercises = ?, spec = ?, timezone = ?,
+                           role_id = ?, expires_at = ?, state = ?, paused_until = ?,
+                           pause_reason = ?, next_due_at = ?, updated_at = ?
+                       WHERE guild_id = ? AND id = ?"#,
+                    channel_id,
+                    exercises,
+                    spec,
+                    timezone,
+                    role_id,
+                    expires_at,
+                    state,
+                    paused_until,
+                    pause_reason,
+                    next_due_at,
+                    updated_at,
+                    guild_id,
+                    id,
+                )
+                .execute(&mut *conn)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            })
+        })
+        .await
+    }
+
+    /// Removes a schedule; its past occurrences stay for the records. Returns
+    /// whether the server had it.
+    pub async fn remove_schedule(
+        &self,
+        guild: GuildId,
+        id: ScheduleId,
+    ) -> Result<bool, StoreError> {
+        let guild_id = db_id(guild.0);
+        self.write(move |conn| {
+            Box::pin(async move {
+                let done = sqlx::query!(
+                    "DELETE FROM schedules WHERE guild_id = ? AND id = ?",
+                    guild_id,
+                    id.0
+                )
+                .execute(&mut *conn)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            })
+        })
+        .await
+    }
+
+    /// The earliest next due instant of any active schedule: when the
+    /// scheduler next has work.
+    pub async fn earliest_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let earliest = sqlx::query_scalar!(
+            r#"SELECT MIN(next_due_at) AS "earliest: i64" FROM schedules WHERE state = 'active'"#
+        )
+        .fetch_one(&self.readers)
+        .await?;
+        optional_instant(earliest)
+    }
+
+    /// Active schedules due at or before `at`, earliest first, across all
+    /// servers (the scheduler's view).
+    pub async fn due_schedules(
+        &self,
+        at: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Schedule>, StoreError> {
+        let at = millis(at);
+        let limit = i64::from(limit);
+        sqlx::query_as!(
+            ScheduleRow,
+            r#"SELECT id, guild_id, channel_id, exercises, spec, timezone, role_id, expires_at,
+                      state, paused_until, pause_reason, next_due_at, last_fired_at, created_by,
+                      created_at, updated_at
+               FROM schedules
+               WHERE state = 'active' AND next_due_at <= ?
+               ORDER BY next_due_at, id
+               LIMIT ?"#,
+            at,
+            limit
+        )
+        .fetch_all(&self.readers)
+        .await?
+        .into_iter()
+        .map(Schedule::try_from)
+        .collect()
+    }
+
+    /// Moves a schedule on after it fired (or was skipped) at `fired_at`.
+    /// Returns whether the schedule still exists.
+    pub async fn advance_schedule(
+        &self,
+        id: ScheduleId,
+        fired_at: DateTime<Utc>,
+        next_due_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let fired_at = millis(fired_at);
+        let next_due_at = next_due_at.map(millis);
+        let now = millis(now);
+        self.write(move |conn| {
+            Box::pin(async move {
+                let done = sqlx::query!(
+                    r#"UPDATE schedules SET last_fired_at = ?, next_due_at = ?, updated_at = ?
+                       WHERE id = ?"#,
+                    fired_at,
+                    next_due_at,
+                    now,
+                    id.0
+                )
+                .execute(&mut *conn)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            })
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use chrono::{Duration, TimeZone};
+
+    use super::*;
+    use crate::domain::exercise::ExerciseKey;
+    use crate::store::test_support::temp_store;
+
+    pub(crate) fn t(hour: u32, minute: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2027, 3, 1, hour, minute, 0).unwrap()
+    }
+
+    pub(crate) fn new_schedule(guild: u64, next: Option<DateTime<Utc>>) -> NewSchedule {
+        NewSchedule {
+            guild: GuildId(guild),
+            channel: ChannelId(guild * 10),
+            exercises: vec![
+                ExerciseKey::parse("calf-raises").unwrap(),
+                ExerciseKey::parse("walk").unwrap(),
+            ],
+            spec: "*/30 9-17 * * 1-5".into(),
+            timezone: chrono_tz::Europe::Berlin,
+            role: Some(RoleId(5)),
+            expires_at: None,
+            next_due_at: next,
+            created_by: UserId(99),
+            at: t(8, 0),
+        }
+    }
+
+    #[tokio::test]
+    async fn schedules_are_stored_listed_and_scoped_by_server() {
+        let (store, _dir) = temp_store().await;
+        let a = store
+            .insert_schedule(new_schedule(1, Some(t(9, 0))))
+            .await
+            .unwrap();
+        let b = store
+            .insert_schedule(new_schedule(1, Some(t(9, 30))))
+            .await
+            .unwrap();
+        let other = store
+            .insert_schedule(new_schedule(2, Some(t(9, 15))))
+            .await
+            .unwrap();
+        assert!(a.id < b.id);
+
+        assert_eq!(
+            store.schedule(GuildId(1), a.id).await.unwrap(),
+            Some(a.clone())
+        );
+        assert_eq!(store.schedule(GuildId(1), other.id).await.unwrap(), None);
+        assert_eq!(
+            store.schedules(GuildId(1)).await.unwrap(),
+            vec![a.clone(), b.clone()]
+        );
+        assert_eq!(store.count_schedules(GuildId(1)).await.unwrap(), 2);
+        assert_eq!(store.count_schedules(GuildId(3)).await.unwrap(), 0);
+
+        // Another server cannot change or remove it by naming its id.
+        let mut hijack = other.clone();
+        hijack.guild = GuildId(1);
+        hijack.spec = "* * * * *".into();
+        assert!(!store.update_schedule(&hijack, t(8, 1)).await.unwrap());
+        assert!(!store.remove_schedule(GuildId(1), other.id).await.unwrap());
+        assert_eq!(
+            store.schedule(GuildId(2), other.id).await.unwrap(),
+            Some(other.clone())
+        );
+
+        assert!(store.remove_schedule(GuildId(1), a.id).await.unwrap());
+        assert_eq!(store.schedule(GuildId(1), a.id).await.unwrap(), None);
+        // Ids are never reused.
+        let c = store.insert_schedule(new_schedule(1, None)).await.unwrap();
+        assert!(c.id > other.id);
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn updates_store_every_field_and_state() {
+        let (store, _dir) = temp_store().await;
+        let mut s = store
+            .insert_schedule(new_schedule(1, Some(t(9, 0))))
+            .await
+            .unwrap();
+        s.channel = ChannelId(1234);
+        s.exercises = vec![ExerciseKey::parse("water").unwrap()];
+        s.spec = "daily 10:30".into();
+        s.timezone = chrono_tz::America::New_York;
+        s.role = None;
+        s.expires_at = Some(t(23, 0));
+        s.next_due_at = Some(t(10, 30));
+        for state in [
+            ScheduleState::Paused {
+                until: Some(t(12, 0)),
+            },
+            ScheduleState::Paused { until: None },
+            ScheduleState::PausedByError {
+                reason: "the channel is gone".into(),
+            },
+            ScheduleState::Active,
+        ] {
+            s.state = state;
+            s.updated_at = t(8, 5);
+            assert!(store.update_schedule(&s, t(8, 5)).await.unwrap());
+            assert_eq!(
+                store.schedule(GuildId(1), s.id).await.unwrap().as_ref(),
+                Some(&s)
+            );
+        }
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn due_schedules_come_earliest_first_and_only_when_active() {
+        let (store, _dir) = temp_store().await;
+        assert_eq!(store.earliest_due().await.unwrap(), None);
+        let late = store
+            .insert_schedule(new_schedule(1, Some(t(10, 0))))
+            .await
+            .unwrap();
+        let early = store
+            .insert_schedule(new_schedule(2, Some(t(9, 0))))
+            .await
+            .unwrap();
+        let mut paused = store
+            .insert_schedule(new_schedule(3, Some(t(8, 30))))
+            .await
+            .unwrap();
+        paused.state = ScheduleState::Paused { until: None };
+        store.update_schedule(&paused, t(8, 0)).await.unwrap();
+        store.insert_schedule(new_schedule(4, None)).await.unwrap();
+
+        assert_eq!(store.earliest_due().await.unwrap(), Some(t(9, 0)));
+        let due: Vec<_> = store
+            .due_schedules(t(10, 0), 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        assert_eq!(due, vec![early.id, late.id]);
+        assert_eq!(store.due_schedules(t(9, 59), 10).await.unwrap().len(), 1);
+        assert_eq!(store.due_schedules(t(10, 0), 1).await.unwrap().len(), 1);
+
+        assert!(store
+            .advance_schedule(
+                early.id,
+                t(9, 0),
+                Some(t(9, 0) + Duration::hours(2)),
+                t(9, 0)
+            )
+            .await
+            .unwrap());
+        let moved = store.schedule(GuildId(2), early.id).await.unwrap().unwrap();
+        assert_eq!(moved.last_fired_at, Some(t(9, 0)));
+        assert_eq!(moved.next_due_at, Some(t(11, 0)));
+        assert_eq!(store.earliest_due().await.unwrap(), Some(t(10, 0)));
+        assert!(!store
+            .advance_schedule(ScheduleId(9999), t(9, 0), None, t(9, 0))
+            .await
+            .unwrap());
+        store.close().await;
+    }
+}
