@@ -135,8 +135,8 @@ async fn migrate(loaded: Loaded) -> anyhow::Result<()> {
     store.close().await;
     let latest = store::MIGRATOR
         .iter()
+        .next_back()
         .map(|m| format!("{} ({})", m.version, m.description))
-        .last()
         .unwrap_or_default();
     println!("database {path} is up to date: migration {latest}");
     Ok(())

@@ -245,3 +245,178 @@ pub(crate) mod test_support {
         (store, dir)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use futures_util::future::join_all;
+    use sqlx::{Connection, Executor};
+
+    use super::test_support::temp_store;
+    use super::*;
+    use crate::domain::checkin::Recorded;
+    use crate::domain::{GuildId, UserId};
+    use crate::store::checkins::tests::{at, checkin};
+
+    async fn count(store: &Store, user: u64) -> usize {
+        store
+            .member_checkins(GuildId(1), UserId(user), at(1, 0), at(28, 0))
+            .await
+            .unwrap()
+            .len()
+    }
+
+    #[tokio::test]
+    async fn concurrent_writes_are_committed_together() {
+        let (store, _dir) = temp_store().await;
+        let writes = (0..200).map(|i| store.record_checkin(checkin(i, 1, 7, "walk", 10, at(1, 9))));
+        for result in join_all(writes).await {
+            assert!(matches!(result, Ok(Recorded::New(_))));
+        }
+        assert_eq!(count(&store, 7).await, 200);
+        let stats = store.writer_stats();
+        assert_eq!(stats.writes(), 200);
+        assert!(
+            stats.transactions() < stats.writes(),
+            "{} transactions for {} writes: no group commit",
+            stats.transactions(),
+            stats.writes()
+        );
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_failing_write_does_not_fail_its_batch() {
+        let (store, _dir) = temp_store().await;
+        let bad = checkin(2, 1, 7, "walk", 0, at(1, 9)); // violates CHECK (amount > 0)
+        let results = join_all([
+            store.record_checkin(checkin(1, 1, 7, "walk", 10, at(1, 9))),
+            store.record_checkin(bad),
+            store.record_checkin(checkin(3, 1, 7, "walk", 10, at(1, 9))),
+        ])
+        .await;
+        assert!(results[0].is_ok());
+        assert!(matches!(results[1], Err(StoreError::Database(_))));
+        assert!(results[2].is_ok());
+        assert_eq!(count(&store, 7).await, 2);
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn two_stores_on_one_file_both_write() {
+        let (first, dir) = temp_store().await;
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        let second = Store::open(&StoreOptions::new(url)).await.unwrap();
+        let a = (0..50).map(|i| first.record_checkin(checkin(i, 1, 7, "walk", 1, at(1, 9))));
+        let b = (50..100).map(|i| second.record_checkin(checkin(i, 1, 8, "walk", 1, at(1, 9))));
+        let (a, b) = tokio::join!(join_all(a), join_all(b));
+        assert!(a.iter().chain(&b).all(Result::is_ok));
+        assert_eq!(count(&first, 8).await, 50);
+        assert_eq!(count(&second, 7).await, 50);
+        first.close().await;
+        second.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_full_disk_is_a_typed_error_and_loses_nothing() {
+        let (store, dir) = temp_store().await;
+        store
+            .record_checkin(checkin(1, 1, 7, "walk", 10, at(1, 9)))
+            .await
+            .unwrap();
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
+            .fetch_one(&store.readers)
+            .await
+            .unwrap();
+        store.close().await;
+
+        // Cap the file a few pages above its size, then fill it.
+        let capped = StoreOptions {
+            max_size_bytes: Some((pages as u64 + 3) * PAGE_SIZE),
+            ..StoreOptions::new(url.clone())
+        };
+        let store = Store::open(&capped).await.unwrap();
+        let mut acknowledged = 1;
+        let error = loop {
+            let mut big = checkin(100 + acknowledged, 1, 7, "walk", 10, at(1, 9));
+            big.note = Some("x".repeat(3000));
+            match store.record_checkin(big).await {
+                Ok(_) => acknowledged += 1,
+                Err(error) => break error,
+            }
+            assert!(acknowledged < 1000, "the cap never took effect");
+        };
+        assert!(matches!(error, StoreError::DiskFull), "{error:?}");
+        assert_eq!(error.to_string(), "the database is full");
+        assert!(error.is_transient());
+        assert_eq!(count(&store, 7).await as u64, acknowledged);
+        store.close().await;
+
+        // With room again, the next write succeeds and every row is intact.
+        let store = Store::open(&StoreOptions::new(url)).await.unwrap();
+        store
+            .record_checkin(checkin(99_999, 1, 7, "walk", 10, at(1, 9)))
+            .await
+            .unwrap();
+        assert_eq!(count(&store, 7).await as u64, acknowledged + 1);
+        let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&store.readers)
+            .await
+            .unwrap();
+        assert_eq!(integrity, "ok");
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_lock_held_elsewhere_is_a_typed_error() {
+        let (store, dir) = temp_store().await;
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        store.close().await;
+        let store = Store::open(&StoreOptions {
+            busy_timeout: Duration::from_millis(100),
+            ..StoreOptions::new(url.clone())
+        })
+        .await
+        .unwrap();
+
+        // Another process holds the write lock past the busy timeout.
+        let mut other = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        other.execute("BEGIN IMMEDIATE").await.unwrap();
+        let error = store
+            .record_checkin(checkin(1, 1, 7, "walk", 10, at(1, 9)))
+            .await
+            .unwrap_err();
+        assert!(matches!(error, StoreError::Busy), "{error:?}");
+        // Reads never wait for a writer.
+        assert_eq!(count(&store, 7).await, 0);
+
+        other.execute("ROLLBACK").await.unwrap();
+        other.close().await.unwrap();
+        store
+            .record_checkin(checkin(1, 1, 7, "walk", 10, at(1, 9)))
+            .await
+            .unwrap();
+        assert_eq!(count(&store, 7).await, 1);
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn opening_creates_the_folder_and_reports_bad_urls() {
+        let dir = tempfile::tempdir().unwrap();
+        let nested = dir.path().join("a/b/bot.db");
+        let store = Store::open(&StoreOptions::new(format!("sqlite://{}", nested.display())))
+            .await
+            .unwrap();
+        assert!(nested.is_file());
+        assert_eq!(store.path(), nested);
+        store.close().await;
+
+        let err = Store::open(&StoreOptions::new("sqlite://x.db?mode=bogus"))
+            .await
+            .err()
+            .expect("a bad URL is refused");
+        assert!(matches!(err, StoreError::Open { .. }), "{err:?}");
+    }
+}

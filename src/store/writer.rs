@@ -32,9 +32,12 @@ type Reply = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 
 /// A queued request, its result type erased so one queue carries them all.
 trait Request: Send {
-    /// Runs the write; says whether it succeeded and how to reply once the
+    /// Runs the write; returns its own outcome and how to reply once the
     /// transaction has committed or failed.
-    fn run<'c>(self: Box<Self>, conn: &'c mut SqliteConnection) -> BoxFuture<'c, (bool, Reply)>;
+    fn run<'c>(
+        self: Box<Self>,
+        conn: &'c mut SqliteConnection,
+    ) -> BoxFuture<'c, (Result<(), StoreError>, Reply)>;
     /// Answers without running, because the batch failed first.
     fn fail(self: Box<Self>, error: StoreError);
 }
@@ -45,16 +48,19 @@ struct Pending<T> {
 }
 
 impl<T: Send + 'static> Request for Pending<T> {
-    fn run<'c>(self: Box<Self>, conn: &'c mut SqliteConnection) -> BoxFuture<'c, (bool, Reply)> {
+    fn run<'c>(
+        self: Box<Self>,
+        conn: &'c mut SqliteConnection,
+    ) -> BoxFuture<'c, (Result<(), StoreError>, Reply)> {
         let Pending { write, reply } = *self;
         Box::pin(async move {
             let result = write(conn).await;
-            let ok = result.is_ok();
+            let own = result.as_ref().map(|_| ()).map_err(StoreError::clone);
             let reply: Reply = Box::new(move |commit| {
                 // The caller may have stopped waiting; that is fine.
                 let _ = reply.send(commit.and(result));
             });
-            (ok, reply)
+            (own, reply)
         })
     }
 
@@ -132,8 +138,7 @@ async fn run(mut conn: SqliteConnection, mut queue: mpsc::Receiver<Job>, stats: 
     }
 }
 
-async fn commit_batch(conn: &mut SqliteConnection, jobs: impl Iterator<Item = Job>) {
-    let mut jobs = jobs.peekable();
+async fn commit_batch(conn: &mut SqliteConnection, mut jobs: impl Iterator<Item = Job>) {
     if let Err(error) = execute(conn, "BEGIN IMMEDIATE").await {
         for job in jobs {
             job.fail(error.clone());
@@ -142,23 +147,23 @@ async fn commit_batch(conn: &mut SqliteConnection, jobs: impl Iterator<Item = Jo
     }
     let mut replies = Vec::new();
     let mut batch_error = None;
-    while let Some(job) = jobs.next() {
+    for job in jobs.by_ref() {
         if let Err(error) = execute(conn, "SAVEPOINT request").await {
             job.fail(error.clone());
             batch_error = Some(error);
             break;
         }
-        let (ok, reply) = job.run(conn).await;
+        let (own, reply) = job.run(conn).await;
         replies.push(reply);
-        let end = if ok {
-            execute(conn, "RELEASE request").await
-        } else {
+        let end = match own {
+            Ok(()) => execute(conn, "RELEASE request").await,
             // SQLite may already have rolled the whole transaction back (a full
-            // disk can); then the savepoint is gone and the batch fails.
-            match execute(conn, "ROLLBACK TO request").await {
+            // disk can); then the savepoint is gone and the whole batch fails
+            // for the reason this request failed.
+            Err(own) => match execute(conn, "ROLLBACK TO request").await {
                 Ok(()) => execute(conn, "RELEASE request").await,
-                Err(error) => Err(error),
-            }
+                Err(_) => Err(own),
+            },
         };
         if let Err(error) = end {
             batch_error = Some(error);

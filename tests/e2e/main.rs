@@ -1,1 +1,7 @@
+//! End-to-end tests: the real `secondheart` binary, real SQLite files.
+//!
+//! One test binary for the whole suite (each extra binary re-links the whole
+//! stack); one module per feature.
 
+mod cli;
+mod support;
