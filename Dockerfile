@@ -1,0 +1,30 @@
+# secondheart: a small runtime image that runs as a non-root user with the
+# database on a volume. Build: docker build -t secondheart .
+# Run:   docker run -e DISCORD_TOKEN=... -v secondheart-data:/data secondheart
+# or mount the token as a secret file and set DISCORD_TOKEN_FILE=/run/secrets/discord_token.
+
+FROM rust:1.95-slim-bookworm AS build
+WORKDIR /src
+# Queries are checked against the committed .sqlx metadata; no database needed.
+ENV SQLX_OFFLINE=true
+COPY Cargo.toml Cargo.lock ./
+COPY .cargo ./.cargo
+COPY .sqlx ./.sqlx
+COPY migrations ./migrations
+COPY config ./config
+COPY src ./src
+RUN cargo build --release --locked --bin secondheart \
+    && mkdir -p /out/data \
+    && cp target/release/secondheart /out/secondheart
+
+# distroless/cc: glibc, libgcc and CA certificates, no shell, user 65532.
+FROM gcr.io/distroless/cc-debian12:nonroot
+WORKDIR /app
+COPY --from=build /out/secondheart /app/secondheart
+COPY --from=build /src/config /app/config
+COPY --from=build --chown=65532:65532 /out/data /data
+ENV SECONDHEART__DATABASE__URL=sqlite:///data/secondheart.db
+VOLUME ["/data"]
+USER 65532:65532
+ENTRYPOINT ["/app/secondheart"]
+CMD ["run"]
