@@ -6,11 +6,13 @@
 pub mod audit;
 pub mod checkin;
 pub mod exercise;
+pub mod firings;
 pub mod ids;
 pub mod member;
 pub mod occurrence;
 pub mod schedule;
 pub mod server;
+pub mod spec;
 
 pub use ids::{
     ChannelId, CheckInId, GuildId, InteractionId, MessageId, OccurrenceId, RoleId, ScheduleId,

@@ -1,0 +1,562 @@
+//! When a schedule fires: its firings in its time zone, through
+//! daylight-saving changes, and which of them quiet hours, a pause or an
+//! expiry suppress.
+//!
+//! Daylight saving follows Vixie cron. A schedule whose hour field is `*` or
+//! a step follows the real clock: it fires in both passes of a repeated hour
+//! and not at all in a skipped one. Every other schedule fires once per
+//! matching local time: a time inside a spring-forward gap fires at the first
+//! instant after the gap, a time in a fall-back overlap at its first
+//! occurrence only.
+
+use chrono::{DateTime, Duration, LocalResult, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
+use chrono_tz::Tz;
+
+use super::server::{QuietHours, WeekdaySet};
+use super::spec::ScheduleSpec;
+
+/// How far ahead [`next_due`] looks before deciding a schedule will not fire.
+pub const HORIZON_DAYS: i64 = 400;
+
+/// How a daylight-saving change touched a firing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DstEffect {
+    None,
+    /// Its local time did not exist (spring forward); it fires at the first
+    /// instant after the gap.
+    MovedAfterGap,
+    /// Its local time happened twice (fall back) and the schedule follows the
+    /// real clock, so it fires in both passes; this is one of them.
+    Repeated,
+}
+
+/// One firing of a schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Firing {
+    pub at: DateTime<Utc>,
+    /// The local time the schedule matched; differs from `at`'s local time
+    /// when moved after a gap.
+    pub wall: NaiveDateTime,
+    pub dst: DstEffect,
+}
+
+impl Firing {
+    /// The firing's instant on the schedule's clock.
+    pub fn local(&self, tz: Tz) -> DateTime<Tz> {
+        self.at.with_timezone(&tz)
+    }
+}
+
+/// The firings of `spec` in `tz` strictly after `after`, in order.
+pub fn firings(spec: &ScheduleSpec, tz: Tz, after: DateTime<Utc>) -> Firings<'_> {
+    Firings {
+        spec,
+        tz,
+        after,
+        naive_cursor: after.with_timezone(&tz).naive_local(),
+        zoned_cursor: after.with_timezone(&tz),
+        done: false,
+    }
+}
+
+/// Iterator returned by [`firings`].
+pub struct Firings<'a> {
+    spec: &'a ScheduleSpec,
+    tz: Tz,
+    /// Everything emitted is strictly after this; it advances as firings go out.
+    after: DateTime<Utc>,
+    naive_cursor: NaiveDateTime,
+    zoned_cursor: DateTime<Tz>,
+    done: bool,
+}
+
+impl Iterator for Firings<'_> {
+    type Item = Firing;
+
+    fn next(&mut self) -> Option<Firing> {
+        while !self.done {
+            let candidate = if self.spec.follows_real_clock() {
+                self.next_real_clock()
+            } else {
+                self.next_fixed_time()
+            };
+            let Some(firing) = candidate else {
+                self.done = true;
+                break;
+            };
+            if firing.at > self.after {
+                self.after = firing.at;
+                return Some(firing);
+            }
+        }
+        None
+    }
+}
+
+impl Firings<'_> {
+    /// Real clock: every instant whose local time matches, in instant order.
+    fn next_real_clock(&mut self) -> Option<Firing> {
+        let next = self
+            .spec
+            .croner()
+            .find_next_occurrence(&self.zoned_cursor, false)
+            .ok()?;
+        self.zoned_cursor = next;
+        let wall = next.naive_local();
+        let dst = match self.tz.from_local_datetime(&wall) {
+            LocalResult::Ambiguous(..) => DstEffect::Repeated,
+            _ => DstEffect::None,
+        };
+        Some(Firing {
+            at: next.with_timezone(&Utc),
+            wall,
+            dst,
+        })
+    }
+
+    /// Fixed time: each matching local time once. The caller drops firings
+    /// not after the last one, which folds several skipped times onto the
+    /// one instant after a gap.
+    fn next_fixed_time(&mut self) -> Option<Firing> {
+        let wall = self
+            .spec
+            .croner()
+            .find_next_occurrence(&self.naive_cursor, false)
+            .ok()?;
+        self.naive_cursor = wall;
+        let (at, dst) = match self.tz.from_local_datetime(&wall) {
+            LocalResult::Single(at) => (at, DstEffect::None),
+            LocalResult::Ambiguous(first, _) => (first, DstEffect::None),
+            LocalResult::None => (
+                first_instant_after_gap(self.tz, wall),
+                DstEffect::MovedAfterGap,
+            ),
+        };
+        Some(Firing {
+            at: at.with_timezone(&Utc),
+            wall,
+            dst,
+        })
+    }
+}
+
+/// The first instant at or after the end of the gap `wall` falls into: the
+/// first whole minute after `wall` that exists on the local clock.
+fn first_instant_after_gap(tz: Tz, wall: NaiveDateTime) -> DateTime<Tz> {
+    let mut probe = wall.with_second(0).unwrap_or(wall);
+    // Gaps last at most a few hours; a day bounds the search.
+    for _ in 0..24 * 60 {
+        probe += Duration::minutes(1);
+        if let Some(at) = tz.from_local_datetime(&probe).earliest() {
+            return at;
+        }
+    }
+    unreachable!("no daylight-saving gap lasts a day")
+}
+
+/// When a server does not want prompts, in its own zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quiet {
+    pub tz: Tz,
+    pub hours: Option<QuietHours>,
+    pub days: WeekdaySet,
+}
+
+impl Quiet {
+    /// No quiet time at all.
+    pub fn none() -> Self {
+        Self {
+            tz: Tz::UTC,
+            hours: None,
+            days: WeekdaySet::EMPTY,
+        }
+    }
+
+    /// Whether a prompt at `at` would fall in quiet time.
+    pub fn contains(&self, at: DateTime<Utc>) -> bool {
+        let local = at.with_timezone(&self.tz);
+        if self.days.contains(chrono::Datelike::weekday(&local)) {
+            return true;
+        }
+        match self.hours {
+            None => false,
+            Some(QuietHours { start, end }) => {
+                let time = local.time();
+                in_window(time, start, end)
+            }
+        }
+    }
+}
+
+/// Whether `time` is in `[start, end)`, wrapping past midnight when
+/// `start > end`.
+fn in_window(time: NaiveTime, start: NaiveTime, end: NaiveTime) -> bool {
+    if start <= end {
+        start <= time && time < end
+    } else {
+        time >= start || time < end
+    }
+}
+
+/// What keeps a schedule's firings from going out, besides quiet time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Window {
+    /// Firings before this are suppressed (a pause that ends by itself).
+    pub paused_until: Option<DateTime<Utc>>,
+    /// Firings at or after this never happen.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// The next firing after `after` that is neither in quiet time, nor inside a
+/// pause, nor past expiry. `None` when there is none within
+/// [`HORIZON_DAYS`].
+pub fn next_due(
+    spec: &ScheduleSpec,
+    tz: Tz,
+    quiet: &Quiet,
+    window: Window,
+    after: DateTime<Utc>,
+) -> Option<Firing> {
+    let start = match window.paused_until {
+        // A firing exactly at the end of a pause goes out.
+        Some(until) if until > after => until - Duration::milliseconds(1),
+        _ => after,
+    };
+    let horizon = after + Duration::days(HORIZON_DAYS);
+    firings(spec, tz, start)
+        .take_while(|f| f.at <= horizon && window.expires_at.is_none_or(|e| f.at < e))
+        .find(|f| !quiet.contains(f.at))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, Weekday};
+    use chrono_tz::{America, Asia, Australia, Europe, Pacific};
+
+    use super::*;
+
+    fn spec(s: &str) -> ScheduleSpec {
+        ScheduleSpec::parse(s, 0).unwrap()
+    }
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    /// The first `n` firings after `from`, as local RFC 3339 with a DST mark.
+    fn show(s: &str, tz: Tz, from: &str, n: usize) -> Vec<String> {
+        firings(&spec(s), tz, utc(from))
+            .take(n)
+            .map(|f| {
+                let mark = match f.dst {
+                    DstEffect::None => "",
+                    DstEffect::MovedAfterGap => " moved",
+                    DstEffect::Repeated => " repeated",
+                };
+                format!("{}{mark}", f.local(tz).format("%m-%d %H:%M%:z"))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn berlin_spring_forward_moves_a_fixed_time_after_the_gap() {
+        assert_eq!(
+            show("30 2 * * *", Europe::Berlin, "2027-03-26T12:00:00Z", 3),
+            [
+                "03-27 02:30+01:00",
+                "03-28 03:00+02:00 moved",
+                "03-29 02:30+02:00"
+            ]
+        );
+    }
+
+    #[test]
+    fn berlin_fall_back_fires_a_fixed_time_once() {
+        assert_eq!(
+            show("30 2 * * *", Europe::Berlin, "2027-10-30T12:00:00Z", 2),
+            ["10-31 02:30+02:00", "11-01 02:30+01:00"]
+        );
+        // Two hours in the list do not make it a real-clock schedule.
+        assert_eq!(
+            show("30 2,14 * * *", Europe::Berlin, "2027-10-30T00:00:00Z", 6),
+            [
+                "10-30 02:30+02:00",
+                "10-30 14:30+02:00",
+                "10-31 02:30+02:00",
+                "10-31 14:30+01:00",
+                "11-01 02:30+01:00",
+                "11-01 14:30+01:00"
+            ]
+        );
+    }
+
+    #[test]
+    fn real_clock_schedules_fire_in_both_passes_and_skip_the_gap() {
+        assert_eq!(
+            show("*/30 * * * *", Europe::Berlin, "2027-10-31T00:00:00Z", 5),
+            [
+                "10-31 02:30+02:00 repeated",
+                "10-31 02:00+01:00 repeated",
+                "10-31 02:30+01:00 repeated",
+                "10-31 03:00+01:00",
+                "10-31 03:30+01:00"
+            ]
+        );
+        assert_eq!(
+            show("*/30 * * * *", Europe::Berlin, "2027-03-28T00:15:00Z", 3),
+            [
+                "03-28 01:30+01:00",
+                "03-28 03:00+02:00",
+                "03-28 03:30+02:00"
+            ]
+        );
+        // A step in the hour field follows the real clock too.
+        assert_eq!(
+            show("0 */1 * * *", Europe::Berlin, "2027-10-30T23:30:00Z", 3),
+            [
+                "10-31 02:00+02:00 repeated",
+                "10-31 02:00+01:00 repeated",
+                "10-31 03:00+01:00"
+            ]
+        );
+    }
+
+    #[test]
+    fn fixed_times_in_one_gap_fire_once_after_it() {
+        assert_eq!(
+            show("0,30 2 * * *", Europe::Berlin, "2027-03-28T00:00:00Z", 2),
+            ["03-28 03:00+02:00 moved", "03-29 02:00+02:00"]
+        );
+        assert_eq!(
+            show("*/30 2-3 * * *", Europe::Berlin, "2027-03-28T00:00:00Z", 3),
+            [
+                "03-28 03:00+02:00 moved",
+                "03-28 03:30+02:00",
+                "03-29 02:00+02:00"
+            ]
+        );
+    }
+
+    #[test]
+    fn new_york_changes() {
+        assert_eq!(
+            show("30 2 * * *", America::New_York, "2027-03-13T05:00:00Z", 3),
+            [
+                "03-13 02:30-05:00",
+                "03-14 03:00-04:00 moved",
+                "03-15 02:30-04:00"
+            ]
+        );
+        assert_eq!(
+            show("30 1 * * *", America::New_York, "2027-11-06T12:00:00Z", 2),
+            ["11-07 01:30-04:00", "11-08 01:30-05:00"]
+        );
+        assert_eq!(
+            show("15 * * * *", America::New_York, "2027-11-07T04:30:00Z", 3),
+            [
+                "11-07 01:15-04:00 repeated",
+                "11-07 01:15-05:00 repeated",
+                "11-07 02:15-05:00"
+            ]
+        );
+    }
+
+    #[test]
+    fn weekday_schedules_fire_monday_to_friday_only() {
+        let days: Vec<Weekday> = firings(
+            &spec("30 9 * * 1-5"),
+            America::New_York,
+            utc("2027-01-01T00:00:00Z"),
+        )
+        .take(20)
+        .map(|f| chrono::Datelike::weekday(&f.local(America::New_York)))
+        .collect();
+        assert!(days
+            .iter()
+            .all(|d| !matches!(d, Weekday::Sat | Weekday::Sun)));
+        assert_eq!(
+            days[..5],
+            [
+                Weekday::Fri,
+                Weekday::Mon,
+                Weekday::Tue,
+                Weekday::Wed,
+                Weekday::Thu
+            ]
+        );
+    }
+
+    #[test]
+    fn lord_howe_shifts_by_half_an_hour() {
+        // Lord Howe: +11:00 in summer, +10:30 in winter; the change is at 02:00.
+        assert_eq!(
+            show(
+                "45 1 * * *",
+                Australia::Lord_Howe,
+                "2027-04-02T00:00:00Z",
+                3
+            ),
+            [
+                "04-03 01:45+11:00",
+                "04-04 01:45+11:00",
+                "04-05 01:45+10:30"
+            ]
+        );
+        assert_eq!(
+            show(
+                "15 2 * * *",
+                Australia::Lord_Howe,
+                "2027-10-01T00:00:00Z",
+                3
+            ),
+            [
+                "10-02 02:15+10:30",
+                "10-03 02:30+11:00 moved",
+                "10-04 02:15+11:00"
+            ]
+        );
+    }
+
+    #[test]
+    fn auckland_changes_in_the_southern_hemisphere() {
+        // Clocks go back on 2027-04-04 and forward on 2027-09-26.
+        assert_eq!(
+            show("30 2 * * *", Pacific::Auckland, "2027-04-02T12:00:00Z", 3),
+            [
+                "04-03 02:30+13:00",
+                "04-04 02:30+13:00",
+                "04-05 02:30+12:00"
+            ]
+        );
+        assert_eq!(
+            show("30 2 * * *", Pacific::Auckland, "2027-09-24T12:00:00Z", 3),
+            [
+                "09-25 02:30+12:00",
+                "09-26 03:00+13:00 moved",
+                "09-27 02:30+13:00"
+            ]
+        );
+    }
+
+    #[test]
+    fn kolkata_has_no_changes() {
+        let all: Vec<_> = firings(
+            &spec("30 2 * * *"),
+            Asia::Kolkata,
+            utc("2027-01-01T00:00:00Z"),
+        )
+        .take(365)
+        .collect();
+        assert!(all.iter().all(|f| f.dst == DstEffect::None));
+        assert!(all
+            .windows(2)
+            .all(|w| w[1].at - w[0].at == Duration::days(1)));
+    }
+
+    #[test]
+    fn quiet_hours_days_pauses_and_expiry_suppress_firings() {
+        let s = spec("0 * * * *");
+        let tz = Europe::Berlin;
+        let quiet = Quiet {
+            tz,
+            hours: Some(QuietHours {
+                start: NaiveTime::from_hms_opt(19, 0, 0).unwrap(),
+                end: NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
+            }),
+            days: [Weekday::Sat, Weekday::Sun].into_iter().collect(),
+        };
+        // Friday 2027-01-08 18:30 Berlin: 19:00 is quiet, then the weekend.
+        let next = next_due(
+            &s,
+            tz,
+            &quiet,
+            Window::default(),
+            utc("2027-01-08T17:30:00Z"),
+        )
+        .unwrap();
+        assert_eq!(next.local(tz).to_rfc3339(), "2027-01-11T08:00:00+01:00");
+        assert!(quiet.contains(utc("2027-01-08T18:00:00Z")));
+        assert!(!quiet.contains(utc("2027-01-08T17:00:00Z")));
+
+        // A pause ends exactly at a firing: that firing goes out.
+        let window = Window {
+            paused_until: Some(utc("2027-01-11T09:00:00Z")),
+            expires_at: None,
+        };
+        let next = next_due(&s, tz, &Quiet::none(), window, utc("2027-01-11T07:00:00Z")).unwrap();
+        assert_eq!(next.at, utc("2027-01-11T09:00:00Z"));
+
+        let window = Window {
+            paused_until: None,
+            expires_at: Some(utc("2027-01-11T09:00:00Z")),
+        };
+        assert_eq!(
+            next_due(&s, tz, &Quiet::none(), window, utc("2027-01-11T08:00:00Z")).map(|f| f.at),
+            None
+        );
+        // Quiet hours that cover every firing: no next firing, no endless search.
+        let always = Quiet {
+            tz,
+            hours: None,
+            days: [
+                Weekday::Mon,
+                Weekday::Tue,
+                Weekday::Wed,
+                Weekday::Thu,
+                Weekday::Fri,
+                Weekday::Sat,
+                Weekday::Sun,
+            ]
+            .into_iter()
+            .collect(),
+        };
+        assert_eq!(
+            next_due(
+                &s,
+                tz,
+                &always,
+                Window::default(),
+                utc("2027-01-11T08:00:00Z")
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn quiet_hours_use_the_servers_zone_not_the_schedules() {
+        let quiet = Quiet {
+            tz: America::New_York,
+            hours: Some(QuietHours {
+                start: NaiveTime::from_hms_opt(19, 0, 0).unwrap(),
+                end: NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
+            }),
+            days: WeekdaySet::EMPTY,
+        };
+        // 09:00 in Berlin is 03:00 in New York: quiet.
+        let s = spec("0 9 * * *");
+        let next = next_due(
+            &s,
+            Europe::Berlin,
+            &quiet,
+            Window::default(),
+            utc("2027-01-05T00:00:00Z"),
+        );
+        assert_eq!(next, None, "every 09:00 Berlin is at night in New York");
+        let s = spec("0 15 * * *");
+        let next = next_due(
+            &s,
+            Europe::Berlin,
+            &quiet,
+            Window::default(),
+            utc("2027-01-05T00:00:00Z"),
+        )
+        .unwrap();
+        assert_eq!(
+            next.local(America::New_York).naive_local(),
+            NaiveDate::from_ymd_opt(2027, 1, 5)
+                .unwrap()
+                .and_hms_opt(9, 0, 0)
+                .unwrap()
+        );
+    }
+}
