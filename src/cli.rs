@@ -8,7 +8,14 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 
+use std::io::Write as _;
+
+use chrono::{DateTime, TimeZone as _, Utc};
+
 use crate::config::{self, DatabaseSettings, Loaded, TokenSource};
+use crate::domain::firings::{firings, DstEffect};
+use crate::domain::spec::ScheduleSpec;
+use crate::domain::zone::parse_zone;
 use crate::ops;
 use crate::store::{self, Store, StoreOptions};
 
@@ -39,6 +46,24 @@ pub enum Command {
         /// Where to write the copy; must not exist yet.
         file: PathBuf,
     },
+    /// Print when a schedule would fire: one firing per line, local time and
+    /// UTC offset, with firings moved or repeated by daylight saving marked.
+    SchedulePreview(PreviewArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PreviewArgs {
+    /// A cron expression ("30 9 * * 1-5") or a friendly form ("daily 10:30").
+    pub spec: String,
+    /// The schedule's IANA time zone.
+    #[arg(long, default_value = "UTC")]
+    pub tz: String,
+    /// Start after this instant (RFC 3339, e.g. 2027-01-01T00:00:00Z); default now.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// How many firings to print.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub count: u32,
 }
 
 /// Runs one command to completion.
@@ -49,6 +74,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Run => runtime()?.block_on(run(loaded)),
         Command::Migrate => runtime()?.block_on(migrate(loaded)),
         Command::Backup { file } => runtime()?.block_on(backup(loaded, &file)),
+        Command::SchedulePreview(args) => schedule_preview(&loaded, &args),
     }
 }
 
@@ -153,5 +179,41 @@ async fn backup(loaded: Loaded, file: &Path) -> anyhow::Result<()> {
         summary.schedules,
         summary.checkins
     );
+    Ok(())
+}
+
+fn schedule_preview(loaded: &Loaded, args: &PreviewArgs) -> anyhow::Result<()> {
+    let spec = ScheduleSpec::parse(&args.spec, loaded.settings.limits.min_interval_minutes)?;
+    let tz = parse_zone(&args.tz)?;
+    let from = match &args.from {
+        None => Utc::now(),
+        Some(text) => DateTime::parse_from_rfc3339(text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| {
+                anyhow::anyhow!("`{text}` is not an instant such as 2027-01-01T00:00:00Z")
+            })?,
+    };
+    let mut out = std::io::stdout().lock();
+    for firing in firings(&spec, tz, from).take(args.count as usize) {
+        let local = firing.local(tz);
+        let note = match firing.dst {
+            DstEffect::None => String::new(),
+            DstEffect::MovedAfterGap => format!(
+                "  [moved: {} does not exist, clocks spring forward]",
+                firing.wall.format("%H:%M")
+            ),
+            DstEffect::Repeated => {
+                let pass = match tz.from_local_datetime(&firing.wall).earliest() {
+                    Some(first) if first == local => "first",
+                    _ => "second",
+                };
+                format!(
+                    "  [repeated: {} happens twice, clocks fall back; {pass} pass]",
+                    firing.wall.format("%H:%M")
+                )
+            }
+        };
+        writeln!(out, "{}{note}", local.format("%Y-%m-%d %a %H:%M:%S %:z"))?;
+    }
     Ok(())
 }

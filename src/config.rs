@@ -21,6 +21,7 @@ use thiserror::Error;
 use url::Url;
 
 use crate::domain::exercise::{Catalog, CatalogError};
+use crate::domain::zone::parse_zone;
 
 /// The file every deployment reads first, relative to the working directory.
 pub const DEFAULT_FILE: &str = "config/default.toml";
@@ -432,11 +433,7 @@ fn optional_path<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PathBuf>, D::
 
 fn time_zone<'de, D: Deserializer<'de>>(d: D) -> Result<Tz, D::Error> {
     let name = String::deserialize(d)?;
-    name.parse().map_err(|_| {
-        serde::de::Error::custom(format!(
-            "unknown time zone `{name}`; use an IANA name such as Europe/Berlin or UTC"
-        ))
-    })
+    parse_zone(&name).map_err(serde::de::Error::custom)
 }
 
 fn weekday<'de, D: Deserializer<'de>>(d: D) -> Result<Weekday, D::Error> {

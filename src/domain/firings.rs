@@ -559,4 +559,125 @@ mod tests {
                 .unwrap()
         );
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        const ZONES: [Tz; 7] = [
+            Europe::Berlin,
+            America::New_York,
+            Australia::Lord_Howe,
+            Pacific::Auckland,
+            Asia::Kolkata,
+            America::Santiago,
+            Tz::UTC,
+        ];
+
+        fn spec_text() -> impl Strategy<Value = String> {
+            let minute = prop_oneof![
+                (0u32..60).prop_map(|m| m.to_string()),
+                Just("*/15".to_owned()),
+                Just("0,30".to_owned()),
+                Just("*/10".to_owned()),
+            ];
+            let hour = prop_oneof![
+                (0u32..24).prop_map(|h| h.to_string()),
+                Just("*".to_owned()),
+                Just("*/2".to_owned()),
+                Just("1-3".to_owned()),
+                Just("2,14".to_owned()),
+                (0u32..20).prop_map(|h| format!("{h}-{}/2", h + 4)),
+            ];
+            let weekday = prop_oneof![Just("*"), Just("1-5"), Just("0,6"), Just("3")];
+            (minute, hour, weekday).prop_map(|(m, h, w)| format!("{m} {h} * * {w}"))
+        }
+
+        fn instant() -> impl Strategy<Value = DateTime<Utc>> {
+            // 2026 to 2030, any second.
+            (1_767_225_600i64..1_893_456_000).prop_map(|s| DateTime::from_timestamp(s, 0).unwrap())
+        }
+
+        proptest! {
+            #![proptest_config(crate::domain::proptest_config())]
+
+            #[test]
+            fn firings_increase_and_match_their_local_time(
+                text in spec_text(),
+                zone in 0..ZONES.len(),
+                from in instant(),
+            ) {
+                let tz = ZONES[zone];
+                let s = spec(&text);
+                let mut previous = from;
+                for firing in firings(&s, tz, from).take(60) {
+                    prop_assert!(firing.at > previous, "{} not after {}", firing.at, previous);
+                    previous = firing.at;
+                    prop_assert!(s.croner().is_time_matching(&firing.wall).unwrap());
+                    let local = firing.local(tz).naive_local();
+                    match firing.dst {
+                        DstEffect::MovedAfterGap => {
+                            prop_assert!(!s.follows_real_clock());
+                            prop_assert!(tz.from_local_datetime(&firing.wall).earliest().is_none());
+                            // The first instant after the gap: a second earlier
+                            // the clock still read before the scheduled time.
+                            let before = (firing.at - Duration::seconds(1)).with_timezone(&tz).naive_local();
+                            prop_assert!(before < firing.wall && local > firing.wall);
+                        }
+                        DstEffect::Repeated => {
+                            prop_assert!(s.follows_real_clock());
+                            prop_assert_eq!(local, firing.wall);
+                        }
+                        DstEffect::None => prop_assert_eq!(local, firing.wall),
+                    }
+                }
+            }
+
+            #[test]
+            fn fixed_times_fire_once_per_local_time(
+                text in spec_text(),
+                zone in 0..ZONES.len(),
+                from in instant(),
+            ) {
+                let tz = ZONES[zone];
+                let s = spec(&text);
+                if s.follows_real_clock() {
+                    return Ok(());
+                }
+                let walls: Vec<_> = firings(&s, tz, from).take(60).map(|f| f.wall).collect();
+                let mut unique = walls.clone();
+                unique.dedup();
+                prop_assert_eq!(walls, unique);
+            }
+
+            #[test]
+            fn no_due_firing_falls_in_quiet_time(
+                text in spec_text(),
+                zone in 0..ZONES.len(),
+                from in instant(),
+                start in 0u32..24,
+                end in 0u32..24,
+                quiet_day in 0u8..7,
+            ) {
+                prop_assume!(start != end);
+                let quiet = Quiet {
+                    tz: ZONES[(zone + 1) % ZONES.len()],
+                    hours: Some(QuietHours {
+                        start: NaiveTime::from_hms_opt(start, 0, 0).unwrap(),
+                        end: NaiveTime::from_hms_opt(end, 0, 0).unwrap(),
+                    }),
+                    days: WeekdaySet::from_bits(1 << quiet_day).unwrap(),
+                };
+                let s = spec(&text);
+                let mut after = from;
+                for _ in 0..10 {
+                    let Some(next) = next_due(&s, ZONES[zone], &quiet, Window::default(), after) else { break };
+                    prop_assert!(!quiet.contains(next.at));
+                    prop_assert!(next.at > after);
+                    after = next.at;
+                }
+            }
+        }
+    }
 }

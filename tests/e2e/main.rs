@@ -4,4 +4,5 @@
 //! stack); one module per feature.
 
 mod cli;
+mod preview;
 mod support;
