@@ -12,7 +12,11 @@ use std::io::Write as _;
 
 use chrono::{DateTime, TimeZone as _, Utc};
 
+use std::sync::Arc;
+
+use crate::app::{App, SystemClock};
 use crate::config::{self, DatabaseSettings, Loaded, TokenSource};
+use crate::discord;
 use crate::domain::firings::{firings, DstEffect};
 use crate::domain::spec::ScheduleSpec;
 use crate::domain::zone::parse_zone;
@@ -138,21 +142,33 @@ async fn run(loaded: Loaded) -> anyhow::Result<()> {
     let settings = loaded.settings;
     ops::logging::init(&settings.log)?;
     let catalog = config::load_catalog(&settings)?;
-    let Some((_token, _)) = config::load_token()? else {
+    let Some((token, _)) = config::load_token()? else {
         bail!(
             "no Discord token: set {} or {}",
             config::TOKEN_VAR,
             config::TOKEN_FILE_VAR
         );
     };
-    let store = Store::open(&store_options(&settings.database)).await?;
+    let store = Arc::new(Store::open(&store_options(&settings.database)).await?);
     tracing::info!(
         database = %store.path().display(),
         exercises = catalog.len(),
         "store ready"
     );
-    store.close().await;
-    bail!("the Discord adapter is not built yet: this version can check its configuration, migrate and back up the database, but not connect to Discord")
+    let app = Arc::new(App {
+        store: Arc::clone(&store),
+        catalog: Arc::new(catalog),
+        default_zone: settings.defaults.timezone,
+        clock: Arc::new(SystemClock),
+    });
+    let result = discord::run(&settings.discord, &token, app).await;
+    match Arc::try_unwrap(store) {
+        Ok(store) => store.close().await,
+        Err(_) => tracing::warn!(
+            "the store is still in use at shutdown; writes already acknowledged are safe"
+        ),
+    }
+    result
 }
 
 async fn migrate(loaded: Loaded) -> anyhow::Result<()> {

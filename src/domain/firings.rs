@@ -387,6 +387,27 @@ mod tests {
     }
 
     #[test]
+    fn a_day_matching_either_day_field_fires() {
+        // Vixie cron: day-of-month 13 OR Friday, when both are restricted.
+        let days: Vec<_> = firings(&spec("0 9 13 * 5"), Tz::UTC, utc("2027-08-01T00:00:00Z"))
+            .take(4)
+            .map(|f| f.at.format("%a %d").to_string())
+            .collect();
+        assert_eq!(days, ["Fri 06", "Fri 13", "Fri 20", "Fri 27"]);
+        let days: Vec<_> = firings(&spec("0 9 13 * 1"), Tz::UTC, utc("2027-08-01T00:00:00Z"))
+            .take(3)
+            .map(|f| f.at.format("%a %d").to_string())
+            .collect();
+        assert_eq!(days, ["Mon 02", "Mon 09", "Fri 13"]);
+        // A `*` day field leaves the other in charge alone.
+        let days: Vec<_> = firings(&spec("0 9 * * 1"), Tz::UTC, utc("2027-08-01T00:00:00Z"))
+            .take(2)
+            .map(|f| f.at.format("%a %d").to_string())
+            .collect();
+        assert_eq!(days, ["Mon 02", "Mon 09"]);
+    }
+
+    #[test]
     fn lord_howe_shifts_by_half_an_hour() {
         // Lord Howe: +11:00 in summer, +10:30 in winter; the change is at 02:00.
         assert_eq!(

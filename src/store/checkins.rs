@@ -185,6 +185,30 @@ impl Store {
             .collect()
     }
 
+    /// How much of one exercise the member logged on one local date.
+    pub async fn day_amount(
+        &self,
+        guild: GuildId,
+        user: UserId,
+        exercise: &ExerciseKey,
+        date: chrono::NaiveDate,
+    ) -> Result<i64, StoreError> {
+        let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
+        let exercise = exercise.as_str();
+        let date = date.format("%Y-%m-%d").to_string();
+        let total = sqlx::query_scalar!(
+            r#"SELECT COALESCE(SUM(amount), 0) AS "total!: i64" FROM checkins
+               WHERE guild_id = ? AND user_id = ? AND exercise = ? AND local_date = ?"#,
+            guild_id,
+            user_id,
+            exercise,
+            date
+        )
+        .fetch_one(&self.readers)
+        .await?;
+        Ok(total)
+    }
+
     /// When the member first checked in in the server; consistency counts
     /// prompts from then on.
     pub async fn first_checkin_at(
@@ -453,6 +477,28 @@ pub(crate) mod tests {
             ]
         );
         let walk = ExerciseKey::parse("walk").unwrap();
+        let day = at(1, 0).date_naive();
+        assert_eq!(
+            store
+                .day_amount(GuildId(1), UserId(7), &walk, day)
+                .await
+                .unwrap(),
+            30
+        );
+        assert_eq!(
+            store
+                .day_amount(GuildId(1), UserId(8), &walk, day)
+                .await
+                .unwrap(),
+            30
+        );
+        assert_eq!(
+            store
+                .day_amount(GuildId(2), UserId(7), &walk, day)
+                .await
+                .unwrap(),
+            0
+        );
         let walks = store
             .member_totals(
                 GuildId(1),

@@ -6,11 +6,13 @@
 //! types; every query of server data is scoped by the server's guild id.
 //!
 //! One file per table family: [`servers`], [`schedules`], [`occurrences`],
-//! [`checkins`], [`answers`], [`members`], [`audit`], plus [`backup`].
+//! [`checkins`], [`answers`], [`members`], [`audit`], [`bot_state`], plus
+//! [`backup`].
 
 mod answers;
 mod audit;
 mod backup;
+mod bot_state;
 mod checkins;
 mod error;
 mod members;

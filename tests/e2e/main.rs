@@ -3,6 +3,8 @@
 //! One test binary for the whole suite (each extra binary re-links the whole
 //! stack); one module per feature.
 
+mod checkin;
 mod cli;
+mod gateway;
 mod preview;
 mod support;

@@ -109,3 +109,171 @@ pub fn checkin(interaction: u64, user: u64, at: DateTime<Utc>) -> NewCheckIn {
         note: None,
     }
 }
+
+pub mod bot {
+    //! `spawn_bot()`: the real `secondheart` binary on a temp SQLite file,
+    //! against a fresh fake Discord, with one server, channel and member.
+
+    use std::path::{Path, PathBuf};
+    use std::process::{Child, Command, Stdio};
+    use std::sync::{Arc, OnceLock};
+    use std::time::Duration;
+
+    use secondheart::sandbox::fake_discord::{FakeDiscord, OpenApi};
+    use secondheart::store::{Store, StoreOptions};
+
+    pub const TOKEN: &str = "MTIzNDU2Nzg5MDEyMzQ1Njc4.fake.token-for-the-sandbox";
+
+    /// Discord's description, loaded once; `None` (with one loud line) when
+    /// the file is missing and `SECONDHEART_REQUIRE_OPENAPI` is not set.
+    pub fn openapi() -> Option<Arc<OpenApi>> {
+        static API: OnceLock<Option<Arc<OpenApi>>> = OnceLock::new();
+        API.get_or_init(|| {
+            let path = std::env::var_os("SECONDHEART_DISCORD_OPENAPI")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/discord/openapi.json"));
+            let required = std::env::var("SECONDHEART_REQUIRE_OPENAPI").is_ok_and(|v| v == "1");
+            match OpenApi::load(&path) {
+                Ok(api) => Some(Arc::new(api)),
+                Err(error) if required => panic!("Discord's OpenAPI description is required: {error}"),
+                Err(error) => {
+                    eprintln!(
+                        "!!!!! {error}: request bodies are NOT checked against Discord's description in this run !!!!!"
+                    );
+                    None
+                }
+            }
+        })
+        .clone()
+    }
+
+    /// A running bot and its world.
+    pub struct Bot {
+        pub discord: FakeDiscord,
+        pub guild: u64,
+        pub channel: u64,
+        pub member: u64,
+        pub dir: tempfile::TempDir,
+        child: Option<Child>,
+    }
+
+    /// Starts the fake and the bot, and waits until the bot has registered
+    /// its commands and is connected.
+    pub async fn spawn_bot() -> Bot {
+        let discord = FakeDiscord::start(TOKEN, openapi())
+            .await
+            .expect("start the fake Discord");
+        let guild = discord.create_guild("Desk Movers");
+        let channel = discord.create_channel(guild, "movement");
+        let member = discord.add_member(guild, "Ada", &[]);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut bot = Bot {
+            discord,
+            guild,
+            channel,
+            member,
+            dir,
+            child: None,
+        };
+        bot.start();
+        bot.discord
+            .wait_for_commands(Duration::from_secs(60))
+            .await
+            .unwrap_or_else(|| panic!("the bot registered no commands; its log:\n{}", bot.log()));
+        bot.wait_connected().await;
+        bot
+    }
+
+    impl Bot {
+        /// Starts (or restarts) the bot process on the same database.
+        pub fn start(&mut self) {
+            let log = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(self.log_path())
+                .expect("log file");
+            let child = Command::new(env!("CARGO_BIN_EXE_secondheart"))
+                .arg("run")
+                .current_dir(self.dir.path())
+                .env_clear()
+                .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+                .env("DISCORD_TOKEN", TOKEN)
+                .env("SECONDHEART__DISCORD__API_URL", self.discord.api_url())
+                .env("SECONDHEART__DATABASE__URL", self.database_url())
+                .env("SECONDHEART__LOG__LEVEL", "info,secondheart=debug")
+                .stdout(Stdio::null())
+                .stderr(log)
+                .spawn()
+                .expect("start secondheart");
+            self.child = Some(child);
+        }
+
+        pub fn database_url(&self) -> String {
+            format!("sqlite://{}", self.dir.path().join("bot.db").display())
+        }
+
+        fn log_path(&self) -> PathBuf {
+            self.dir.path().join("bot.log")
+        }
+
+        /// Everything the bot logged so far.
+        pub fn log(&self) -> String {
+            std::fs::read_to_string(self.log_path()).unwrap_or_default()
+        }
+
+        pub async fn wait_connected(&self) {
+            for _ in 0..600 {
+                if self.discord.connected() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            panic!("the bot did not connect; its log:\n{}", self.log());
+        }
+
+        /// Waits for the process to end by itself; its exit success.
+        pub async fn wait_exit(&mut self, timeout: Duration) -> Option<bool> {
+            let deadline = std::time::Instant::now() + timeout;
+            while std::time::Instant::now() < deadline {
+                if let Some(status) = self.child.as_mut()?.try_wait().expect("wait for the bot") {
+                    self.child = None;
+                    return Some(status.success());
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            None
+        }
+
+        /// A second store on the bot's database, to look at what it wrote.
+        pub async fn store(&self) -> Store {
+            Store::open(&StoreOptions::new(self.database_url()))
+                .await
+                .expect("open the bot's database")
+        }
+
+        /// Stops the bot and asserts that every request it sent matched
+        /// Discord's description.
+        pub fn finish(mut self) {
+            self.kill();
+            let violations = self.discord.violations();
+            assert!(
+                violations.is_empty(),
+                "requests broke Discord's description:\n{}",
+                violations.join("\n")
+            );
+        }
+
+        fn kill(&mut self) {
+            if let Some(mut child) = self.child.take() {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
+    }
+
+    impl Drop for Bot {
+        fn drop(&mut self) {
+            self.kill();
+        }
+    }
+}

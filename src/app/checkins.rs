@@ -1,0 +1,140 @@
+//! Recording a check-in: `/checkin`, and later "Done" buttons.
+
+use crate::domain::checkin::{CheckIn, NewCheckIn, Recorded, Source};
+use crate::domain::exercise::Exercise;
+use crate::domain::streak::local_date;
+use crate::domain::{GuildId, InteractionId, UserId};
+
+use super::{App, AppError, UserError};
+
+/// The longest note a check-in keeps, in characters.
+pub const MAX_NOTE_CHARS: usize = 200;
+
+/// A member's check-in, as asked for.
+#[derive(Debug, Clone)]
+pub struct CheckInRequest {
+    pub interaction: InteractionId,
+    pub guild: GuildId,
+    pub user: UserId,
+    /// The name the member goes by, remembered for leaderboards.
+    pub display_name: String,
+    pub exercise: String,
+    pub amount: i64,
+    pub note: Option<String>,
+    pub source: Source,
+}
+
+/// What was recorded.
+#[derive(Debug, Clone)]
+pub struct CheckInReceipt {
+    pub checkin: CheckIn,
+    pub exercise: Exercise,
+    /// The member's total of this exercise on the check-in's local date.
+    pub day_amount: i64,
+    /// This interaction had been recorded before; nothing new was stored.
+    pub duplicate: bool,
+}
+
+impl App {
+    /// Validates and stores a check-in. Recording the same interaction twice
+    /// stores it once.
+    pub async fn record_checkin(
+        &self,
+        request: CheckInRequest,
+    ) -> Result<CheckInReceipt, AppError> {
+        let exercise = self
+            .catalog
+            .get(request.exercise.trim())
+            .cloned()
+            .ok_or_else(|| UserError::UnknownExercise {
+                key: request.exercise.clone(),
+                choices: self
+                    .catalog
+                    .iter()
+                    .map(|e| e.key.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })?;
+        let settings = self.store.server_settings(request.guild).await?;
+        if settings.disabled_exercises.contains(&exercise.key) {
+            return Err(UserError::ExerciseOff {
+                name: exercise.name,
+            }
+            .into());
+        }
+        let amount = exercise
+            .check_amount(request.amount)
+            .map_err(UserError::from)?;
+        let note = match request.note.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(note) => {
+                let length = note.chars().count();
+                if length > MAX_NOTE_CHARS {
+                    return Err(UserError::NoteTooLong {
+                        length,
+                        max: MAX_NOTE_CHARS,
+                    }
+                    .into());
+                }
+                Some(note.to_owned())
+            }
+        };
+        let now = self.clock.now();
+        let prefs = self.store.member_prefs(request.guild, request.user).await?;
+        let server_zone = settings.timezone.unwrap_or(self.default_zone);
+        let date = local_date(now, prefs.timezone, server_zone);
+        if prefs.display_name.as_deref() != Some(request.display_name.as_str()) {
+            self.store
+                .remember_display_name(
+                    request.guild,
+                    request.user,
+                    request.display_name.clone(),
+                    now,
+                )
+                .await?;
+        }
+        let recorded = self
+            .store
+            .record_checkin(NewCheckIn {
+                interaction: request.interaction,
+                guild: request.guild,
+                user: request.user,
+                exercise: exercise.key.clone(),
+                amount,
+                points: exercise.points_for(amount),
+                at: now,
+                local_date: date,
+                source: request.source,
+                occurrence: None,
+                recorded_by: None,
+                note,
+            })
+            .await?;
+        let duplicate = matches!(recorded, Recorded::Duplicate(_));
+        let checkin = recorded.checkin().clone();
+        let day_amount = self
+            .store
+            .day_amount(
+                checkin.guild,
+                checkin.user,
+                &checkin.exercise,
+                checkin.local_date,
+            )
+            .await?;
+        Ok(CheckInReceipt {
+            checkin,
+            exercise,
+            day_amount,
+            duplicate,
+        })
+    }
+
+    /// Takes back a check-in whose confirmation never reached the member
+    /// (they saw a failure and will try again).
+    pub async fn withdraw_checkin(&self, checkin: &CheckIn) -> Result<(), AppError> {
+        self.store
+            .delete_checkin(checkin.guild, checkin.user, checkin.id)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,132 @@
+//! Errors of commands and how members see them: their own mistakes as an
+//! ephemeral sentence, anything else as a short apology with an error id
+//! that points to the log entry holding the details.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use poise::serenity_prelude as serenity;
+use poise::CreateReply;
+
+use super::{Context, Data};
+use crate::app::{AppError, UserError};
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error(transparent)]
+    User(#[from] UserError),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<AppError> for CommandError {
+    fn from(error: AppError) -> Self {
+        match error {
+            AppError::User(e) => CommandError::User(e),
+            AppError::Internal(e) => CommandError::Internal(e),
+        }
+    }
+}
+
+impl From<serenity::Error> for CommandError {
+    fn from(error: serenity::Error) -> Self {
+        CommandError::Internal(error.into())
+    }
+}
+
+/// Discord's JSON error code in an HTTP error, if any.
+pub fn discord_code(error: &serenity::Error) -> Option<isize> {
+    match error {
+        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response)) => {
+            Some(response.error.code)
+        }
+        _ => None,
+    }
+}
+
+pub fn is_unauthorized(error: &serenity::Error) -> bool {
+    matches!(
+        error,
+        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response))
+            if response.status_code.as_u16() == 401
+    )
+}
+
+/// Discord's code for an interaction whose response window has passed.
+pub const UNKNOWN_INTERACTION: isize = 10062;
+/// Discord's code for a second initial response to one interaction.
+pub const ALREADY_ACKNOWLEDGED: isize = 40060;
+
+/// A short id that ties an apology to its log entry.
+fn error_id() -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!("{:06x}", (nanos ^ n.rotate_left(20)) & 0xff_ffff)
+}
+
+/// poise's single error handler.
+pub async fn on_error(error: poise::FrameworkError<'_, Data, CommandError>) {
+    match error {
+        poise::FrameworkError::Command { error, ctx, .. } => match error {
+            CommandError::User(user_error) => reply_privately(ctx, &user_error.to_string()).await,
+            CommandError::Internal(error) => internal(ctx, &error).await,
+        },
+        poise::FrameworkError::ArgumentParse {
+            error, input, ctx, ..
+        } => {
+            let what = input.map(|i| format!(" `{i}`")).unwrap_or_default();
+            tracing::info!(command = %ctx.command().name, %error, "unreadable option");
+            reply_privately(
+                ctx,
+                &format!(
+                    "I could not read the option{what}: {error}. Please check it and try again."
+                ),
+            )
+            .await;
+        }
+        poise::FrameworkError::GuildOnly { ctx, .. } => {
+            reply_privately(
+                ctx,
+                "This command works in a server, not in direct messages.",
+            )
+            .await;
+        }
+        other => {
+            if let Err(error) = poise::builtins::on_error(other).await {
+                tracing::error!(%error, "could not report an error");
+            }
+        }
+    }
+}
+
+async fn internal(ctx: Context<'_>, error: &anyhow::Error) {
+    let id = error_id();
+    tracing::error!(error_id = %id, command = %ctx.command().name, error = format!("{error:#}"), "command failed");
+    if error
+        .chain()
+        .filter_map(|e| e.downcast_ref::<serenity::Error>())
+        .any(is_unauthorized)
+    {
+        ctx.data().stop_for_rejected_token();
+        return;
+    }
+    reply_privately(
+        ctx,
+        &format!("Sorry, something went wrong on my side. If it keeps happening, give a moderator this error id: `{id}`."),
+    )
+    .await;
+}
+
+async fn reply_privately(ctx: Context<'_>, text: &str) {
+    let reply = CreateReply::default()
+        .content(text)
+        .ephemeral(true)
+        .allowed_mentions(serenity::CreateAllowedMentions::new());
+    if let Err(error) = ctx.send(reply).await {
+        tracing::warn!(%error, "could not send an error reply");
+    }
+}

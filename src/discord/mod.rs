@@ -1,0 +1,123 @@
+//! The Discord adapter: the only code that speaks serenity and poise.
+//!
+//! It connects with minimal intents (no member list), registers the slash
+//! commands, turns interactions into use-case calls and renders replies.
+//! Nothing it sends may ping: allowed mentions are empty by default in both
+//! poise and serenity, and a message that should ping opts in explicitly.
+
+mod commands;
+mod errors;
+mod registration;
+mod render;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use anyhow::{bail, Context as _};
+use poise::serenity_prelude as serenity;
+
+use crate::app::App;
+use crate::config::{DiscordSettings, DiscordToken};
+
+pub use errors::CommandError;
+
+/// What every command handler gets.
+pub struct Data {
+    pub app: Arc<App>,
+    /// Set when Discord rejects the token, so the bot stops instead of retrying.
+    token_rejected: Arc<AtomicBool>,
+    shard_manager: Arc<std::sync::OnceLock<Arc<serenity::ShardManager>>>,
+}
+
+pub type Context<'a> = poise::Context<'a, Data, CommandError>;
+
+/// Connects to Discord (or the URL in `settings.api_url`) and serves until
+/// the connection ends for good.
+pub async fn run(
+    settings: &DiscordSettings,
+    token: &DiscordToken,
+    app: Arc<App>,
+) -> anyhow::Result<()> {
+    let http = http_client(settings, token);
+    // Fail fast, with a clear message, on a token Discord does not accept.
+    let application = match http.get_current_application_info().await {
+        Ok(info) => info,
+        Err(error) if errors::is_unauthorized(&error) => bail!(token_rejected_message()),
+        Err(error) => return Err(error).context("cannot reach Discord"),
+    };
+    http.set_application_id(application.id);
+    tracing::info!(application = %application.id, name = %application.name, "connecting to Discord");
+
+    let token_rejected = Arc::new(AtomicBool::new(false));
+    let shard_manager = Arc::new(std::sync::OnceLock::new());
+    let data = Data {
+        app,
+        token_rejected: Arc::clone(&token_rejected),
+        shard_manager: Arc::clone(&shard_manager),
+    };
+    let framework = poise::Framework::builder()
+        .options(poise::FrameworkOptions {
+            commands: commands::all(),
+            on_error: |error| Box::pin(errors::on_error(error)),
+            // poise's default lets every user mention in a reply ping.
+            allowed_mentions: Some(serenity::CreateAllowedMentions::new()),
+            ..Default::default()
+        })
+        .setup(move |ctx, ready, framework| {
+            Box::pin(async move {
+                ctx.http.set_application_id(ready.application.id);
+                registration::register(&ctx.http, &data.app, &framework.options().commands)
+                    .await
+                    .context("cannot register the slash commands")?;
+                Ok(data)
+            })
+        })
+        .build();
+    // GUILDS brings each server's channels and roles; no privileged intents.
+    let intents = serenity::GatewayIntents::GUILDS;
+    let mut client = serenity::ClientBuilder::new_with_http(http, intents)
+        .framework(framework)
+        .await
+        .context("cannot start the Discord client")?;
+    let _ = shard_manager.set(Arc::clone(&client.shard_manager));
+    let result = client.start().await;
+    if token_rejected.load(Ordering::SeqCst) {
+        bail!(token_rejected_message());
+    }
+    match result {
+        Err(serenity::Error::Gateway(serenity::GatewayError::InvalidAuthentication)) => {
+            bail!(token_rejected_message())
+        }
+        Err(error) => Err(error).context("the Discord connection failed"),
+        Ok(()) => Ok(()),
+    }
+}
+
+fn token_rejected_message() -> &'static str {
+    "Discord rejected the bot token (401 Unauthorized); check DISCORD_TOKEN or DISCORD_TOKEN_FILE"
+}
+
+/// serenity's HTTP client: through `api_url` when set (then serenity's own
+/// rate limiter, which would ignore the proxy, is off), with no mentions
+/// allowed unless a message opts in.
+fn http_client(settings: &DiscordSettings, token: &DiscordToken) -> serenity::Http {
+    let mut builder = serenity::HttpBuilder::new(token.expose())
+        .default_allowed_mentions(serenity::CreateAllowedMentions::new());
+    if let Some(url) = &settings.api_url {
+        builder = builder
+            .proxy(url.as_str().trim_end_matches('/'))
+            .ratelimiter_disabled(true);
+    }
+    builder.build()
+}
+
+impl Data {
+    /// Stops the bot because Discord no longer accepts its token.
+    fn stop_for_rejected_token(&self) {
+        self.token_rejected.store(true, Ordering::SeqCst);
+        if let Some(manager) = self.shard_manager.get() {
+            let manager = Arc::clone(manager);
+            tokio::spawn(async move { manager.shutdown_all().await });
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! The gateway: HELLO, IDENTIFY, READY and GUILD_CREATE, heartbeats, RESUME
+//! with replay of missed events, INVALID SESSION and RECONNECT, then
+//! dispatches, as in Discord's gateway documentation.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message as Frame, WebSocket};
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+use tokio::time::{sleep_until, Instant};
+
+use super::payloads;
+use super::world::{Outgoing, Session, World};
+use super::Shared;
+
+/// Close codes, from Discord's documentation.
+const UNKNOWN_ERROR: u16 = 4000;
+const NOT_AUTHENTICATED: u16 = 4003;
+const AUTHENTICATION_FAILED: u16 = 4004;
+
+/// Serves one connection until it closes.
+pub(super) async fn serve(shared: Arc<Shared>, mut socket: WebSocket) {
+    let interval = Duration::from_millis(shared.world().heartbeat_interval_ms);
+    let hello = json!({"op": 10, "d": {"heartbeat_interval": interval.as_millis() as u64}});
+    if send(&mut socket, &hello).await.is_err() {
+        return;
+    }
+    let (live, mut outgoing) = mpsc::unbounded_channel();
+    let mut session: Option<String> = None;
+    // Discord allows some latency on top of the interval.
+    let grace = interval + interval / 2 + Duration::from_secs(1);
+    let mut heartbeat_due = Instant::now() + grace;
+    loop {
+        tokio::select! {
+            incoming = socket.recv() => {
+                let Some(Ok(frame)) = incoming else { break };
+                let text = match frame {
+                    Frame::Text(text) => text.to_string(),
+                    Frame::Close(_) => break,
+                    _ => continue,
+                };
+                let Ok(payload) = serde_json::from_str::<Value>(&text) else {
+                    close(&mut socket, UNKNOWN_ERROR).await;
+                    break;
+                };
+                match payload.get("op").and_then(Value::as_u64) {
+                    Some(1) => {
+                        heartbeat_due = Instant::now() + grace;
+                        if send(&mut socket, &json!({"op": 11})).await.is_err() {
+                            break;
+                        }
+                    }
+                    Some(2) => match identify(&shared, &payload["d"], live.clone()) {
+                        Some(id) => session = Some(id),
+                        None => {
+                            close(&mut socket, AUTHENTICATION_FAILED).await;
+                            break;
+                        }
+                    },
+                    Some(6) => {
+                        match resume(&shared, &payload["d"], live.clone()) {
+                            Some(id) => session = Some(id),
+                            None => {
+                                // Not resumable: the client must identify again.
+                                if send(&mut socket, &json!({"op": 9, "d": false})).await.is_err() {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    _ if session.is_none() => {
+                        close(&mut socket, NOT_AUTHENTICATED).await;
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            frame = outgoing.recv() => {
+                match frame {
+                    Some(Outgoing::Dispatch { frame, interaction }) => {
+                        if let Some(id) = interaction {
+                            if let Some(i) = shared.world().interactions.get_mut(&id) {
+                                i.dispatched = Some(std::time::Instant::now());
+                            }
+                        }
+                        if send(&mut socket, &frame).await.is_err() {
+                            break;
+                        }
+                    }
+                    Some(Outgoing::Reconnect) => {
+                        let _ = send(&mut socket, &json!({"op": 7, "d": null})).await;
+                        close(&mut socket, UNKNOWN_ERROR).await;
+                        break;
+                    }
+                    // Vanish without a close frame, as a broken network does.
+                    Some(Outgoing::Drop) | None => break,
+                }
+            }
+            _ = sleep_until(heartbeat_due) => {
+                // A missed heartbeat: Discord closes, and the client resumes.
+                close(&mut socket, UNKNOWN_ERROR).await;
+                break;
+            }
+        }
+    }
+    if let Some(id) = session {
+        if let Some(s) = shared.world().sessions.get_mut(&id) {
+            if s.live.as_ref().is_some_and(|l| l.same_channel(&live)) {
+                s.live = None;
+            }
+        }
+    }
+    shared.changed.notify_waiters();
+}
+
+async fn send(socket: &mut WebSocket, payload: &Value) -> Result<(), axum::Error> {
+    socket.send(Frame::Text(payload.to_string().into())).await
+}
+
+async fn close(socket: &mut WebSocket, code: u16) {
+    let _ = socket
+        .send(Frame::Close(Some(CloseFrame {
+            code,
+            reason: "".into(),
+        })))
+        .await;
+}
+
+/// Starts a session: READY, then a GUILD_CREATE per server.
+fn identify(
+    shared: &Shared,
+    data: &Value,
+    live: mpsc::UnboundedSender<Outgoing>,
+) -> Option<String> {
+    let mut world = shared.world();
+    if !data
+        .get("token")
+        .and_then(Value::as_str)
+        .is_some_and(|t| world.accepts_token(t))
+    {
+        return None;
+    }
+    let id = format!("session-{}", world.snowflake());
+    world.sessions.insert(
+        id.clone(),
+        Session {
+            live: Some(live),
+            ..Session::default()
+        },
+    );
+    world.current_session = Some(id.clone());
+    world.identifies += 1;
+    let ready = json!({
+        "v": 10,
+        "user": {
+            "id": world.bot.id.to_string(),
+            "username": world.bot.name,
+            "discriminator": "0",
+            "global_name": null,
+            "avatar": null,
+            "bot": true,
+            "verified": true,
+            "mfa_enabled": false,
+            "flags": 0,
+        },
+        "guilds": world.guilds.keys().map(|g| json!({"id": g.to_string(), "unavailable": true})).collect::<Vec<_>>(),
+        "session_id": id,
+        "resume_gateway_url": shared.gateway_url(),
+        "shard": [0, 1],
+        "application": {"id": world.application_id.to_string(), "flags": 0},
+    });
+    world.dispatch("READY", ready, None);
+    for guild in guild_creates(&world) {
+        world.dispatch("GUILD_CREATE", guild, None);
+    }
+    shared.changed.notify_waiters();
+    Some(id)
+}
+
+fn guild_creates(world: &World) -> Vec<Value> {
+    let now = World::now_ms();
+    world
+        .guilds
+        .values()
+        .map(|guild| {
+            let channels: Vec<_> = world
+                .channels
+                .values()
+                .filter(|c| c.guild_id == guild.id)
+                .collect();
+            let bot_member = guild
+                .members
+                .get(&world.bot.id)
+                .map(|m| payloads::member(m, &world.bot))
+                .unwrap_or(Value::Null);
+            payloads::guild(guild, &channels, bot_member, now)
+        })
+        .collect()
+}
+
+/// Resumes a session: replays what the client missed, then RESUMED.
+fn resume(shared: &Shared, data: &Value, live: mpsc::UnboundedSender<Outgoing>) -> Option<String> {
+    let mut world = shared.world();
+    let token_ok = data
+        .get("token")
+        .and_then(Value::as_str)
+        .is_some_and(|t| world.accepts_token(t));
+    let id = data.get("session_id").and_then(Value::as_str)?.to_owned();
+    let last = data.get("seq").and_then(Value::as_u64).unwrap_or(0);
+    if !token_ok || !world.sessions.contains_key(&id) {
+        return None;
+    }
+    if world.refuse_resumes > 0 {
+        world.refuse_resumes -= 1;
+        world.sessions.remove(&id);
+        return None;
+    }
+    world.resumes += 1;
+    world.current_session = Some(id.clone());
+    let session = world.sessions.get_mut(&id)?;
+    session.live = Some(live.clone());
+    for (_, frame, interaction) in session.log.iter().filter(|(seq, ..)| *seq > last) {
+        let _ = live.send(Outgoing::Dispatch {
+            frame: frame.clone(),
+            interaction: *interaction,
+        });
+    }
+    world.dispatch("RESUMED", json!({}), None);
+    shared.changed.notify_waiters();
+    Some(id)
+}

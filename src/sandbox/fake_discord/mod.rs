@@ -1,0 +1,725 @@
+//! A fake Discord: the REST API under `/api/v10` and the WebSocket gateway on
+//! loopback, keeping state and answering like Discord, with fault switches.
+//!
+//! The fake is only worth what it rejects: a second response to an
+//! interaction is refused (40060), a late one too (10062), unknown channels
+//! are 404 (10003), forbidden ones 403 (50013), a bad token 401 or close code
+//! 4004, and with Discord's OpenAPI description loaded every request body is
+//! checked strictly (see [`openapi`]).
+//!
+//! Tests and the `sandbox` command drive it through [`FakeDiscord`]: create
+//! servers, channels, roles and members; send slash commands built from the
+//! registered command definitions; read a channel as a member sees it; flip
+//! faults.
+
+mod gateway;
+pub mod openapi;
+mod payloads;
+mod rest;
+mod world;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::extract::{State, WebSocketUpgrade};
+use axum::routing::get;
+use axum::Router;
+use serde_json::{json, Value};
+use tokio::sync::Notify;
+
+pub use openapi::OpenApi;
+use world::{Channel, Guild, Member, Outgoing, Role, RouteFault, User, World};
+pub use world::{ChannelAccess, FaultKind, RecordedRequest};
+
+/// Permission bits, from Discord's documentation.
+pub mod permissions {
+    pub const VIEW_CHANNEL: u64 = 1 << 10;
+    pub const SEND_MESSAGES: u64 = 1 << 11;
+    pub const EMBED_LINKS: u64 = 1 << 14;
+    pub const ATTACH_FILES: u64 = 1 << 15;
+    pub const READ_MESSAGE_HISTORY: u64 = 1 << 16;
+    pub const MENTION_EVERYONE: u64 = 1 << 17;
+    pub const MANAGE_GUILD: u64 = 1 << 5;
+    pub const ADMINISTRATOR: u64 = 1 << 3;
+    /// What @everyone gets in a new server, roughly.
+    pub const MEMBER_DEFAULT: u64 =
+        VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | READ_MESSAGE_HISTORY;
+}
+
+/// State shared by the server tasks and the handle.
+pub(crate) struct Shared {
+    world: Mutex<World>,
+    openapi: Option<Arc<OpenApi>>,
+    /// Woken on every change tests may wait for.
+    changed: Notify,
+    addr: SocketAddr,
+}
+
+impl Shared {
+    fn world(&self) -> MutexGuard<'_, World> {
+        // A panic while holding the lock is a bug in the fake; keep serving.
+        self.world
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn gateway_url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
+    }
+}
+
+/// A running fake Discord.
+pub struct FakeDiscord {
+    shared: Arc<Shared>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+/// What a slash command or click produced from the bot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InteractionReply {
+    /// The initial response's type (4 message, 5 deferred, 6 deferred
+    /// update, 7 update).
+    pub kind: u64,
+    /// The message the member sees: the response's, or for a deferred
+    /// response the first follow-up or edit.
+    pub content: String,
+    pub embeds: Value,
+    pub components: Value,
+    pub ephemeral: bool,
+    pub allowed_mentions: Option<Value>,
+}
+
+/// A message as a member sees it in a channel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeenMessage {
+    pub id: u64,
+    pub author_id: u64,
+    pub content: String,
+    pub embeds: Value,
+    pub components: Value,
+    pub edited: bool,
+    pub ephemeral: bool,
+    pub allowed_mentions: Option<Value>,
+}
+
+impl FakeDiscord {
+    /// Starts the fake on a free loopback port. With `openapi`, every request
+    /// body is checked against Discord's description.
+    pub async fn start(token: &str, openapi: Option<Arc<OpenApi>>) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            world: Mutex::new(World::new(token.to_owned())),
+            openapi,
+            changed: Notify::new(),
+            addr,
+        });
+        let app = Router::new()
+            .route("/ws", get(upgrade))
+            .fallback(
+                |State(shared): State<Arc<Shared>>, method, uri, headers, body| async move {
+                    rest::handle(shared, method, uri, headers, body).await
+                },
+            )
+            .with_state(Arc::clone(&shared));
+        let server = tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, app).await {
+                tracing::error!(%error, "the fake Discord stopped");
+            }
+        });
+        Ok(Self { shared, server })
+    }
+
+    /// Base URL for the bot's `[discord] api_url`.
+    pub fn api_url(&self) -> String {
+        format!("http://{}", self.shared.addr)
+    }
+
+    pub fn application_id(&self) -> u64 {
+        self.shared.world().application_id
+    }
+
+    pub fn bot_user_id(&self) -> u64 {
+        self.shared.world().bot.id
+    }
+
+    /// Gateway heartbeat interval sent in HELLO; shorter makes missed
+    /// heartbeats show sooner in tests.
+    pub fn set_heartbeat_interval(&self, interval: Duration) {
+        self.shared.world().heartbeat_interval_ms = interval.as_millis() as u64;
+    }
+
+    // ---- the world ----
+
+    /// Creates a server with an @everyone role, its owner, and the bot as a
+    /// member. Returns the server id.
+    pub fn create_guild(&self, name: &str) -> u64 {
+        let mut world = self.shared.world();
+        let id = world.snowflake();
+        let owner = world.snowflake();
+        world.users.insert(
+            owner,
+            User {
+                id: owner,
+                name: format!("{name} owner"),
+                bot: false,
+            },
+        );
+        let now = World::now_ms();
+        let bot = world.bot.id;
+        let mut members = std::collections::BTreeMap::new();
+        for user in [owner, bot] {
+            members.insert(
+                user,
+                Member {
+                    user_id: user,
+                    roles: Vec::new(),
+                    joined_at_ms: now,
+                },
+            );
+        }
+        world.guilds.insert(
+            id,
+            Guild {
+                id,
+                name: name.to_owned(),
+                owner_id: owner,
+                roles: vec![Role {
+                    id,
+                    name: "@everyone".into(),
+                    permissions: permissions::MEMBER_DEFAULT,
+                    mentionable: false,
+                    position: 0,
+                }],
+                members,
+            },
+        );
+        id
+    }
+
+    /// Creates a text channel the bot may use.
+    pub fn create_channel(&self, guild: u64, name: &str) -> u64 {
+        let mut world = self.shared.world();
+        let id = world.snowflake();
+        let bot_user_id = world.bot.id;
+        world.channels.insert(
+            id,
+            Channel {
+                id,
+                guild_id: guild,
+                name: name.to_owned(),
+                access: ChannelAccess::Open,
+                bot_user_id,
+                bot_overwrite: None,
+            },
+        );
+        id
+    }
+
+    /// Creates a role with these permission bits.
+    pub fn create_role(&self, guild: u64, name: &str, permissions: u64, mentionable: bool) -> u64 {
+        let mut world = self.shared.world();
+        let id = world.snowflake();
+        if let Some(g) = world.guilds.get_mut(&guild) {
+            let position = g.roles.len() as i32;
+            g.roles.push(Role {
+                id,
+                name: name.to_owned(),
+                permissions,
+                mentionable,
+                position,
+            });
+        }
+        id
+    }
+
+    /// Adds a member with these roles; returns the user id.
+    pub fn add_member(&self, guild: u64, name: &str, roles: &[u64]) -> u64 {
+        let mut world = self.shared.world();
+        let id = world.snowflake();
+        world.users.insert(
+            id,
+            User {
+                id,
+                name: name.to_owned(),
+                bot: false,
+            },
+        );
+        if let Some(g) = world.guilds.get_mut(&guild) {
+            g.members.insert(
+                id,
+                Member {
+                    user_id: id,
+                    roles: roles.to_vec(),
+                    joined_at_ms: World::now_ms(),
+                },
+            );
+        }
+        id
+    }
+
+    /// Makes a channel forbidden (403) or gone (404) for the bot, or open again.
+    pub fn set_channel_access(&self, channel: u64, access: ChannelAccess) {
+        if let Some(c) = self.shared.world().channels.get_mut(&channel) {
+            c.access = access;
+        }
+    }
+
+    // ---- commands and interactions ----
+
+    /// The registered global commands, once the bot has registered some.
+    pub async fn wait_for_commands(&self, timeout: Duration) -> Option<Vec<Value>> {
+        self.wait_until(timeout, |w| {
+            (!w.global_commands.is_empty()).then(|| w.global_commands.clone())
+        })
+        .await
+    }
+
+    /// How many times the bot overwrote its global commands.
+    pub fn command_overwrites(&self) -> u32 {
+        self.shared.world().command_overwrites
+    }
+
+    /// Sends a slash command as `user` in `channel`, with options checked
+    /// against the registered definition as Discord's client would: names,
+    /// types and choices. Returns the interaction id.
+    pub fn send_command(
+        &self,
+        guild: u64,
+        channel: u64,
+        user: u64,
+        name: &str,
+        options: &[(&str, Value)],
+    ) -> Result<u64, String> {
+        self.command(guild, channel, user, name, options, true)
+    }
+
+    /// Like [`send_command`](Self::send_command) without the client-side
+    /// checks: what a modified client or a stale command list can send.
+    pub fn send_command_unchecked(
+        &self,
+        guild: u64,
+        channel: u64,
+        user: u64,
+        name: &str,
+        options: &[(&str, Value)],
+    ) -> Result<u64, String> {
+        self.command(guild, channel, user, name, options, false)
+    }
+
+    fn command(
+        &self,
+        guild: u64,
+        channel: u64,
+        user: u64,
+        name: &str,
+        options: &[(&str, Value)],
+        checked: bool,
+    ) -> Result<u64, String> {
+        let mut world = self.shared.world();
+        let definition = world
+            .global_commands
+            .iter()
+            .find(|c| c["name"] == name)
+            .cloned()
+            .ok_or_else(|| format!("no command /{name} is registered"))?;
+        let declared = definition["options"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let mut data_options = Vec::new();
+        for (option, value) in options {
+            let Some(spec) = declared.iter().find(|o| o["name"] == *option) else {
+                return Err(format!("/{name} has no option `{option}`"));
+            };
+            let kind = spec["type"].as_u64().unwrap_or(3);
+            if checked {
+                check_option(spec, value)?;
+            }
+            data_options.push(json!({"name": option, "type": kind, "value": value}));
+        }
+        if checked {
+            for spec in &declared {
+                let required = spec["required"].as_bool().unwrap_or(false);
+                if required && !options.iter().any(|(o, _)| spec["name"] == *o) {
+                    return Err(format!("/{name} needs `{}`", spec["name"]));
+                }
+            }
+        }
+        let data = json!({
+            "id": definition["id"],
+            "name": name,
+            "type": 1,
+            "options": data_options,
+        });
+        let id = new_interaction(&mut world, 2, guild, channel, user, data, None)?;
+        drop(world);
+        self.shared.changed.notify_waiters();
+        Ok(id)
+    }
+
+    /// Clicks a button on a message, as `user`. Returns the interaction id.
+    pub fn click_button(
+        &self,
+        channel: u64,
+        message: u64,
+        user: u64,
+        custom_id: &str,
+    ) -> Result<u64, String> {
+        let mut world = self.shared.world();
+        let found = world
+            .messages
+            .iter()
+            .find(|m| m.id == message && m.channel_id == channel && !m.deleted)
+            .cloned()
+            .ok_or("no such message")?;
+        let has_button = found
+            .components
+            .to_string()
+            .contains(&format!("\"custom_id\":\"{custom_id}\""));
+        if !has_button {
+            return Err(format!("the message has no button `{custom_id}`"));
+        }
+        let guild = found.guild_id.ok_or("not in a server")?;
+        let author = world
+            .user(found.author_id)
+            .cloned()
+            .unwrap_or_else(|| world.bot.clone());
+        let message_json = payloads::message(&found, &author);
+        let data = json!({"custom_id": custom_id, "component_type": 2});
+        let id = new_interaction(
+            &mut world,
+            3,
+            guild,
+            channel,
+            user,
+            data,
+            Some(message_json),
+        )?;
+        drop(world);
+        self.shared.changed.notify_waiters();
+        Ok(id)
+    }
+
+    /// Delivers the same interaction again (Discord may).
+    pub fn redeliver(&self, interaction: u64) {
+        let mut world = self.shared.world();
+        if let Some(payload) = world
+            .interactions
+            .get(&interaction)
+            .map(|i| i.payload.clone())
+        {
+            world.dispatch("INTERACTION_CREATE", payload, Some(interaction));
+        }
+    }
+
+    /// Waits for the bot's answer to an interaction, as the member sees it.
+    pub async fn reply(&self, interaction: u64, timeout: Duration) -> Option<InteractionReply> {
+        self.wait_until(timeout, |w| {
+            let i = w.interactions.get(&interaction)?;
+            let first = i.callbacks.first()?;
+            let kind = first["type"].as_u64()?;
+            let shown = match kind {
+                // Deferred: wait for the follow-up, or an edit of the original.
+                5 => i
+                    .followups
+                    .first()
+                    .or(i.original.as_ref().filter(|o| {
+                        w.messages
+                            .iter()
+                            .any(|m| m.id == **o && m.edited_ms.is_some())
+                    }))
+                    .copied()?,
+                4 => i.original?,
+                _ => {
+                    return Some(InteractionReply {
+                        kind,
+                        content: String::new(),
+                        embeds: json!([]),
+                        components: json!([]),
+                        ephemeral: false,
+                        allowed_mentions: None,
+                    })
+                }
+            };
+            let m = w.messages.iter().find(|m| m.id == shown)?;
+            Some(InteractionReply {
+                kind,
+                content: m.content.clone(),
+                embeds: m.embeds.clone(),
+                components: m.components.clone(),
+                ephemeral: m.is_ephemeral(),
+                allowed_mentions: m.allowed_mentions.clone(),
+            })
+        })
+        .await
+    }
+
+    /// How many initial responses the fake accepted for an interaction.
+    pub fn responses_accepted(&self, interaction: u64) -> usize {
+        self.shared
+            .world()
+            .interactions
+            .get(&interaction)
+            .map_or(0, |i| i.callbacks.len())
+    }
+
+    /// The channel's messages, oldest first, as `user` sees them: after
+    /// edits, without deleted ones, with ephemeral ones only if meant for them.
+    pub fn channel_as_seen_by(&self, channel: u64, user: u64) -> Vec<SeenMessage> {
+        let world = self.shared.world();
+        world
+            .messages
+            .iter()
+            .filter(|m| m.channel_id == channel && !m.deleted)
+            .filter(|m| m.ephemeral_for.is_none_or(|u| u == user))
+            .map(|m| SeenMessage {
+                id: m.id,
+                author_id: m.author_id,
+                content: m.content.clone(),
+                embeds: m.embeds.clone(),
+                components: m.components.clone(),
+                edited: m.edited_ms.is_some(),
+                ephemeral: m.is_ephemeral(),
+                allowed_mentions: m.allowed_mentions.clone(),
+            })
+            .collect()
+    }
+
+    // ---- what the bot sent ----
+
+    /// Every request the bot sent, in order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.world().requests.clone()
+    }
+
+    /// Requests whose bodies broke Discord's description.
+    pub fn violations(&self) -> Vec<String> {
+        self.shared
+            .world()
+            .requests
+            .iter()
+            .filter_map(|r| {
+                r.violation
+                    .as_ref()
+                    .map(|v| format!("{} {}: {v}", r.method, r.path))
+            })
+            .collect()
+    }
+
+    pub fn identifies(&self) -> u32 {
+        self.shared.world().identifies
+    }
+
+    pub fn resumes(&self) -> u32 {
+        self.shared.world().resumes
+    }
+
+    /// Whether the bot has a live gateway connection.
+    pub fn connected(&self) -> bool {
+        let world = self.shared.world();
+        world
+            .current_session
+            .as_ref()
+            .and_then(|id| world.sessions.get(id))
+            .is_some_and(|s| s.live.is_some())
+    }
+
+    /// Waits until `ready` says yes (returns `Some`), or the timeout passes.
+    async fn wait_until<T>(
+        &self,
+        timeout: Duration,
+        mut ready: impl FnMut(&World) -> Option<T>,
+    ) -> Option<T> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.shared.changed.notified();
+            if let Some(value) = ready(&self.shared.world()) {
+                return Some(value);
+            }
+            // Changes notify; the short sleep also covers time-based conditions.
+            let wake = (tokio::time::Instant::now() + Duration::from_millis(25)).min(deadline);
+            tokio::select! {
+                _ = notified => {}
+                _ = tokio::time::sleep_until(wake) => {}
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return ready(&self.shared.world());
+            }
+        }
+    }
+
+    // ---- faults ----
+
+    /// The next `count` requests whose path contains `route` (and whose
+    /// method matches, if given) get `kind`.
+    pub fn fail_next(&self, method: Option<&str>, route: &str, count: u32, kind: FaultKind) {
+        self.shared.world().faults.push(RouteFault {
+            method: method.map(str::to_owned),
+            route: route.to_owned(),
+            remaining: count,
+            kind,
+        });
+    }
+
+    /// Drops the bot's gateway connection without a close frame; its session
+    /// stays resumable.
+    pub fn drop_socket(&self) -> bool {
+        self.shared.world().signal(Outgoing::Drop)
+    }
+
+    /// Asks the bot to reconnect (op 7).
+    pub fn request_reconnect(&self) -> bool {
+        self.shared.world().signal(Outgoing::Reconnect)
+    }
+
+    /// Refuses the next `count` RESUMEs with INVALID SESSION.
+    pub fn refuse_resumes(&self, count: u32) {
+        self.shared.world().refuse_resumes += count;
+    }
+
+    /// Invalidates the bot's token: REST answers 401, IDENTIFY closes 4004.
+    pub fn revoke_token(&self) {
+        self.shared.world().token_revoked = true;
+    }
+}
+
+impl Drop for FakeDiscord {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+async fn upgrade(
+    State(shared): State<Arc<Shared>>,
+    ws: WebSocketUpgrade,
+) -> axum::response::Response {
+    ws.on_upgrade(move |socket| gateway::serve(shared, socket))
+}
+
+/// Records an interaction and dispatches it as INTERACTION_CREATE.
+fn new_interaction(
+    world: &mut World,
+    kind: u64,
+    guild: u64,
+    channel: u64,
+    user: u64,
+    data: Value,
+    message: Option<Value>,
+) -> Result<u64, String> {
+    let g = world.guilds.get(&guild).ok_or("no such server")?;
+    let member = g
+        .members
+        .get(&user)
+        .ok_or("not a member of that server")?
+        .clone();
+    let permissions = member_permissions(g, &member);
+    let user_object = world.user(user).cloned().ok_or("no such user")?;
+    let channel_object = world.channels.get(&channel).ok_or("no such channel")?;
+    if channel_object.guild_id != guild {
+        return Err("that channel is in another server".into());
+    }
+    let channel_json = payloads::channel(channel_object);
+    let id = world.snowflake();
+    let token = format!("interaction-token-{id}-{}", world.snowflake());
+    let mut member_json = payloads::member(&member, &user_object);
+    member_json["permissions"] = json!(permissions.to_string());
+    let mut payload = json!({
+        "id": id.to_string(),
+        "application_id": world.application_id.to_string(),
+        "type": kind,
+        "data": data,
+        "guild_id": guild.to_string(),
+        "channel_id": channel.to_string(),
+        "channel": channel_json,
+        "member": member_json,
+        "token": token,
+        "version": 1,
+        "locale": "en-US",
+        "guild_locale": "en-US",
+        "app_permissions": permissions::MEMBER_DEFAULT.to_string(),
+        "entitlements": [],
+        "authorizing_integration_owners": {"0": guild.to_string()},
+        "context": 0,
+        "attachment_size_limit": 10_485_760,
+    });
+    if let Some(message) = message {
+        payload["message"] = message;
+    }
+    world.interactions.insert(
+        id,
+        world::Interaction {
+            id,
+            token,
+            guild_id: Some(guild),
+            channel_id: channel,
+            user_id: user,
+            payload: payload.clone(),
+            dispatched: None,
+            acknowledged: false,
+            callbacks: Vec::new(),
+            original: None,
+            followups: Vec::new(),
+        },
+    );
+    world.dispatch("INTERACTION_CREATE", payload, Some(id));
+    Ok(id)
+}
+
+/// A member's server-wide permissions: @everyone plus their roles; owners
+/// and administrators have all.
+fn member_permissions(guild: &Guild, member: &Member) -> u64 {
+    if member.user_id == guild.owner_id {
+        return u64::MAX >> 14;
+    }
+    let bits = guild
+        .roles
+        .iter()
+        .filter(|r| r.id == guild.id || member.roles.contains(&r.id))
+        .fold(0, |acc, r| acc | r.permissions);
+    if bits & permissions::ADMINISTRATOR != 0 {
+        u64::MAX >> 14
+    } else {
+        bits
+    }
+}
+
+/// Checks a value as Discord's client would before sending it.
+fn check_option(spec: &Value, value: &Value) -> Result<(), String> {
+    let name = spec["name"].as_str().unwrap_or("?");
+    let kind = spec["type"].as_u64().unwrap_or(3);
+    let type_ok = match kind {
+        3 | 6 | 7 | 8 => value.is_string(),
+        4 => value.is_i64(),
+        10 => value.is_number(),
+        5 => value.is_boolean(),
+        _ => true,
+    };
+    if !type_ok {
+        return Err(format!("option `{name}` of type {kind} cannot be {value}"));
+    }
+    if let Some(choices) = spec["choices"].as_array().filter(|c| !c.is_empty()) {
+        if !choices.iter().any(|c| c["value"] == *value) {
+            return Err(format!(
+                "option `{name}` must be one of its choices, not {value}"
+            ));
+        }
+    }
+    if let (Some(min), Some(v)) = (spec["min_value"].as_f64(), value.as_f64()) {
+        if v < min {
+            return Err(format!("option `{name}` is at least {min}"));
+        }
+    }
+    if let (Some(max), Some(v)) = (spec["max_value"].as_f64(), value.as_f64()) {
+        if v > max {
+            return Err(format!("option `{name}` is at most {max}"));
+        }
+    }
+    if let (Some(max), Some(s)) = (spec["max_length"].as_u64(), value.as_str()) {
+        if s.chars().count() as u64 > max {
+            return Err(format!("option `{name}` is at most {max} characters"));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,331 @@
+//! The fake's state: servers, channels, roles, members, messages, registered
+//! commands, interactions, gateway sessions, recorded requests and faults.
+//!
+//! One mutex guards it all; nothing awaits while holding it.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+/// Discord refuses an interaction response after this long.
+pub const INTERACTION_DEADLINE: Duration = Duration::from_secs(3);
+/// Discord remembers message nonces for a few minutes.
+pub const NONCE_MEMORY: Duration = Duration::from_secs(5 * 60);
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: u64,
+    pub name: String,
+    pub bot: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Role {
+    pub id: u64,
+    pub name: String,
+    pub permissions: u64,
+    pub mentionable: bool,
+    pub position: i32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub user_id: u64,
+    pub roles: Vec<u64>,
+    pub joined_at_ms: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Guild {
+    pub id: u64,
+    pub name: String,
+    pub owner_id: u64,
+    /// The first role is @everyone, with the guild's id.
+    pub roles: Vec<Role>,
+    pub members: BTreeMap<u64, Member>,
+}
+
+/// Whether the bot can use a channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelAccess {
+    Open,
+    /// 403, code 50013 Missing Permissions.
+    Forbidden,
+    /// 404, code 10003 Unknown Channel.
+    Gone,
+}
+
+#[derive(Debug, Clone)]
+pub struct Channel {
+    pub id: u64,
+    pub guild_id: u64,
+    pub name: String,
+    pub access: ChannelAccess,
+    pub bot_user_id: u64,
+    /// A permission overwrite for the bot: (allow, deny).
+    pub bot_overwrite: Option<(u64, u64)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub id: u64,
+    pub channel_id: u64,
+    pub guild_id: Option<u64>,
+    pub author_id: u64,
+    pub content: String,
+    pub embeds: Value,
+    pub components: Value,
+    pub flags: u64,
+    pub nonce: Option<Value>,
+    pub created_ms: i64,
+    pub edited_ms: Option<i64>,
+    /// The interaction this message answers, if any.
+    pub interaction: Option<u64>,
+    /// Ephemeral: only this member sees it.
+    pub ephemeral_for: Option<u64>,
+    pub allowed_mentions: Option<Value>,
+    pub deleted: bool,
+    pub created_at: Instant,
+}
+
+impl Message {
+    pub fn is_ephemeral(&self) -> bool {
+        self.flags & 64 != 0
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Interaction {
+    pub id: u64,
+    pub token: String,
+    pub guild_id: Option<u64>,
+    pub channel_id: u64,
+    pub user_id: u64,
+    /// The `d` of INTERACTION_CREATE.
+    pub payload: Value,
+    /// When it last went out on a socket.
+    pub dispatched: Option<Instant>,
+    pub acknowledged: bool,
+    /// Every accepted initial response body.
+    pub callbacks: Vec<Value>,
+    /// The message the initial response created (the "original").
+    pub original: Option<u64>,
+    pub followups: Vec<u64>,
+}
+
+/// A request the bot sent, as the fake saw it.
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    pub method: String,
+    pub path: String,
+    pub body: Option<Value>,
+    pub status: u16,
+    /// Why the body broke Discord's description, in strict mode.
+    pub violation: Option<String>,
+}
+
+/// What a fault does to a matching request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FaultKind {
+    /// 429 with `retry_after` seconds; `global` or for this route.
+    RateLimited { retry_after: f64, global: bool },
+    /// Any status, such as 500 or 502, with Discord's error body.
+    Status(u16),
+    /// The response is held back this long, then served normally.
+    Delay(Duration),
+}
+
+/// The next `remaining` requests whose method matches and whose path
+/// contains `route` get `kind`.
+#[derive(Debug, Clone)]
+pub struct RouteFault {
+    pub method: Option<String>,
+    pub route: String,
+    pub remaining: u32,
+    pub kind: FaultKind,
+}
+
+/// A frame for a live gateway connection.
+#[derive(Debug, Clone)]
+pub enum Outgoing {
+    /// A dispatch (op 0); an interaction's id when it is
+    /// INTERACTION_CREATE, so its deadline starts when it is sent.
+    Dispatch {
+        frame: Value,
+        interaction: Option<u64>,
+    },
+    /// Op 7: the client should reconnect and resume.
+    Reconnect,
+    /// Drop the connection without a close frame.
+    Drop,
+}
+
+/// One gateway session: its event log for RESUME, and its live connection.
+#[derive(Debug, Default)]
+pub struct Session {
+    pub seq: u64,
+    pub log: VecDeque<(u64, Value, Option<u64>)>,
+    pub live: Option<mpsc::UnboundedSender<Outgoing>>,
+}
+
+/// Everything the fake knows.
+#[derive(Debug)]
+pub struct World {
+    next_id: u64,
+    pub token: String,
+    pub token_revoked: bool,
+    pub application_id: u64,
+    pub bot: User,
+    pub users: BTreeMap<u64, User>,
+    pub guilds: BTreeMap<u64, Guild>,
+    pub channels: BTreeMap<u64, Channel>,
+    pub messages: Vec<Message>,
+    pub global_commands: Vec<Value>,
+    pub command_overwrites: u32,
+    pub interactions: BTreeMap<u64, Interaction>,
+    pub requests: Vec<RecordedRequest>,
+    pub faults: Vec<RouteFault>,
+    pub sessions: HashMap<String, Session>,
+    /// The session interactions are dispatched on: the latest identified.
+    pub current_session: Option<String>,
+    pub identifies: u32,
+    pub resumes: u32,
+    pub refuse_resumes: u32,
+    pub heartbeat_interval_ms: u64,
+}
+
+impl World {
+    pub fn new(token: String) -> Self {
+        let mut world = Self {
+            next_id: 1_200_000_000_000_000_000,
+            token,
+            token_revoked: false,
+            application_id: 0,
+            bot: User {
+                id: 0,
+                name: "secondheart".into(),
+                bot: true,
+            },
+            users: BTreeMap::new(),
+            guilds: BTreeMap::new(),
+            channels: BTreeMap::new(),
+            messages: Vec::new(),
+            global_commands: Vec::new(),
+            command_overwrites: 0,
+            interactions: BTreeMap::new(),
+            requests: Vec::new(),
+            faults: Vec::new(),
+            sessions: HashMap::new(),
+            current_session: None,
+            identifies: 0,
+            resumes: 0,
+            refuse_resumes: 0,
+            heartbeat_interval_ms: 41_250,
+        };
+        world.application_id = world.snowflake();
+        world.bot.id = world.application_id;
+        world.users.insert(world.bot.id, world.bot.clone());
+        world
+    }
+
+    /// A fresh id, increasing like real snowflakes.
+    pub fn snowflake(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    pub fn user(&self, id: u64) -> Option<&User> {
+        self.users.get(&id)
+    }
+
+    /// Whether `token` (as sent in IDENTIFY or an Authorization header) is
+    /// the bot's and still valid.
+    pub fn accepts_token(&self, token: &str) -> bool {
+        let token = token.strip_prefix("Bot ").unwrap_or(token);
+        !self.token_revoked && token == self.token
+    }
+
+    /// The fault that applies to this request, consuming one use.
+    pub fn take_fault(&mut self, method: &str, path: &str) -> Option<FaultKind> {
+        let index = self.faults.iter().position(|f| {
+            f.remaining > 0
+                && f.method
+                    .as_deref()
+                    .is_none_or(|m| m.eq_ignore_ascii_case(method))
+                && path.contains(&f.route)
+        })?;
+        let fault = &mut self.faults[index];
+        fault.remaining -= 1;
+        let kind = fault.kind.clone();
+        if fault.remaining == 0 {
+            self.faults.remove(index);
+        }
+        Some(kind)
+    }
+
+    /// Appends a dispatch to the current session and sends it if the bot is
+    /// connected; otherwise it waits in the log for a RESUME.
+    pub fn dispatch(&mut self, event: &str, data: Value, interaction: Option<u64>) {
+        let Some(id) = self.current_session.clone() else {
+            return;
+        };
+        let Some(session) = self.sessions.get_mut(&id) else {
+            return;
+        };
+        session.seq += 1;
+        let seq = session.seq;
+        let frame = serde_json::json!({"op": 0, "s": seq, "t": event, "d": data});
+        session.log.push_back((seq, frame.clone(), interaction));
+        while session.log.len() > 1000 {
+            session.log.pop_front();
+        }
+        if let Some(live) = &session.live {
+            if live
+                .send(Outgoing::Dispatch { frame, interaction })
+                .is_err()
+            {
+                session.live = None;
+            }
+        }
+    }
+
+    /// Sends `frame` to the bot's live connection, if there is one.
+    pub fn signal(&mut self, frame: Outgoing) -> bool {
+        let Some(id) = self.current_session.clone() else {
+            return false;
+        };
+        match self.sessions.get_mut(&id).and_then(|s| s.live.take()) {
+            Some(live) => {
+                let sent = live.send(frame).is_ok();
+                if let Some(session) = self.sessions.get_mut(&id) {
+                    session.live = Some(live);
+                }
+                sent
+            }
+            None => false,
+        }
+    }
+
+    /// A recent message by `author` in `channel` with this nonce: Discord
+    /// returns it instead of posting again when `enforce_nonce` is set.
+    pub fn message_with_nonce(&self, channel: u64, author: u64, nonce: &Value) -> Option<&Message> {
+        self.messages.iter().rev().find(|m| {
+            m.channel_id == channel
+                && m.author_id == author
+                && m.nonce.as_ref() == Some(nonce)
+                && m.created_at.elapsed() < NONCE_MEMORY
+        })
+    }
+
+    pub fn message_mut(&mut self, channel: u64, id: u64) -> Option<&mut Message> {
+        self.messages
+            .iter_mut()
+            .find(|m| m.channel_id == channel && m.id == id && !m.deleted)
+    }
+
+    pub fn now_ms() -> i64 {
+        chrono::Utc::now().timestamp_millis()
+    }
+}

@@ -1,0 +1,286 @@
+//! `/checkin` end to end: the real binary, the fake Discord, a real SQLite file.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use secondheart::domain::{GuildId, UserId};
+use secondheart::sandbox::fake_discord::FaultKind;
+use serde_json::json;
+
+use crate::support::bot::spawn_bot;
+
+const REPLY: Duration = Duration::from_secs(20);
+
+async fn stored(
+    bot: &crate::support::bot::Bot,
+    user: u64,
+) -> Vec<secondheart::domain::checkin::CheckIn> {
+    let store = bot.store().await;
+    let from = Utc::now() - chrono::Duration::days(2);
+    let to = Utc::now() + chrono::Duration::days(2);
+    let rows = store
+        .member_checkins(GuildId(bot.guild), UserId(user), from, to)
+        .await
+        .unwrap();
+    store.close().await;
+    rows
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_in_is_stored_and_confirmed_with_todays_total() {
+    let bot = spawn_bot().await;
+    let commands = bot.discord.wait_for_commands(REPLY).await.unwrap();
+    let checkin = commands
+        .iter()
+        .find(|c| c["name"] == "checkin")
+        .expect("/checkin registered");
+    let exercise = checkin["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "exercise")
+        .unwrap();
+    let keys: Vec<_> = exercise["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["value"].clone())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "calf-raises",
+            "heel-raises",
+            "walk",
+            "stretch",
+            "stairs",
+            "skipping",
+            "water"
+        ]
+    );
+
+    let first = bot
+        .discord
+        .send_command(
+            bot.guild,
+            bot.channel,
+            bot.member,
+            "checkin",
+            &[("exercise", json!("walk")), ("amount", json!(30))],
+        )
+        .unwrap();
+    let reply = bot.discord.reply(first, REPLY).await.expect("a reply");
+    assert_eq!(
+        reply.content,
+        "Logged **30 minutes** of Brisk walk (+30 points). Today: 30 minutes."
+    );
+    assert!(!reply.ephemeral);
+
+    let second = bot
+        .discord
+        .send_command(
+            bot.guild,
+            bot.channel,
+            bot.member,
+            "checkin",
+            &[("exercise", json!("walk")), ("amount", json!(10))],
+        )
+        .unwrap();
+    let reply = bot.discord.reply(second, REPLY).await.expect("a reply");
+    assert!(
+        reply.content.ends_with("Today: 40 minutes."),
+        "{}",
+        reply.content
+    );
+
+    let rows = stored(&bot, bot.member).await;
+    assert_eq!(
+        rows.iter()
+            .map(|c| (c.exercise.as_str(), c.amount, c.points))
+            .collect::<Vec<_>>(),
+        [("walk", 30, 30), ("walk", 10, 10)]
+    );
+    // The member's name as last seen, for leaderboards.
+    let store = bot.store().await;
+    let prefs = store
+        .member_prefs(GuildId(bot.guild), UserId(bot.member))
+        .await
+        .unwrap();
+    assert_eq!(prefs.display_name.as_deref(), Some("Ada"));
+    store.close().await;
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_refused_privately_and_nothing_is_stored() {
+    let bot = spawn_bot().await;
+    let long_note = "x".repeat(5000);
+    let cases = [
+        (vec![("exercise", json!("running")), ("amount", json!(5))], "There is no exercise `running`. Pick one of: calf-raises, heel-raises, walk, stretch, stairs, skipping, water."),
+        (vec![("exercise", json!("walk")), ("amount", json!(0))], "Brisk walk takes an amount from 1 to 300 minutes per check-in."),
+        (vec![("exercise", json!("walk")), ("amount", json!(-5))], "Brisk walk takes an amount from 1 to 300 minutes per check-in."),
+        (vec![("exercise", json!("calf-raises")), ("amount", json!(1_000_000_000))], "Standing calf raises takes an amount from 1 to 500 reps per check-in."),
+        (vec![("exercise", json!("walk")), ("amount", json!(10)), ("note", json!(long_note))], "Your note is 5000 characters long; please keep it to 200."),
+    ];
+    for (options, expected) in cases {
+        // What a modified client could send; Discord's own client would not.
+        let id = bot
+            .discord
+            .send_command_unchecked(bot.guild, bot.channel, bot.member, "checkin", &options)
+            .unwrap();
+        let reply = bot.discord.reply(id, REPLY).await.expect("a reply");
+        assert_eq!(reply.content, expected);
+        assert!(reply.ephemeral, "errors are private");
+    }
+    // Discord's client itself refuses what the definitions rule out.
+    assert!(bot
+        .discord
+        .send_command(
+            bot.guild,
+            bot.channel,
+            bot.member,
+            "checkin",
+            &[("exercise", json!("running")), ("amount", json!(5))]
+        )
+        .is_err());
+    assert!(bot
+        .discord
+        .send_command(
+            bot.guild,
+            bot.channel,
+            bot.member,
+            "checkin",
+            &[("exercise", json!("walk")), ("amount", json!(0))]
+        )
+        .is_err());
+    assert!(stored(&bot, bot.member).await.is_empty());
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mentions_in_a_note_are_echoed_without_pinging() {
+    let bot = spawn_bot().await;
+    let role = bot.discord.create_role(bot.guild, "Walkers", 0, true);
+    let note = format!("@everyone <@&{role}> <@{}> **go**", bot.member);
+    let id = bot
+        .discord
+        .send_command(
+            bot.guild,
+            bot.channel,
+            bot.member,
+            "checkin",
+            &[
+                ("exercise", json!("water")),
+                ("amount", json!(1)),
+                ("note", json!(note)),
+            ],
+        )
+        .unwrap();
+    let reply = bot.discord.reply(id, REPLY).await.expect("a reply");
+    assert_eq!(
+        reply.content,
+        format!("Logged **1 glass** of Glass of water (+2 points). Today: 1 glass.\n> @everyone <@&{role}> <@{}> \\*\\*go\\*\\*", bot.member)
+    );
+    // Nothing may ping: no mention types parsed, no users or roles listed.
+    let allowed = reply
+        .allowed_mentions
+        .expect("allowed_mentions is always sent");
+    for kind in ["parse", "users", "roles"] {
+        assert!(
+            allowed.get(kind).is_none_or(|v| v == &json!([])),
+            "{allowed}"
+        );
+    }
+    assert_eq!(allowed["parse"], json!([]));
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interaction_delivered_twice_counts_once() {
+    let bot = spawn_bot().await;
+    let id = bot
+        .discord
+        .send_command(
+            bot.guild,
+            bot.channel,
+            bot.member,
+            "checkin",
+            &[("exercise", json!("stretch")), ("amount", json!(2))],
+        )
+        .unwrap();
+    bot.discord.reply(id, REPLY).await.expect("a reply");
+    bot.discord.redeliver(id);
+    // Give the bot time to handle the second delivery.
+    let second = bot
+        .discord
+        .send_command(
+            bot.guild,
+            bot.channel,
+            bot.member,
+            "checkin",
+            &[("exercise", json!("water")), ("amount", json!(1))],
+        )
+        .unwrap();
+    bot.discord.reply(second, REPLY).await.expect("a reply");
+    let rows = stored(&bot, bot.member).await;
+    assert_eq!(
+        rows.iter()
+            .filter(|c| c.exercise.as_str() == "stretch")
+            .count(),
+        1
+    );
+    assert_eq!(bot.discord.responses_accepted(id), 1);
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_refused_as_expired_withdraws_the_check_in() {
+    let bot = spawn_bot().await;
+    // The response arrives after Discord's three seconds: 10062.
+    bot.discord.fail_next(
+        Some("POST"),
+        "/callback",
+        1,
+        FaultKind::Delay(Duration::from_millis(3500)),
+    );
+    let id = bot
+        .discord
+        .send_command(
+            bot.guild,
+            bot.channel,
+            bot.member,
+            "checkin",
+            &[("exercise", json!("walk")), ("amount", json!(15))],
+        )
+        .unwrap();
+    let requests = || {
+        bot.discord
+            .requests()
+            .into_iter()
+            .filter(|r| r.path.contains(&id.to_string()))
+            .count()
+    };
+    for _ in 0..200 {
+        if requests() > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(bot.discord.responses_accepted(id), 0);
+    let mut remaining = usize::MAX;
+    for _ in 0..100 {
+        remaining = stored(&bot, bot.member).await.len();
+        if remaining == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        remaining,
+        0,
+        "the expired check-in was withdrawn; log:\n{}",
+        bot.log()
+    );
+    bot.finish();
+}

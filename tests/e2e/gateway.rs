@@ -1,0 +1,148 @@
+//! The gateway connection: drops, RESUME with replay, refused RESUME, and a
+//! token Discord stops accepting. Also proves the strict request check.
+
+use std::time::Duration;
+
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::support::bot::spawn_bot;
+
+const REPLY: Duration = Duration::from_secs(30);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interaction_sent_while_the_bot_was_away_is_answered_once_after_resume() {
+    let bot = spawn_bot().await;
+    assert_eq!(bot.discord.identifies(), 1);
+    assert!(bot.discord.drop_socket());
+    // Sent while the connection is down: it waits in the session's log.
+    let id = bot
+        .discord
+        .send_command(
+            bot.guild,
+            bot.channel,
+            bot.member,
+            "checkin",
+            &[("exercise", json!("walk")), ("amount", json!(20))],
+        )
+        .unwrap();
+    let reply = bot
+        .discord
+        .reply(id, REPLY)
+        .await
+        .unwrap_or_else(|| panic!("no reply; log:\n{}", bot.log()));
+    assert!(
+        reply.content.starts_with("Logged **20 minutes**"),
+        "{}",
+        reply.content
+    );
+    assert_eq!(bot.discord.resumes(), 1, "the bot resumed its session");
+    assert_eq!(bot.discord.identifies(), 1, "and did not start a new one");
+    assert_eq!(bot.discord.responses_accepted(id), 1);
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_resume_makes_the_bot_identify_again_and_go_on() {
+    let bot = spawn_bot().await;
+    bot.discord.refuse_resumes(1);
+    assert!(bot.discord.drop_socket());
+    for _ in 0..600 {
+        if bot.discord.identifies() == 2 && bot.discord.connected() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(bot.discord.identifies(), 2, "log:\n{}", bot.log());
+    let id = bot
+        .discord
+        .send_command(
+            bot.guild,
+            bot.channel,
+            bot.member,
+            "checkin",
+            &[("exercise", json!("water")), ("amount", json!(2))],
+        )
+        .unwrap();
+    let reply = bot
+        .discord
+        .reply(id, REPLY)
+        .await
+        .expect("a reply after identifying again");
+    assert!(
+        reply.content.starts_with("Logged **2 glasses**"),
+        "{}",
+        reply.content
+    );
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_token_stops_the_bot_with_a_clear_message() {
+    let mut bot = spawn_bot().await;
+    bot.discord.revoke_token();
+    bot.discord.drop_socket();
+    let exit = bot.wait_exit(Duration::from_secs(60)).await;
+    assert_eq!(
+        exit,
+        Some(false),
+        "the bot stops, failing; log:\n{}",
+        bot.log()
+    );
+    let log = bot.log();
+    assert!(
+        log.contains("Discord rejected the bot token (401 Unauthorized)"),
+        "{log}"
+    );
+    assert!(
+        !log.contains(crate::support::bot::TOKEN),
+        "the token never reaches a log"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fake_flags_a_body_that_breaks_discords_description() {
+    let Some(api) = crate::support::bot::openapi() else {
+        eprintln!("!!!!! Discord's description is missing: the strict check cannot be shown to work !!!!!");
+        return;
+    };
+    let discord = secondheart::sandbox::fake_discord::FakeDiscord::start(
+        crate::support::bot::TOKEN,
+        Some(api),
+    )
+    .await
+    .unwrap();
+    let guild = discord.create_guild("Test");
+    let channel = discord.create_channel(guild, "general");
+    let post = |body: String| {
+        let addr = discord.api_url().trim_start_matches("http://").to_owned();
+        async move {
+            let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let request = format!(
+                "POST /api/v10/channels/{channel}/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bot {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                crate::support::bot::TOKEN,
+                body.len()
+            );
+            stream.write_all(request.as_bytes()).await.unwrap();
+            let mut response = String::new();
+            stream.read_to_string(&mut response).await.unwrap();
+            response
+        }
+    };
+    let ok =
+        post(json!({"content": "hi", "embeds": [{"title": "t", "color": 5}]}).to_string()).await;
+    assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
+    assert!(
+        discord.violations().is_empty(),
+        "{:?}",
+        discord.violations()
+    );
+    post(json!({"content": "hi", "embeds": [{"title": "t", "colour": 5}]}).to_string()).await;
+    let violations = discord.violations();
+    assert_eq!(violations.len(), 1, "{violations:?}");
+    assert!(
+        violations[0].contains("$.embeds[0].colour: unknown field"),
+        "{}",
+        violations[0]
+    );
+}
