@@ -9,6 +9,7 @@ mod commands;
 mod errors;
 mod registration;
 mod render;
+mod retry;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

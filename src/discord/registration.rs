@@ -5,6 +5,7 @@
 use poise::serenity_prelude as serenity;
 use serde_json::{json, Value};
 
+use super::retry::honouring_rate_limits;
 use super::{CommandError, Data};
 use crate::app::App;
 
@@ -27,7 +28,9 @@ pub async fn register(
         tracing::info!("slash commands unchanged; not registering them again");
         return Ok(false);
     }
-    let registered = http.create_global_commands(&definitions).await?;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(120);
+    let registered =
+        honouring_rate_limits(deadline, || http.create_global_commands(&definitions)).await?;
     app.store
         .set_bot_state(REGISTERED, text, app.clock.now())
         .await?;

@@ -146,3 +146,98 @@ async fn the_fake_flags_a_body_that_breaks_discords_description() {
         violations[0]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_and_server_errors_are_waited_out() {
+    use secondheart::sandbox::fake_discord::FaultKind;
+    let bot = crate::support::bot::spawn_bot_with(|discord| {
+        // Registration meets two 429s, per route and global.
+        discord.fail_next(
+            Some("PUT"),
+            "/commands",
+            1,
+            FaultKind::RateLimited {
+                retry_after: 0.3,
+                global: false,
+            },
+        );
+        discord.fail_next(
+            Some("PUT"),
+            "/commands",
+            1,
+            FaultKind::RateLimited {
+                retry_after: 0.3,
+                global: true,
+            },
+        );
+    })
+    .await;
+    let puts: Vec<u16> = bot
+        .discord
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PUT")
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(puts, [429, 429, 200]);
+
+    // A reply meets a 429 and still arrives within Discord's three seconds.
+    bot.discord.fail_next(
+        Some("POST"),
+        "/callback",
+        1,
+        FaultKind::RateLimited {
+            retry_after: 0.2,
+            global: false,
+        },
+    );
+    let id = bot
+        .discord
+        .send_command(
+            bot.guild,
+            bot.channel,
+            bot.member,
+            "checkin",
+            &[("exercise", json!("stairs")), ("amount", json!(4))],
+        )
+        .unwrap();
+    let reply = bot
+        .discord
+        .reply(id, REPLY)
+        .await
+        .expect("a reply after the 429");
+    assert!(
+        reply.content.starts_with("Logged **4 minutes**"),
+        "{}",
+        reply.content
+    );
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn asked_to_reconnect_the_bot_resumes_and_goes_on() {
+    let bot = spawn_bot().await;
+    assert!(bot.discord.request_reconnect());
+    let id = bot
+        .discord
+        .send_command(
+            bot.guild,
+            bot.channel,
+            bot.member,
+            "checkin",
+            &[("exercise", json!("skipping")), ("amount", json!(3))],
+        )
+        .unwrap();
+    let reply = bot
+        .discord
+        .reply(id, REPLY)
+        .await
+        .unwrap_or_else(|| panic!("no reply; log:\n{}", bot.log()));
+    assert!(
+        reply.content.starts_with("Logged **3 minutes**"),
+        "{}",
+        reply.content
+    );
+    assert_eq!((bot.discord.identifies(), bot.discord.resumes()), (1, 1));
+    bot.finish();
+}

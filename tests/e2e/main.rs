@@ -5,6 +5,7 @@
 
 mod checkin;
 mod cli;
+mod fake;
 mod gateway;
 mod preview;
 mod support;

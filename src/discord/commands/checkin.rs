@@ -5,6 +5,7 @@ use poise::CreateReply;
 
 use crate::app::checkins::CheckInRequest;
 use crate::discord::errors::{discord_code, ALREADY_ACKNOWLEDGED, UNKNOWN_INTERACTION};
+use crate::discord::retry::honouring_rate_limits;
 use crate::discord::{render, CommandError, Context};
 use crate::domain::checkin::Source;
 use crate::domain::{GuildId, InteractionId, UserId};
@@ -49,7 +50,9 @@ pub async fn checkin(
     let reply = CreateReply::default()
         .content(render::checkin(&receipt))
         .allowed_mentions(serenity::CreateAllowedMentions::new());
-    match ctx.send(reply).await {
+    // Discord drops an interaction not answered within three seconds.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(2500);
+    match honouring_rate_limits(deadline, || ctx.send(reply.clone())).await {
         Ok(_) => Ok(()),
         // A redelivered interaction already answered: nothing more to say.
         Err(error) if receipt.duplicate && discord_code(&error) == Some(ALREADY_ACKNOWLEDGED) => {

@@ -88,6 +88,8 @@ pub struct InteractionReply {
     pub components: Value,
     pub ephemeral: bool,
     pub allowed_mentions: Option<Value>,
+    /// The initial response's `data` as sent (autocomplete choices, say).
+    pub data: Value,
 }
 
 /// A message as a member sees it in a channel.
@@ -308,6 +310,23 @@ impl FakeDiscord {
         self.command(guild, channel, user, name, options, false)
     }
 
+    /// Sends an autocomplete request for `/name` while the member types
+    /// `partial` into option `focused`, with `options` already filled in.
+    /// The bot answers with choices (callback type 8, see [`Self::reply`]).
+    pub fn send_autocomplete(
+        &self,
+        guild: u64,
+        channel: u64,
+        user: u64,
+        name: &str,
+        options: &[(&str, Value)],
+        focused: (&str, &str),
+    ) -> Result<u64, String> {
+        let mut all: Vec<(&str, Value)> = options.to_vec();
+        all.push((focused.0, json!(focused.1)));
+        self.build_command(guild, channel, user, name, &all, false, Some(focused.0))
+    }
+
     fn command(
         &self,
         guild: u64,
@@ -317,10 +336,27 @@ impl FakeDiscord {
         options: &[(&str, Value)],
         checked: bool,
     ) -> Result<u64, String> {
+        self.build_command(guild, channel, user, name, options, checked, None)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn build_command(
+        &self,
+        guild: u64,
+        channel: u64,
+        user: u64,
+        name: &str,
+        options: &[(&str, Value)],
+        checked: bool,
+        focused: Option<&str>,
+    ) -> Result<u64, String> {
         let mut world = self.shared.world();
         let definition = world
-            .global_commands
-            .iter()
+            .guild_commands
+            .get(&guild)
+            .into_iter()
+            .flatten()
+            .chain(&world.global_commands)
             .find(|c| c["name"] == name)
             .cloned()
             .ok_or_else(|| format!("no command /{name} is registered"))?;
@@ -337,7 +373,11 @@ impl FakeDiscord {
             if checked {
                 check_option(spec, value)?;
             }
-            data_options.push(json!({"name": option, "type": kind, "value": value}));
+            let mut data_option = json!({"name": option, "type": kind, "value": value});
+            if focused == Some(*option) {
+                data_option["focused"] = json!(true);
+            }
+            data_options.push(data_option);
         }
         if checked {
             for spec in &declared {
@@ -353,7 +393,9 @@ impl FakeDiscord {
             "type": 1,
             "options": data_options,
         });
-        let id = new_interaction(&mut world, 2, guild, channel, user, data, None)?;
+        // Autocomplete requests are interactions of type 4.
+        let kind = if focused.is_some() { 4 } else { 2 };
+        let id = new_interaction(&mut world, kind, guild, channel, user, data, None)?;
         drop(world);
         self.shared.changed.notify_waiters();
         Ok(id)
@@ -440,6 +482,7 @@ impl FakeDiscord {
                         components: json!([]),
                         ephemeral: false,
                         allowed_mentions: None,
+                        data: first["data"].clone(),
                     })
                 }
             };
@@ -451,6 +494,7 @@ impl FakeDiscord {
                 components: m.components.clone(),
                 ephemeral: m.is_ephemeral(),
                 allowed_mentions: m.allowed_mentions.clone(),
+                data: first["data"].clone(),
             })
         })
         .await

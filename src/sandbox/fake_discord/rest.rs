@@ -198,22 +198,25 @@ fn route(shared: &Shared, method: &Method, path: &str, body: Option<Value>) -> R
             )
         }
         ("GET", ["users", "@me"]) => Reply::Json(StatusCode::OK, payloads::user(&world.bot)),
+        ("PUT", ["applications", app, "guilds", guild, "commands"])
+            if id(app) == Some(world.application_id) =>
+        {
+            let Some(guild) = id(guild).filter(|g| world.guilds.contains_key(g)) else {
+                return error(StatusCode::NOT_FOUND, 10004, "Unknown Guild");
+            };
+            let Some(list) = body.as_array() else {
+                return error(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body");
+            };
+            let registered = register_commands(&mut world, list, Some(guild));
+            world.guild_commands.insert(guild, registered.clone());
+            shared.changed.notify_waiters();
+            Reply::Json(StatusCode::OK, Value::Array(registered))
+        }
         ("PUT", ["applications", app, "commands"]) if id(app) == Some(world.application_id) => {
             let Some(list) = body.as_array() else {
                 return error(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body");
             };
-            let mut registered = Vec::new();
-            for command in list {
-                let mut command = command.clone();
-                let command_id = world.snowflake();
-                command["id"] = json!(command_id.to_string());
-                command["application_id"] = json!(world.application_id.to_string());
-                command["version"] = json!(world.snowflake().to_string());
-                if command.get("type").is_none() {
-                    command["type"] = json!(1);
-                }
-                registered.push(command);
-            }
+            let registered = register_commands(&mut world, list, None);
             world.global_commands = registered.clone();
             world.command_overwrites += 1;
             shared.changed.notify_waiters();
@@ -315,6 +318,25 @@ fn route(shared: &Shared, method: &Method, path: &str, body: Option<Value>) -> R
         }
         _ => error(StatusCode::NOT_FOUND, 0, "404: Not Found"),
     }
+}
+
+/// Gives commands ids and versions, as Discord does on a bulk overwrite.
+fn register_commands(world: &mut World, list: &[Value], guild: Option<u64>) -> Vec<Value> {
+    let mut registered = Vec::new();
+    for command in list {
+        let mut command = command.clone();
+        command["id"] = json!(world.snowflake().to_string());
+        command["application_id"] = json!(world.application_id.to_string());
+        command["version"] = json!(world.snowflake().to_string());
+        if let Some(guild) = guild {
+            command["guild_id"] = json!(guild.to_string());
+        }
+        if command.get("type").is_none() {
+            command["type"] = json!(1);
+        }
+        registered.push(command);
+    }
+    registered
 }
 
 fn interaction_by_token(world: &World, token: &str) -> Option<u64> {

@@ -160,9 +160,16 @@ pub mod bot {
     /// Starts the fake and the bot, and waits until the bot has registered
     /// its commands and is connected.
     pub async fn spawn_bot() -> Bot {
+        spawn_bot_with(|_| {}).await
+    }
+
+    /// Like [`spawn_bot`], with `prepare` run on the fake before the bot
+    /// starts (to set faults the bot meets at start-up).
+    pub async fn spawn_bot_with(prepare: impl FnOnce(&FakeDiscord)) -> Bot {
         let discord = FakeDiscord::start(TOKEN, openapi())
             .await
             .expect("start the fake Discord");
+        prepare(&discord);
         let guild = discord.create_guild("Desk Movers");
         let channel = discord.create_channel(guild, "movement");
         let member = discord.add_member(guild, "Ada", &[]);
@@ -276,4 +283,40 @@ pub mod bot {
             self.kill();
         }
     }
+}
+
+/// One raw HTTP/1.1 request, as a client that bypasses serenity would send
+/// it; returns the status and body.
+pub async fn raw_request(
+    api_url: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = api_url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("connect to the fake");
+    let auth = token
+        .map(|t| format!("Authorization: Bot {t}\r\n"))
+        .unwrap_or_default();
+    let body = body.unwrap_or("");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: fake\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.expect("read");
+    let status = response
+        .get(9..12)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
 }
