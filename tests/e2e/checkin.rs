@@ -284,3 +284,77 @@ async fn a_reply_refused_as_expired_withdraws_the_check_in() {
     );
     bot.finish();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failure_on_our_side_shows_an_error_id_and_nothing_internal() {
+    let bot = spawn_bot().await;
+    // Discord fails the first response; the bot's apology goes through.
+    bot.discord
+        .fail_next(Some("POST"), "/callback", 1, FaultKind::Status(500));
+    let id = bot
+        .discord
+        .send_command(
+            bot.guild,
+            bot.channel,
+            bot.member,
+            "checkin",
+            &[("exercise", json!("walk")), ("amount", json!(12))],
+        )
+        .unwrap();
+    let reply = bot.discord.reply(id, REPLY).await.expect("an apology");
+    assert!(reply.ephemeral);
+    let (before, rest) = reply
+        .content
+        .split_once("error id: `")
+        .expect("an error id");
+    assert_eq!(
+        before,
+        "Sorry, something went wrong on my side. If it keeps happening, give a moderator this "
+    );
+    let error_id = rest.trim_end_matches("`.");
+    assert_eq!(error_id.len(), 6, "{}", reply.content);
+    assert!(
+        !reply.content.contains("500") && !reply.content.contains("Internal"),
+        "{}",
+        reply.content
+    );
+    // The log ties the id to the details.
+    let log = bot.log();
+    let line = log
+        .lines()
+        .find(|l| l.contains(error_id))
+        .unwrap_or_else(|| panic!("error id not logged:\n{log}"));
+    assert!(line.contains("command failed"), "{line}");
+    // The member saw a failure and will try again: the check-in does not count.
+    assert!(stored(&bot, bot.member).await.is_empty());
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unchanged_commands_are_not_registered_again_after_a_restart() {
+    let mut bot = spawn_bot().await;
+    assert_eq!(bot.discord.command_overwrites(), 1);
+    // The fake sees the registration before the bot has noted it down.
+    for _ in 0..100 {
+        if bot.log().contains("slash commands registered") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    bot.restart();
+    bot.wait_connected().await;
+    for _ in 0..100 {
+        if bot.log().contains("slash commands unchanged") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        bot.log().contains("slash commands unchanged"),
+        "{}",
+        bot.log()
+    );
+    assert_eq!(bot.discord.command_overwrites(), 1);
+    assert_eq!(bot.discord.identifies(), 2);
+    bot.finish();
+}

@@ -58,12 +58,17 @@ pub async fn checkin(
         Err(error) if receipt.duplicate && discord_code(&error) == Some(ALREADY_ACKNOWLEDGED) => {
             Ok(())
         }
-        // Too late: the member saw a failure and will try again, so the
-        // check-in must not count.
-        Err(error) if !receipt.duplicate && discord_code(&error) == Some(UNKNOWN_INTERACTION) => {
-            tracing::warn!(checkin = %receipt.checkin.id, "reply expired; withdrawing the check-in");
+        // The member did not get the confirmation (too late, or Discord
+        // failed): they will try again, so this check-in must not count.
+        Err(error) if !receipt.duplicate => {
+            let expired = discord_code(&error) == Some(UNKNOWN_INTERACTION);
+            tracing::warn!(checkin = %receipt.checkin.id, expired, "reply failed; withdrawing the check-in");
             ctx.data().app.withdraw_checkin(&receipt.checkin).await?;
-            Ok(())
+            if expired {
+                Ok(())
+            } else {
+                Err(error.into())
+            }
         }
         Err(error) => Err(error.into()),
     }

@@ -238,6 +238,13 @@ pub mod bot {
             panic!("the bot did not connect; its log:\n{}", self.log());
         }
 
+        /// Stops the bot process and starts it again on the same database
+        /// and fake Discord.
+        pub fn restart(&mut self) {
+            self.kill();
+            self.start();
+        }
+
         /// Waits for the process to end by itself; its exit success.
         pub async fn wait_exit(&mut self, timeout: Duration) -> Option<bool> {
             let deadline = std::time::Instant::now() + timeout;
