@@ -13,6 +13,7 @@ COPY .sqlx ./.sqlx
 COPY migrations ./migrations
 COPY config ./config
 COPY src ./src
+COPY benches ./benches
 RUN cargo build --release --locked --bin secondheart \
     && mkdir -p /out/data \
     && cp target/release/secondheart /out/secondheart

@@ -4,6 +4,8 @@
 use thiserror::Error;
 
 use crate::domain::exercise::AmountError;
+use crate::domain::leaderboard::{UnknownMetric, UnknownPeriod};
+use crate::domain::zone::UnknownZone;
 use crate::store::StoreError;
 
 /// A mistake a member can fix, or a condition they should know about. The
@@ -20,6 +22,29 @@ pub enum UserError {
     NoteTooLong { length: usize, max: usize },
     #[error("The bot's storage is busy or full right now, so nothing was saved. Please try again in a minute.")]
     TryLater,
+    #[error("You have no check-in here to undo.")]
+    NothingToUndo,
+    #[error(
+        "Your latest check-in is {minutes} minutes old; /undo works for an hour after a check-in."
+    )]
+    TooOldToUndo { minutes: i64 },
+    #[error("{0}.")]
+    UnknownZone(#[from] UnknownZone),
+    #[error("{}.", capitalize(&.0.to_string()))]
+    UnknownPeriod(#[from] UnknownPeriod),
+    #[error("{}.", capitalize(&.0.to_string()))]
+    UnknownMetric(#[from] UnknownMetric),
+    #[error("Ranking by amount needs an exercise: add the `exercise` option.")]
+    AmountNeedsExercise,
+}
+
+/// The sentence with a capital first letter.
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// Why a use case failed.

@@ -4,7 +4,12 @@
 
 pub mod checkins;
 mod clock;
+mod commands;
 mod error;
+pub mod leaderboard;
+mod members;
+pub mod stats;
+pub mod undo;
 
 use std::sync::Arc;
 
@@ -23,4 +28,48 @@ pub struct App {
     /// The zone of servers that have not chosen their own.
     pub default_zone: Tz,
     pub clock: Arc<dyn Clock>,
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::sync::Mutex;
+
+    use chrono::{DateTime, Duration, Utc};
+
+    use super::*;
+    use crate::store::StoreOptions;
+
+    /// A clock tests move by hand.
+    pub struct ManualClock(Mutex<DateTime<Utc>>);
+
+    impl ManualClock {
+        pub fn advance(&self, by: Duration) {
+            let mut now = self.0.lock().expect("clock");
+            *now += by;
+        }
+    }
+
+    impl Clock for ManualClock {
+        fn now(&self) -> DateTime<Utc> {
+            *self.0.lock().expect("clock")
+        }
+    }
+
+    /// An app on a fresh SQLite file with the built-in catalog, its clock at
+    /// `now`, servers in UTC unless they choose otherwise.
+    pub async fn app_at(now: DateTime<Utc>) -> (App, Arc<ManualClock>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("app.db").display());
+        let store = Store::open(&StoreOptions::new(url)).await.expect("store");
+        let catalog =
+            crate::config::load_catalog(&crate::config::Settings::default()).expect("catalog");
+        let clock = Arc::new(ManualClock(Mutex::new(now)));
+        let app = App {
+            store: Arc::new(store),
+            catalog: Arc::new(catalog),
+            default_zone: Tz::UTC,
+            clock: clock.clone(),
+        };
+        (app, clock, dir)
+    }
 }

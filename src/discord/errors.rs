@@ -44,6 +44,15 @@ pub fn discord_code(error: &serenity::Error) -> Option<isize> {
     }
 }
 
+/// Whether Discord answered with a 5xx: it failed on its side.
+pub fn is_server_error(error: &serenity::Error) -> bool {
+    matches!(
+        error,
+        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response))
+            if response.status_code.is_server_error()
+    )
+}
+
 pub fn is_unauthorized(error: &serenity::Error) -> bool {
     matches!(
         error,
@@ -78,15 +87,16 @@ pub async fn on_error(error: poise::FrameworkError<'_, Data, CommandError>) {
         poise::FrameworkError::ArgumentParse {
             error, input, ctx, ..
         } => {
-            let what = input.map(|i| format!(" `{i}`")).unwrap_or_default();
-            tracing::info!(command = %ctx.command().name, %error, "unreadable option");
-            reply_privately(
-                ctx,
-                &format!(
-                    "I could not read the option{what}: {error}. Please check it and try again."
-                ),
-            )
-            .await;
+            // The parser's own text describes types, not what to fix.
+            tracing::info!(command = %ctx.command().name, %error, ?input, "unreadable option");
+            let what = input
+                .map(|i| format!(" `{}`", super::render::escape(&i)))
+                .unwrap_or_default();
+            reply_privately(ctx, &format!("I could not read the option{what}. Please pick a value from the list and try again.")).await;
+        }
+        poise::FrameworkError::CommandPanic { payload, ctx, .. } => {
+            let error = anyhow::anyhow!("the command panicked: {}", payload.unwrap_or_default());
+            internal(ctx, &error).await;
         }
         poise::FrameworkError::GuildOnly { ctx, .. } => {
             reply_privately(

@@ -51,6 +51,22 @@ pub async fn run(
 
     let token_rejected = Arc::new(AtomicBool::new(false));
     let shard_manager = Arc::new(std::sync::OnceLock::new());
+    // Registered before connecting, so a failure stops start-up with its
+    // reason instead of leaving a connected bot that answers nothing.
+    let commands = commands::all();
+    match registration::register(&http, &app, &commands).await {
+        Err(error)
+            if error
+                .chain()
+                .filter_map(|e| e.downcast_ref::<serenity::Error>())
+                .any(errors::is_unauthorized) =>
+        {
+            bail!(token_rejected_message())
+        }
+        result => {
+            result.context("cannot register the slash commands")?;
+        }
+    }
     let data = Data {
         app,
         token_rejected: Arc::clone(&token_rejected),
@@ -58,18 +74,15 @@ pub async fn run(
     };
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
-            commands: commands::all(),
+            commands,
             on_error: |error| Box::pin(errors::on_error(error)),
             // poise's default lets every user mention in a reply ping.
             allowed_mentions: Some(serenity::CreateAllowedMentions::new()),
             ..Default::default()
         })
-        .setup(move |ctx, ready, framework| {
+        .setup(move |ctx, ready, _framework| {
             Box::pin(async move {
                 ctx.http.set_application_id(ready.application.id);
-                registration::register(&ctx.http, &data.app, &framework.options().commands)
-                    .await
-                    .context("cannot register the slash commands")?;
                 Ok(data)
             })
         })

@@ -9,9 +9,6 @@ use super::retry::honouring_rate_limits;
 use super::{CommandError, Data};
 use crate::app::App;
 
-/// The `bot_state` key holding the last registered definitions.
-const REGISTERED: &str = "registered_commands";
-
 /// Registers `commands` unless the same set was registered last time.
 /// Returns whether it registered.
 pub async fn register(
@@ -24,16 +21,15 @@ pub async fn register(
     tidy(&mut definitions);
     add_exercise_choices(&mut definitions, app);
     let text = definitions.to_string();
-    if app.store.bot_state(REGISTERED).await?.as_deref() == Some(text.as_str()) {
+    let application = http.application_id().map(|id| id.get()).unwrap_or_default();
+    if app.registered_commands(application).await?.as_deref() == Some(text.as_str()) {
         tracing::info!("slash commands unchanged; not registering them again");
         return Ok(false);
     }
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(120);
     let registered =
         honouring_rate_limits(deadline, || http.create_global_commands(&definitions)).await?;
-    app.store
-        .set_bot_state(REGISTERED, text, app.clock.now())
-        .await?;
+    app.note_registered_commands(application, text).await?;
     tracing::info!(commands = registered.len(), "slash commands registered");
     Ok(true)
 }

@@ -15,8 +15,13 @@ use chrono_tz::Tz;
 use super::server::{QuietHours, WeekdaySet};
 use super::spec::ScheduleSpec;
 
-/// How far ahead [`next_due`] looks before deciding a schedule will not fire.
-pub const HORIZON_DAYS: i64 = 400;
+/// How far ahead [`next_due`] looks before deciding a schedule will not fire:
+/// eight years, so a schedule for 29 February survives a century year
+/// without a leap day (2100).
+pub const HORIZON_DAYS: i64 = 8 * 366;
+/// How many firings [`next_due`] examines at most, so quiet hours that cover
+/// every firing of a frequent schedule cannot make the search long.
+pub const MAX_CANDIDATES: usize = 200_000;
 
 /// How a daylight-saving change touched a firing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -224,6 +229,7 @@ pub fn next_due(
     };
     let horizon = after + Duration::days(HORIZON_DAYS);
     firings(spec, tz, start)
+        .take(MAX_CANDIDATES)
         .take_while(|f| f.at <= horizon && window.expires_at.is_none_or(|e| f.at < e))
         .find(|f| !quiet.contains(f.at))
 }
@@ -405,6 +411,35 @@ mod tests {
             .map(|f| f.at.format("%a %d").to_string())
             .collect();
         assert_eq!(days, ["Mon 02", "Mon 09"]);
+    }
+
+    #[test]
+    fn a_star_step_day_field_makes_both_day_fields_apply() {
+        // Vixie: `*/2` counts as unrestricted, so odd days that are Mondays.
+        let days: Vec<_> = firings(&spec("0 9 */2 * 1"), Tz::UTC, utc("2027-08-01T00:00:00Z"))
+            .take(3)
+            .map(|f| f.at.format("%a %d").to_string())
+            .collect();
+        assert_eq!(days, ["Mon 09", "Mon 23", "Mon 13"]);
+        // Two restricted fields: either. `1-31` is restricted, so every day.
+        let days: Vec<_> = firings(&spec("0 9 1-31 * 1"), Tz::UTC, utc("2027-08-01T00:00:00Z"))
+            .take(3)
+            .map(|f| f.at.format("%a %d").to_string())
+            .collect();
+        assert_eq!(days, ["Sun 01", "Mon 02", "Tue 03"]);
+    }
+
+    #[test]
+    fn a_leap_day_schedule_finds_its_next_leap_day() {
+        let next = next_due(
+            &spec("0 9 29 2 *"),
+            Tz::UTC,
+            &Quiet::none(),
+            Window::default(),
+            utc("2096-03-01T00:00:00Z"),
+        )
+        .unwrap();
+        assert_eq!(next.at, utc("2104-02-29T09:00:00Z"));
     }
 
     #[test]

@@ -70,6 +70,8 @@ pub enum SpecError {
     },
     #[error("`{0}` never fires: no date matches it")]
     NeverFires(String),
+    #[error("`{0}` is not a cron expression I can read; examples: {EXAMPLES}")]
+    Unreadable(String),
     #[error("`{spec}` can fire {gap} apart; the shortest interval allowed here is {min} minutes")]
     TooFrequent { spec: String, gap: Gap, min: u32 },
     #[error("`{written}` is not understood: {reason}. Examples: {EXAMPLES}")]
@@ -195,13 +197,12 @@ impl ScheduleSpec {
         let cron = CronParser::builder()
             .seconds(Seconds::Required)
             .year(Year::Disallowed)
-            .dom_and_dow(false)
+            // Vixie cron: a day field written with `*` (even `*/2`) makes the
+            // two day fields both apply; two restricted ones match either.
+            .dom_and_dow(!fields.day_restricted || !fields.weekday_restricted)
             .build()
             .parse(&fields.normalized)
-            .map_err(|_| SpecError::BadItem {
-                field: Field::Minute,
-                item: cron_text.clone(),
-            })?;
+            .map_err(|_| SpecError::Unreadable(written.clone()))?;
         if !fields.can_fire() {
             return Err(SpecError::NeverFires(written));
         }
@@ -261,6 +262,7 @@ struct CronFields {
     hours: BTreeSet<u32>,
     days: BTreeSet<u32>,
     months: BTreeSet<u32>,
+    weekdays: BTreeSet<u32>,
     day_restricted: bool,
     weekday_restricted: bool,
     hour_is_wildcard_or_step: bool,
@@ -290,21 +292,22 @@ impl CronFields {
         let hours = sets.pop().expect("six fields");
         let minutes = sets.pop().expect("six fields");
         let seconds = sets.pop().expect("six fields");
-        let join = |set: &BTreeSet<u32>, field: Field| {
-            let (min, max) = field.range();
-            if set.len() as u32 == max - min + 1 || (field == Field::DayOfWeek && set.len() == 7) {
+        // Fields written `*` stay `*`; every other field becomes its explicit
+        // list, so croner sees exactly the sets checked here.
+        let join = |set: &BTreeSet<u32>, raw: &str| {
+            if raw == "*" {
                 "*".to_owned()
             } else {
                 set.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
             }
         };
         let normalized = [
-            join(&seconds, Field::Second),
-            join(&minutes, Field::Minute),
-            join(&hours, Field::Hour),
-            join(&days, Field::DayOfMonth),
-            join(&months, Field::Month),
-            join(&weekdays, Field::DayOfWeek),
+            join(&seconds, parts[0]),
+            join(&minutes, parts[1]),
+            join(&hours, parts[2]),
+            join(&days, parts[3]),
+            join(&months, parts[4]),
+            join(&weekdays, parts[5]),
         ]
         .join(" ");
         // Vixie cron: a field that starts with `*` is unrestricted, even with
@@ -318,6 +321,7 @@ impl CronFields {
             hours,
             days,
             months,
+            weekdays,
             day_restricted,
             weekday_restricted,
             hour_is_wildcard_or_step: parts[2] == "*" || parts[2].contains('/'),
@@ -330,6 +334,11 @@ impl CronFields {
             // Either matches: any weekday fires on some date of any month.
             return true;
         }
+        // Both apply: with `*/n` days and some weekdays, some date in 28
+        // years (the calendar's full cycle) has both, or none ever will.
+        if !self.day_restricted && self.weekday_restricted {
+            return self.some_date_matches_both();
+        }
         if !self.day_restricted {
             return true;
         }
@@ -340,6 +349,18 @@ impl CronFields {
                 _ => 31,
             };
             self.days.iter().any(|&day| day <= longest)
+        })
+    }
+
+    fn some_date_matches_both(&self) -> bool {
+        use chrono::{Datelike, NaiveDate};
+        let Some(start) = NaiveDate::from_ymd_opt(2001, 1, 1) else {
+            return true;
+        };
+        start.iter_days().take(28 * 366).any(|d| {
+            self.days.contains(&d.day())
+                && self.months.contains(&d.month())
+                && self.weekdays.contains(&d.weekday().num_days_from_sunday())
         })
     }
 
@@ -638,6 +659,7 @@ mod tests {
         assert!(error("0 9 * *").contains("expected 5 or 6 fields, got 4"));
         assert!(error("0 0 9 * * * 2027").contains("got 7"));
         assert_eq!(cron("30 9 * * 1-5"), "0 30 9 * * 1,2,3,4,5");
+        assert_eq!(cron("0 9 1-31 * *"), "0 0 9 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31 * *");
         assert_eq!(cron("15 30 9 * * *"), "15 30 9 * * *");
     }
 
@@ -678,6 +700,9 @@ mod tests {
         assert!(error("0 0 30 2 *").contains("never fires"));
         assert!(ScheduleSpec::parse("0 0 29 2 *", 5).is_ok()); // leap days exist
         assert!(ScheduleSpec::parse("0 0 31 2 1", 5).is_ok()); // or Mondays (Vixie)
+                                                               // `*/n` days with weekdays: both must match, which can be never.
+        assert!(ScheduleSpec::parse("0 0 */2 2 *", 5).is_ok());
+        assert!(error("0 0 30-31/1 2 *").contains("never fires"));
         assert_eq!(
             error("* * * * *"),
             "`* * * * *` can fire 1 minute apart; the shortest interval allowed here is 5 minutes"

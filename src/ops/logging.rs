@@ -7,7 +7,7 @@ use crate::config::{LogFormat, LogSettings};
 /// Installs the global subscriber. The filter was validated with the
 /// configuration, so this fails only if a subscriber is already installed.
 pub fn init(settings: &LogSettings) -> anyhow::Result<()> {
-    let filter = EnvFilter::builder().parse(&settings.level)?;
+    let filter = EnvFilter::builder().parse(filter(&settings.level))?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -16,4 +16,33 @@ pub fn init(settings: &LogSettings) -> anyhow::Result<()> {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
     };
     installed.map_err(|e| anyhow::anyhow!("cannot install the logger: {e}"))
+}
+
+/// The configured filter, with libraries that dump raw gateway frames or HTTP
+/// headers at trace level capped: those frames carry the bot token (IDENTIFY,
+/// RESUME, the Authorization header).
+fn filter(level: &str) -> String {
+    format!("{level},tungstenite=info,tokio_tungstenite=info,hyper=info,hyper_util=info,reqwest=info,h2=info,rustls=info,serenity::gateway=debug,serenity::http=debug")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn libraries_that_dump_frames_are_capped_even_at_trace() {
+        let f = filter("trace");
+        assert!(f.starts_with("trace,"));
+        for capped in [
+            "tungstenite=info",
+            "tokio_tungstenite=info",
+            "hyper=info",
+            "reqwest=info",
+            "serenity::gateway=debug",
+            "serenity::http=debug",
+        ] {
+            assert!(f.contains(capped), "{f}");
+        }
+        assert!(EnvFilter::builder().parse(f).is_ok());
+    }
 }

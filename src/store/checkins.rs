@@ -268,8 +268,9 @@ pub(super) async fn insert_checkin(
         CheckInRow,
         r#"SELECT id, interaction_id, guild_id, user_id, exercise, amount, points, occurred_at,
                   local_date, source, occurrence_id, recorded_by, note
-           FROM checkins WHERE interaction_id = ?"#,
-        interaction_id
+           FROM checkins WHERE interaction_id = ? AND guild_id = ?"#,
+        interaction_id,
+        guild_id
     )
     .fetch_one(&mut *conn)
     .await?;

@@ -98,12 +98,59 @@ async fn a_rejected_token_stops_the_bot_with_a_clear_message() {
         !log.contains(crate::support::bot::TOKEN),
         "the token never reaches a log"
     );
+    assert!(
+        bot.discord.violations().is_empty(),
+        "{:?}",
+        bot.discord.violations()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_refused_at_start_up_stops_the_bot_before_it_connects() {
+    let mut bot = crate::support::bot::launch_bot(|discord| discord.revoke_token()).await;
+    let exit = bot.wait_exit(Duration::from_secs(60)).await;
+    assert_eq!(exit, Some(false), "log:\n{}", bot.log());
+    let log = bot.log();
+    assert!(log.ends_with("secondheart: Discord rejected the bot token (401 Unauthorized); check DISCORD_TOKEN or DISCORD_TOKEN_FILE\n"), "{log}");
+    assert_eq!(bot.discord.identifies(), 0);
+    assert_eq!(bot.discord.command_overwrites(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_trace_level_no_frame_or_header_with_the_token_is_logged() {
+    let mut bot = crate::support::bot::launch_bot(|_| {}).await;
+    bot.restart_with_log_level("trace");
+    bot.discord
+        .wait_for_commands(REPLY)
+        .await
+        .expect("registered");
+    bot.wait_connected().await;
+    let id = bot
+        .discord
+        .send_command(
+            bot.guild,
+            bot.channel,
+            bot.member,
+            "checkin",
+            &[("exercise", json!("walk")), ("amount", json!(5))],
+        )
+        .unwrap();
+    bot.discord.reply(id, REPLY).await.expect("a reply");
+    let log = bot.log();
+    assert!(log.contains("DEBUG"), "verbose logging is on");
+    assert!(!log.contains(crate::support::bot::TOKEN));
+    assert!(!log.contains("fake.token"));
+    assert!(
+        !log.to_ascii_lowercase().contains("sending frame"),
+        "raw frames are not logged"
+    );
+    bot.finish();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_fake_flags_a_body_that_breaks_discords_description() {
     let Some(api) = crate::support::bot::openapi() else {
-        eprintln!("!!!!! Discord's description is missing: the strict check cannot be shown to work !!!!!");
+        // `openapi()` has said loudly that the description is missing.
         return;
     };
     let discord = secondheart::sandbox::fake_discord::FakeDiscord::start(

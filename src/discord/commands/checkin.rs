@@ -4,7 +4,9 @@ use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 
 use crate::app::checkins::CheckInRequest;
-use crate::discord::errors::{discord_code, ALREADY_ACKNOWLEDGED, UNKNOWN_INTERACTION};
+use crate::discord::errors::{
+    discord_code, is_server_error, ALREADY_ACKNOWLEDGED, UNKNOWN_INTERACTION,
+};
 use crate::discord::retry::honouring_rate_limits;
 use crate::discord::{render, CommandError, Context};
 use crate::domain::checkin::Source;
@@ -59,8 +61,13 @@ pub async fn checkin(
             Ok(())
         }
         // The member did not get the confirmation (too late, or Discord
-        // failed): they will try again, so this check-in must not count.
-        Err(error) if !receipt.duplicate => {
+        // failed on its side): they will try again, so this check-in must not
+        // count. A 40060 means another delivery of this interaction answered.
+        Err(error)
+            if !receipt.duplicate
+                && (discord_code(&error) == Some(UNKNOWN_INTERACTION)
+                    || is_server_error(&error)) =>
+        {
             let expired = discord_code(&error) == Some(UNKNOWN_INTERACTION);
             tracing::warn!(checkin = %receipt.checkin.id, expired, "reply failed; withdrawing the check-in");
             ctx.data().app.withdraw_checkin(&receipt.checkin).await?;

@@ -80,8 +80,10 @@ pub(super) async fn serve(shared: Arc<Shared>, mut socket: WebSocket) {
                 match frame {
                     Some(Outgoing::Dispatch { frame, interaction }) => {
                         if let Some(id) = interaction {
+                            // Discord's deadline runs from the first delivery;
+                            // a redelivery or replay does not extend it.
                             if let Some(i) = shared.world().interactions.get_mut(&id) {
-                                i.dispatched = Some(std::time::Instant::now());
+                                i.dispatched.get_or_insert_with(std::time::Instant::now);
                             }
                         }
                         if send(&mut socket, &frame).await.is_err() {

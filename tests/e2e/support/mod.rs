@@ -137,7 +137,10 @@ pub mod bot {
                 Ok(api) => Some(Arc::new(api)),
                 Err(error) if required => panic!("Discord's OpenAPI description is required: {error}"),
                 Err(error) => {
-                    eprintln!(
+                    // Straight to stderr: the test harness captures eprintln!.
+                    use std::io::Write as _;
+                    let _ = writeln!(
+                        std::io::stderr(),
                         "!!!!! {error}: request bodies are NOT checked against Discord's description in this run !!!!!"
                     );
                     None
@@ -166,6 +169,17 @@ pub mod bot {
     /// Like [`spawn_bot`], with `prepare` run on the fake before the bot
     /// starts (to set faults the bot meets at start-up).
     pub async fn spawn_bot_with(prepare: impl FnOnce(&FakeDiscord)) -> Bot {
+        let bot = launch_bot(prepare).await;
+        bot.discord
+            .wait_for_commands(Duration::from_secs(60))
+            .await
+            .unwrap_or_else(|| panic!("the bot registered no commands; its log:\n{}", bot.log()));
+        bot.wait_connected().await;
+        bot
+    }
+
+    /// Starts the fake and the bot process, without waiting for anything.
+    pub async fn launch_bot(prepare: impl FnOnce(&FakeDiscord)) -> Bot {
         let discord = FakeDiscord::start(TOKEN, openapi())
             .await
             .expect("start the fake Discord");
@@ -183,17 +197,22 @@ pub mod bot {
             child: None,
         };
         bot.start();
-        bot.discord
-            .wait_for_commands(Duration::from_secs(60))
-            .await
-            .unwrap_or_else(|| panic!("the bot registered no commands; its log:\n{}", bot.log()));
-        bot.wait_connected().await;
         bot
     }
 
     impl Bot {
         /// Starts (or restarts) the bot process on the same database.
         pub fn start(&mut self) {
+            self.start_with_log_level("info,secondheart=debug");
+        }
+
+        /// Stops the bot and starts it again logging at `level`.
+        pub fn restart_with_log_level(&mut self, level: &str) {
+            self.kill();
+            self.start_with_log_level(level);
+        }
+
+        fn start_with_log_level(&mut self, level: &str) {
             let log = std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
@@ -207,7 +226,7 @@ pub mod bot {
                 .env("DISCORD_TOKEN", TOKEN)
                 .env("SECONDHEART__DISCORD__API_URL", self.discord.api_url())
                 .env("SECONDHEART__DATABASE__URL", self.database_url())
-                .env("SECONDHEART__LOG__LEVEL", "info,secondheart=debug")
+                .env("SECONDHEART__LOG__LEVEL", level)
                 .stdout(Stdio::null())
                 .stderr(log)
                 .spawn()

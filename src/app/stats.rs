@@ -1,0 +1,201 @@
+//! `/stats`: a member's totals, points, streaks and today's progress.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::checkin::CheckIn;
+use crate::domain::exercise::ExerciseKey;
+use crate::domain::leaderboard::{Period, Range};
+use crate::domain::streak::{days, streaks, DayMinimum, Streak};
+use crate::domain::{GuildId, UserId};
+
+use super::{App, AppError};
+
+/// One exercise's sum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExerciseTotal {
+    pub key: ExerciseKey,
+    /// The catalog's name, or the key of an exercise no longer in it.
+    pub name: String,
+    pub unit: Option<crate::domain::exercise::Unit>,
+    pub amount: i64,
+    pub points: i64,
+}
+
+/// What `/stats` shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stats {
+    pub user: UserId,
+    pub name: Option<String>,
+    pub period: Period,
+    pub range: Range,
+    pub totals: Vec<ExerciseTotal>,
+    pub points: i64,
+    pub streak: Streak,
+    /// Today's sums, in the member's zone.
+    pub today: Vec<ExerciseTotal>,
+}
+
+impl App {
+    /// The member's statistics in the server for `period`.
+    pub async fn stats(
+        &self,
+        guild: GuildId,
+        user: UserId,
+        period: Period,
+    ) -> Result<Stats, AppError> {
+        let now = self.clock.now();
+        let settings = self.store.server_settings(guild).await?;
+        let prefs = self.store.member_prefs(guild, user).await?;
+        let server_zone = settings.timezone.unwrap_or(self.default_zone);
+        let range = period.range(now, server_zone, settings.week_start);
+        let all = self
+            .store
+            .member_checkins(
+                guild,
+                user,
+                DateTime::<Utc>::MIN_UTC,
+                DateTime::<Utc>::MAX_UTC,
+            )
+            .await?;
+        let today = now
+            .with_timezone(&prefs.timezone.unwrap_or(server_zone))
+            .date_naive();
+        let in_period: Vec<&CheckIn> = all.iter().filter(|c| range.contains(c.at)).collect();
+        let totals = self.sum_by_exercise(in_period.iter().copied());
+        let points = in_period.iter().map(|c| c.points).sum();
+        let streak = streaks(
+            &days(all.iter().map(|c| (c.local_date, c.points))),
+            DayMinimum::AnyCheckIn,
+            today,
+        );
+        let today_totals = self.sum_by_exercise(all.iter().filter(|c| c.local_date == today));
+        Ok(Stats {
+            user,
+            name: prefs.display_name,
+            period,
+            range,
+            totals,
+            points,
+            streak,
+            today: today_totals,
+        })
+    }
+
+    /// Sums per exercise, in catalog order (exercises no longer in the
+    /// catalog last).
+    fn sum_by_exercise<'a>(
+        &self,
+        checkins: impl Iterator<Item = &'a CheckIn>,
+    ) -> Vec<ExerciseTotal> {
+        let mut sums = BTreeMap::<ExerciseKey, (i64, i64)>::new();
+        for c in checkins {
+            let sum = sums.entry(c.exercise.clone()).or_default();
+            sum.0 += i64::from(c.amount);
+            sum.1 += c.points;
+        }
+        let position = |key: &ExerciseKey| {
+            self.catalog
+                .iter()
+                .position(|e| &e.key == key)
+                .unwrap_or(usize::MAX)
+        };
+        let mut totals: Vec<ExerciseTotal> = sums
+            .into_iter()
+            .map(|(key, (amount, points))| {
+                let exercise = self.catalog.get(key.as_str());
+                ExerciseTotal {
+                    name: exercise.map_or_else(|| key.to_string(), |e| e.name.clone()),
+                    unit: exercise.map(|e| e.unit),
+                    key,
+                    amount,
+                    points,
+                }
+            })
+            .collect();
+        totals.sort_by_key(|t| position(&t.key));
+        totals
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone};
+
+    use super::*;
+    use crate::app::checkins::CheckInRequest;
+    use crate::app::test_support::app_at;
+    use crate::domain::checkin::Source;
+    use crate::domain::InteractionId;
+
+    fn request(interaction: u64, exercise: &str, amount: i64) -> CheckInRequest {
+        CheckInRequest {
+            interaction: InteractionId(interaction),
+            guild: GuildId(1),
+            user: UserId(7),
+            display_name: "Ada".into(),
+            exercise: exercise.into(),
+            amount,
+            note: None,
+            source: Source::Command,
+        }
+    }
+
+    #[tokio::test]
+    async fn totals_streaks_and_today_in_the_members_zone() {
+        // Monday 2027-05-03, 22:30 UTC.
+        let (app, clock, _dir) = app_at(Utc.with_ymd_and_hms(2027, 5, 3, 22, 30, 0).unwrap()).await;
+        for (day, interaction) in [(0, 1), (1, 2), (2, 3)] {
+            if day > 0 {
+                clock.advance(Duration::days(1));
+            }
+            app.record_checkin(request(interaction, "walk", 10))
+                .await
+                .unwrap();
+        }
+        app.record_checkin(request(4, "calf-raises", 20))
+            .await
+            .unwrap();
+        let stats = app
+            .stats(GuildId(1), UserId(7), Period::ThisWeek)
+            .await
+            .unwrap();
+        assert_eq!(stats.name.as_deref(), Some("Ada"));
+        assert_eq!(
+            stats.streak,
+            Streak {
+                current: 3,
+                best: 3
+            }
+        );
+        assert_eq!(stats.points, 30 + 10);
+        let totals: Vec<_> = stats
+            .totals
+            .iter()
+            .map(|t| (t.key.as_str(), t.amount, t.points))
+            .collect();
+        assert_eq!(totals, [("calf-raises", 20, 10), ("walk", 30, 30)]);
+        let today: Vec<_> = stats
+            .today
+            .iter()
+            .map(|t| (t.key.as_str(), t.amount))
+            .collect();
+        assert_eq!(today, [("calf-raises", 20), ("walk", 10)]);
+        // Today is the member's own date: in Kolkata it is already Thursday,
+        // so nothing yet today; the streak still holds.
+        app.set_member_zone(GuildId(1), UserId(7), Some("Asia/Kolkata"))
+            .await
+            .unwrap();
+        let stats = app
+            .stats(GuildId(1), UserId(7), Period::Today)
+            .await
+            .unwrap();
+        assert!(stats.today.is_empty(), "{:?}", stats.today);
+        assert_eq!(stats.streak.current, 3);
+        assert!(app
+            .set_member_zone(GuildId(1), UserId(7), Some("Mars/Olympus"))
+            .await
+            .is_err());
+    }
+}
