@@ -28,7 +28,7 @@ pub enum UserError {
         "Your latest check-in is {minutes} minutes old; /undo works for an hour after a check-in."
     )]
     TooOldToUndo { minutes: i64 },
-    #[error("{0}.")]
+    #[error("{}.", capitalize(&.0.to_string()))]
     UnknownZone(#[from] UnknownZone),
     #[error("{}.", capitalize(&.0.to_string()))]
     UnknownPeriod(#[from] UnknownPeriod),
@@ -36,6 +36,10 @@ pub enum UserError {
     UnknownMetric(#[from] UnknownMetric),
     #[error("Ranking by amount needs an exercise: add the `exercise` option.")]
     AmountNeedsExercise,
+    #[error("Choose `on` or `off`.")]
+    OnOrOff,
+    #[error("This command works in a server, not in direct messages.")]
+    ServerOnly,
 }
 
 /// The sentence with a capital first letter.

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use super::retry::honouring_rate_limits;
 use super::{CommandError, Data};
 use crate::app::App;
+use crate::domain::leaderboard::Period;
 
 /// Registers `commands` unless the same set was registered last time.
 /// Returns whether it registered.
@@ -19,7 +20,7 @@ pub async fn register(
     let mut definitions =
         serde_json::to_value(poise::builtins::create_application_commands(commands))?;
     tidy(&mut definitions);
-    add_exercise_choices(&mut definitions, app);
+    add_choices(&mut definitions, app);
     let text = definitions.to_string();
     let application = http.application_id().map(|id| id.get()).unwrap_or_default();
     if app.registered_commands(application).await?.as_deref() == Some(text.as_str()) {
@@ -34,8 +35,8 @@ pub async fn register(
     Ok(true)
 }
 
-/// Drops what serenity serializes but means nothing: nulls, empty lists and
-/// `nsfw: false`; and writes integer bounds as integers (poise makes them
+/// Drops what serenity serializes but means nothing: nulls, empty lists,
+/// `nsfw: false` and `autocomplete: false`; and writes integer bounds as integers (poise makes them
 /// floats). Discord ignores the difference, but its API description does not
 /// allow the extra fields on every option type (a string option has no
 /// `min_value`), and the definitions are compared byte for byte to skip
@@ -46,7 +47,8 @@ fn tidy(value: &mut Value) {
             map.retain(|key, v| {
                 !(v.is_null()
                     || v.as_array().is_some_and(Vec::is_empty)
-                    || (key == "nsfw" && *v == Value::Bool(false)))
+                    || (matches!(key.as_str(), "nsfw" | "autocomplete")
+                        && *v == Value::Bool(false)))
             });
             if map.get("type") == Some(&json!(4)) {
                 for bound in ["min_value", "max_value"] {
@@ -66,26 +68,71 @@ fn tidy(value: &mut Value) {
     }
 }
 
-/// Options named `exercise` offer the catalog's exercises as choices: the
-/// catalog is read at start, so poise's compile-time choices cannot.
-fn add_exercise_choices(definitions: &mut Value, app: &App) {
-    let choices: Vec<Value> = app
+/// String options with a fixed set of values get them as choices: the
+/// catalog is read at start, so poise's compile-time choices cannot list
+/// exercises, and poise would number the others instead of naming them.
+fn add_choices(definitions: &mut Value, app: &App) {
+    let exercises: Vec<Value> = app
         .catalog
         .iter()
         .map(|e| json!({"name": e.name, "value": e.key.as_str()}))
         .collect();
+    let periods: Vec<Value> = Period::ALL
+        .iter()
+        .map(|p| json!({"name": period_name(*p), "value": p.key()}))
+        .collect();
+    let metrics = json!([
+        {"name": "Points", "value": "points"},
+        {"name": "Amount of one exercise", "value": "amount"},
+        {"name": "Consistency (prompts answered)", "value": "consistency"},
+    ]);
+    let on_off = json!([{"name": "on", "value": "on"}, {"name": "off", "value": "off"}]);
+    let choices_for = |name: &str| -> Option<Value> {
+        match name {
+            "exercise" => Some(Value::Array(exercises.clone())),
+            "period" => Some(Value::Array(periods.clone())),
+            "metric" => Some(metrics.clone()),
+            "leaderboard" => Some(on_off.clone()),
+            _ => None,
+        }
+    };
+    fn visit(options: &mut Value, choices_for: &dyn Fn(&str) -> Option<Value>) {
+        let Some(options) = options.as_array_mut() else {
+            return;
+        };
+        for option in options {
+            // Subcommands (1) and groups (2) hold options of their own.
+            if matches!(option["type"].as_u64(), Some(1 | 2)) {
+                if let Some(inner) = option.get_mut("options") {
+                    visit(inner, choices_for);
+                }
+                continue;
+            }
+            if option["type"] == 3 {
+                if let Some(choices) = option["name"].as_str().and_then(choices_for) {
+                    option["choices"] = choices;
+                }
+            }
+        }
+    }
     let Some(commands) = definitions.as_array_mut() else {
         return;
     };
     for command in commands {
-        let Some(options) = command.get_mut("options").and_then(Value::as_array_mut) else {
-            continue;
-        };
-        for option in options {
-            if option["name"] == "exercise" && option["type"] == 3 {
-                option["choices"] = Value::Array(choices.clone());
-            }
+        if let Some(options) = command.get_mut("options") {
+            visit(options, &choices_for);
         }
+    }
+}
+
+fn period_name(period: Period) -> &'static str {
+    match period {
+        Period::Today => "Today",
+        Period::ThisWeek => "This week",
+        Period::LastWeek => "Last week",
+        Period::ThisMonth => "This month",
+        Period::Rolling4Weeks => "Last 4 weeks",
+        Period::AllTime => "All time",
     }
 }
 

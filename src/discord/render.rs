@@ -1,7 +1,23 @@
 //! What members read: every reply's text is built here, so tone and
 //! formatting stay consistent, and member text is escaped before it is shown.
 
+use chrono_tz::Tz;
+
 use crate::app::checkins::CheckInReceipt;
+use crate::app::leaderboard::{Board, BoardRow};
+use crate::app::stats::{ExerciseTotal, Stats};
+use crate::domain::checkin::CheckIn;
+use crate::domain::exercise::{Exercise, Unit};
+use crate::domain::leaderboard::{Metric, Period, Score};
+use crate::domain::UserId;
+
+/// Discord's limit on a message's content.
+pub const MAX_CONTENT: usize = 2000;
+/// The longest member name shown on a board.
+const MAX_NAME: usize = 32;
+
+/// The disclaimer every health text carries.
+pub const DISCLAIMER: &str = "*General movement tips for information only, not medical advice. If you have circulation problems, leg swelling or a heart condition, ask a health professional before starting new exercise.*";
 
 /// Member text for one line of a reply: markdown escaped so it shows as
 /// typed, line breaks folded. Mentions stay as typed; replies allow none, so
@@ -42,9 +58,246 @@ pub fn checkin(receipt: &CheckInReceipt) -> String {
     text
 }
 
+fn amount(amount: i64, unit: Option<Unit>) -> String {
+    match unit {
+        Some(unit) => format!(
+            "{amount} {}",
+            unit.label(u32::try_from(amount).unwrap_or(u32::MAX))
+        ),
+        None => amount.to_string(),
+    }
+}
+
+fn plural(n: i64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn period_phrase(period: Period) -> &'static str {
+    match period {
+        Period::Today => "today",
+        Period::ThisWeek => "this week",
+        Period::LastWeek => "last week",
+        Period::ThisMonth => "this month",
+        Period::Rolling4Weeks => "in the last 4 weeks",
+        Period::AllTime => "of all time",
+    }
+}
+
+/// A member's name as the bot last saw it, escaped and cut to size.
+fn name(name: Option<&str>) -> String {
+    match name {
+        Some(n) if !n.trim().is_empty() => {
+            let cut: String = n.chars().take(MAX_NAME).collect();
+            let more = if n.chars().count() > MAX_NAME {
+                "…"
+            } else {
+                ""
+            };
+            format!("{}{more}", escape(&cut))
+        }
+        _ => "a member".to_owned(),
+    }
+}
+
+/// The reply to `/undo`.
+pub fn undone(checkin: &CheckIn, exercise: Option<&Exercise>) -> String {
+    format!(
+        "Removed your check-in: **{}** of {} (−{}).",
+        amount(i64::from(checkin.amount), exercise.map(|e| e.unit)),
+        exercise.map_or_else(|| checkin.exercise.to_string(), |e| e.name.clone()),
+        plural(checkin.points, "point", "points"),
+    )
+}
+
+fn totals_line(total: &ExerciseTotal) -> String {
+    format!("{}: {}", total.name, amount(total.amount, total.unit))
+}
+
+/// The reply to `/stats`.
+pub fn stats(stats: &Stats, own: bool) -> String {
+    let who = if own {
+        "Your stats".to_owned()
+    } else {
+        format!("Stats for {}", name(stats.name.as_deref()))
+    };
+    let mut lines = vec![format!("**{who}** {}", period_phrase(stats.period))];
+    if stats.totals.is_empty() {
+        lines.push(format!("No check-ins {} yet.", period_phrase(stats.period)));
+    } else {
+        lines.push(format!(
+            "**{}** · streak **{}** (best {})",
+            plural(stats.points, "point", "points"),
+            plural(i64::from(stats.streak.current), "day", "days"),
+            plural(i64::from(stats.streak.best), "day", "days"),
+        ));
+        for total in &stats.totals {
+            lines.push(format!(
+                "• {} ({})",
+                totals_line(total),
+                plural(total.points, "point", "points")
+            ));
+        }
+    }
+    if stats.period != Period::Today {
+        let today = if stats.today.is_empty() {
+            "nothing yet".to_owned()
+        } else {
+            stats
+                .today
+                .iter()
+                .map(totals_line)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        lines.push(format!("Today: {today}"));
+    }
+    fit(lines)
+}
+
+fn score(score: &Score, board: &Board) -> String {
+    match (score, board.metric) {
+        (Score::Ratio { answered, posted }, _) => {
+            let percent = if *posted == 0 {
+                0
+            } else {
+                u64::from(*answered) * 100 / u64::from(*posted)
+            };
+            format!("{percent}% ({answered} of {posted} prompts)")
+        }
+        (Score::Total(total), Metric::Amount) => {
+            amount(*total, board.exercise.as_ref().map(|e| e.unit))
+        }
+        (Score::Total(total), _) => plural(*total, "point", "points"),
+    }
+}
+
+fn row(row: &BoardRow, board: &Board, viewer: UserId) -> String {
+    let you = if row.user == viewer { " (you)" } else { "" };
+    format!(
+        "{}. {}{you} — {}",
+        row.rank,
+        name(row.name.as_deref()),
+        score(&row.score, board)
+    )
+}
+
+/// The reply to `/leaderboard`. Names are shown as text, never as mentions.
+pub fn leaderboard(board: &Board, viewer: UserId) -> String {
+    let what = match (&board.metric, &board.exercise) {
+        (Metric::Points, None) => "points".to_owned(),
+        (Metric::Points, Some(e)) => format!("points from {}", e.name),
+        (Metric::Amount, Some(e)) => e.name.clone(),
+        (Metric::Amount, None) => "amount".to_owned(),
+        (Metric::Consistency, _) => "consistency".to_owned(),
+    };
+    let mut lines = vec![format!(
+        "**Leaderboard** · {what} · {}",
+        period_phrase(board.period)
+    )];
+    if board.top.is_empty() {
+        lines.push(match board.metric {
+            Metric::Consistency => "Nobody has had 5 prompts in this period yet.".to_owned(),
+            _ => "Nobody is on the board yet. A /checkin puts you there.".to_owned(),
+        });
+    }
+    lines.extend(board.top.iter().map(|r| row(r, board, viewer)));
+    if let Some(own) = &board.viewer {
+        lines.push("…".to_owned());
+        lines.push(row(own, board, viewer));
+    }
+    fit(lines)
+}
+
+/// The reply to `/me timezone`.
+pub fn member_zone(zone: Option<Tz>) -> String {
+    match zone {
+        Some(zone) => format!("Your streak days now follow **{}**.", zone.name()),
+        None => "Your streak days follow the server's time zone again.".to_owned(),
+    }
+}
+
+/// The reply to `/privacy`.
+pub fn privacy(opt_out: bool) -> String {
+    if opt_out {
+        "You are off this server's leaderboards. `/privacy leaderboard:on` brings you back."
+            .to_owned()
+    } else {
+        "You are on this server's leaderboards.".to_owned()
+    }
+}
+
+/// The reply to `/help`.
+pub fn help() -> String {
+    [
+        "**secondheart** keeps your team's \"second heart\" working: your calf muscles pump blood from the legs back to the heart, and long sitting lets it pool. The bot posts short movement prompts and counts what you do.",
+        "",
+        "**Habits worth building**",
+        "• Seated heel raises every 30 minutes of desk work",
+        "• A brisk walk, at least 30 minutes a day (hills and stairs work the calves harder)",
+        "• Calf strength work 2 to 3 times a week: calf raises, skipping rope, stairs",
+        "• A calf stretch after long sitting or standing: wall stretch, downward dog",
+        "• Enough water through the day",
+        "",
+        "**Commands**",
+        "`/checkin exercise amount [note]` log what you did · `/undo` take back your latest check-in (within an hour)",
+        "`/stats [member] [period]` totals, points, streak · `/leaderboard [period] [metric] [exercise]` the top ten",
+        "`/me timezone zone` your zone for streak days · `/privacy leaderboard:on|off` appear on leaderboards or not",
+        "",
+        DISCLAIMER,
+    ]
+    .join("\n")
+}
+
+/// Joins lines, keeping within Discord's limit: lines that do not fit are
+/// replaced by "and N more".
+fn fit(lines: Vec<String>) -> String {
+    let mut out = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        let rest = lines.len() - i;
+        let tail = format!("\n…and {rest} more");
+        if out.chars().count() + line.chars().count() + 1 + tail.chars().count() > MAX_CONTENT {
+            out.push_str(&tail);
+            return out;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(line);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_replies_are_cut_with_a_count() {
+        let lines: Vec<String> = (0..100)
+            .map(|i| format!("{i:03} {}", "x".repeat(40)))
+            .collect();
+        let text = fit(lines);
+        assert!(text.chars().count() <= MAX_CONTENT, "{}", text.len());
+        assert!(text.ends_with("more"), "{text}");
+        let shown = text.lines().count() - 1;
+        assert!(
+            text.ends_with(&format!("…and {} more", 100 - shown)),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn names_are_escaped_and_cut() {
+        assert_eq!(name(Some("**Ada**")), "\\*\\*Ada\\*\\*");
+        assert_eq!(name(None), "a member");
+        assert_eq!(name(Some(&"n".repeat(40))), format!("{}…", "n".repeat(32)));
+    }
+
+    #[test]
+    fn help_carries_the_disclaimer_and_fits() {
+        assert!(help().contains(DISCLAIMER));
+        assert!(help().chars().count() <= MAX_CONTENT);
+    }
 
     #[test]
     fn markdown_in_member_text_is_escaped() {

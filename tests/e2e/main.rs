@@ -7,5 +7,6 @@ mod checkin;
 mod cli;
 mod fake;
 mod gateway;
+mod member;
 mod preview;
 mod support;

@@ -351,20 +351,36 @@ impl FakeDiscord {
         focused: Option<&str>,
     ) -> Result<u64, String> {
         let mut world = self.shared.world();
+        // "me timezone" is the subcommand `timezone` of `/me`.
+        let (top, sub) = match name.split_once(' ') {
+            Some((top, sub)) => (top, Some(sub)),
+            None => (name, None),
+        };
         let definition = world
             .guild_commands
             .get(&guild)
             .into_iter()
             .flatten()
             .chain(&world.global_commands)
-            .find(|c| c["name"] == name)
+            .find(|c| c["name"] == top)
             .cloned()
-            .ok_or_else(|| format!("no command /{name} is registered"))?;
-        let declared = definition["options"]
+            .ok_or_else(|| format!("no command /{top} is registered"))?;
+        let top_options = definition["options"]
             .as_array()
             .cloned()
             .unwrap_or_default();
+        let declared = match sub {
+            None => top_options,
+            Some(sub) => top_options
+                .iter()
+                .find(|o| o["name"] == sub && o["type"] == 1)
+                .ok_or_else(|| format!("/{top} has no subcommand `{sub}`"))?["options"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
+        };
         let mut data_options = Vec::new();
+        let mut resolved = json!({});
         for (option, value) in options {
             let Some(spec) = declared.iter().find(|o| o["name"] == *option) else {
                 return Err(format!("/{name} has no option `{option}`"));
@@ -372,6 +388,22 @@ impl FakeDiscord {
             let kind = spec["type"].as_u64().unwrap_or(3);
             if checked {
                 check_option(spec, value)?;
+            }
+            // Users, as Discord resolves them for the bot.
+            if kind == 6 {
+                let id = value
+                    .as_str()
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .ok_or("a user option takes a user id")?;
+                let user = world.user(id).cloned().ok_or("no such user")?;
+                resolved["users"][id.to_string()] = payloads::user(&user);
+                if let Some(member) = world.guilds.get(&guild).and_then(|g| g.members.get(&id)) {
+                    let mut member = payloads::member(member, &user);
+                    if let Some(m) = member.as_object_mut() {
+                        m.remove("user");
+                    }
+                    resolved["members"][id.to_string()] = member;
+                }
             }
             let mut data_option = json!({"name": option, "type": kind, "value": value});
             if focused == Some(*option) {
@@ -387,15 +419,91 @@ impl FakeDiscord {
                 }
             }
         }
-        let data = json!({
+        let data_options = match sub {
+            None => data_options,
+            Some(sub) => vec![json!({"name": sub, "type": 1, "options": data_options})],
+        };
+        let mut data = json!({
             "id": definition["id"],
-            "name": name,
+            "name": top,
             "type": 1,
             "options": data_options,
         });
+        if resolved.as_object().is_some_and(|r| !r.is_empty()) {
+            data["resolved"] = resolved;
+        }
         // Autocomplete requests are interactions of type 4.
         let kind = if focused.is_some() { 4 } else { 2 };
         let id = new_interaction(&mut world, kind, guild, channel, user, data, None)?;
+        drop(world);
+        self.shared.changed.notify_waiters();
+        Ok(id)
+    }
+
+    /// Sends a slash command in a direct message with the bot, as `user`.
+    /// Returns the interaction id.
+    pub fn send_dm_command(
+        &self,
+        user: u64,
+        name: &str,
+        options: &[(&str, Value)],
+    ) -> Result<u64, String> {
+        let mut world = self.shared.world();
+        let definition = world
+            .global_commands
+            .iter()
+            .find(|c| c["name"] == name)
+            .cloned()
+            .ok_or_else(|| format!("no command /{name} is registered"))?;
+        let user_object = world.user(user).cloned().ok_or("no such user")?;
+        let id = world.snowflake();
+        let channel = world.snowflake();
+        let token = format!("interaction-token-{id}-{}", world.snowflake());
+        let data_options: Vec<Value> = options
+            .iter()
+            .map(|(option, value)| {
+                let kind = definition["options"]
+                    .as_array()
+                    .and_then(|o| o.iter().find(|d| d["name"] == *option))
+                    .and_then(|d| d["type"].as_u64())
+                    .unwrap_or(3);
+                json!({"name": option, "type": kind, "value": value})
+            })
+            .collect();
+        let payload = json!({
+            "id": id.to_string(),
+            "application_id": world.application_id.to_string(),
+            "type": 2,
+            "data": {"id": definition["id"], "name": name, "type": 1, "options": data_options},
+            "channel_id": channel.to_string(),
+            "channel": {"id": channel.to_string(), "type": 1, "recipients": [payloads::user(&user_object)], "flags": 0},
+            "user": payloads::user(&user_object),
+            "token": token,
+            "version": 1,
+            "locale": "en-US",
+            "app_permissions": permissions::MEMBER_DEFAULT.to_string(),
+            "entitlements": [],
+            "authorizing_integration_owners": {"1": user.to_string()},
+            "context": 1,
+            "attachment_size_limit": 10_485_760,
+        });
+        world.interactions.insert(
+            id,
+            world::Interaction {
+                id,
+                token,
+                guild_id: None,
+                channel_id: channel,
+                user_id: user,
+                payload: payload.clone(),
+                dispatched: None,
+                acknowledged: false,
+                callbacks: Vec::new(),
+                original: None,
+                followups: Vec::new(),
+            },
+        );
+        world.dispatch("INTERACTION_CREATE", payload, Some(id));
         drop(world);
         self.shared.changed.notify_waiters();
         Ok(id)

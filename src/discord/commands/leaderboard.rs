@@ -1,0 +1,36 @@
+//! `/leaderboard [period] [metric] [exercise]`: the top ten, and your place.
+
+use poise::CreateReply;
+
+use crate::app::UserError;
+use crate::discord::{render, CommandError, Context};
+use crate::domain::leaderboard::{Metric, Period};
+
+/// The server's top ten for a period, by points, an exercise's amount, or consistency.
+#[poise::command(slash_command, guild_only)]
+pub async fn leaderboard(
+    ctx: Context<'_>,
+    #[description = "Which period (default: this week)"] period: Option<String>,
+    #[description = "Rank by (default: points)"] metric: Option<String>,
+    #[description = "Only this exercise (needed for amount)"] exercise: Option<String>,
+) -> Result<(), CommandError> {
+    let (guild, caller) = super::caller(ctx)?;
+    let period: Period = period
+        .as_deref()
+        .unwrap_or("this-week")
+        .parse()
+        .map_err(UserError::from)?;
+    let metric: Metric = metric
+        .as_deref()
+        .unwrap_or("points")
+        .parse()
+        .map_err(UserError::from)?;
+    let board = ctx
+        .data()
+        .app
+        .leaderboard(guild, caller, period, metric, exercise.as_deref())
+        .await?;
+    ctx.send(CreateReply::default().content(render::leaderboard(&board, caller)))
+        .await?;
+    Ok(())
+}

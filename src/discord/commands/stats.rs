@@ -1,0 +1,29 @@
+//! `/stats [member] [period]`: totals, points, streaks and today's progress.
+
+use poise::serenity_prelude as serenity;
+use poise::CreateReply;
+
+use crate::app::UserError;
+use crate::discord::{render, CommandError, Context};
+use crate::domain::leaderboard::Period;
+use crate::domain::UserId;
+
+/// Your totals, points, streak and today's progress (or another member's).
+#[poise::command(slash_command, guild_only)]
+pub async fn stats(
+    ctx: Context<'_>,
+    #[description = "Whose stats (default: yours)"] member: Option<serenity::User>,
+    #[description = "Which period (default: this week)"] period: Option<String>,
+) -> Result<(), CommandError> {
+    let (guild, caller) = super::caller(ctx)?;
+    let period: Period = period
+        .as_deref()
+        .unwrap_or("this-week")
+        .parse()
+        .map_err(UserError::from)?;
+    let user = member.as_ref().map_or(caller, |m| UserId(m.id.get()));
+    let stats = ctx.data().app.stats(guild, user, period).await?;
+    ctx.send(CreateReply::default().content(render::stats(&stats, user == caller)))
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,346 @@
+//! Member commands end to end: /undo, /stats, /leaderboard, /me timezone,
+//! /privacy, /help, and commands in a direct message.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use secondheart::domain::checkin::{NewCheckIn, Source};
+use secondheart::domain::exercise::ExerciseKey;
+use secondheart::domain::{GuildId, InteractionId, UserId};
+use serde_json::json;
+
+use crate::support::bot::{spawn_bot, Bot};
+
+const REPLY: Duration = Duration::from_secs(20);
+
+async fn command(
+    bot: &Bot,
+    user: u64,
+    name: &str,
+    options: &[(&str, serde_json::Value)],
+) -> secondheart::sandbox::fake_discord::InteractionReply {
+    let id = bot
+        .discord
+        .send_command(bot.guild, bot.channel, user, name, options)
+        .unwrap();
+    bot.discord
+        .reply(id, REPLY)
+        .await
+        .unwrap_or_else(|| panic!("no reply to /{name}; log:\n{}", bot.log()))
+}
+
+async fn unchecked(
+    bot: &Bot,
+    user: u64,
+    name: &str,
+    options: &[(&str, serde_json::Value)],
+) -> secondheart::sandbox::fake_discord::InteractionReply {
+    let id = bot
+        .discord
+        .send_command_unchecked(bot.guild, bot.channel, user, name, options)
+        .unwrap();
+    bot.discord
+        .reply(id, REPLY)
+        .await
+        .unwrap_or_else(|| panic!("no reply to /{name}; log:\n{}", bot.log()))
+}
+
+async fn checkin(bot: &Bot, user: u64, exercise: &str, amount: i64) {
+    let reply = command(
+        bot,
+        user,
+        "checkin",
+        &[("exercise", json!(exercise)), ("amount", json!(amount))],
+    )
+    .await;
+    assert!(reply.content.starts_with("Logged"), "{}", reply.content);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undo_removes_the_latest_recent_check_in_only() {
+    let bot = spawn_bot().await;
+    let reply = command(&bot, bot.member, "undo", &[]).await;
+    assert_eq!(
+        (reply.content.as_str(), reply.ephemeral),
+        ("You have no check-in here to undo.", true)
+    );
+    checkin(&bot, bot.member, "walk", 10).await;
+    checkin(&bot, bot.member, "water", 2).await;
+    let reply = command(&bot, bot.member, "undo", &[]).await;
+    assert_eq!(
+        reply.content,
+        "Removed your check-in: **2 glasses** of Glass of water (−4 points)."
+    );
+
+    // A check-in two hours old cannot be undone.
+    let store = bot.store().await;
+    let old = Utc::now() - chrono::Duration::hours(2);
+    store
+        .record_checkin(NewCheckIn {
+            interaction: InteractionId(42),
+            guild: GuildId(bot.guild),
+            user: UserId(bot.member),
+            exercise: ExerciseKey::parse("stretch").unwrap(),
+            amount: 2,
+            points: 4,
+            at: old,
+            local_date: old.date_naive(),
+            source: Source::Command,
+            occurrence: None,
+            recorded_by: None,
+            note: None,
+        })
+        .await
+        .unwrap();
+    // The walk is still the latest; remove it, then only the old one is left.
+    command(&bot, bot.member, "undo", &[]).await;
+    let reply = command(&bot, bot.member, "undo", &[]).await;
+    assert!(
+        reply.content.starts_with("Your latest check-in is 1"),
+        "{}",
+        reply.content
+    );
+    assert!(
+        reply
+            .content
+            .ends_with("minutes old; /undo works for an hour after a check-in."),
+        "{}",
+        reply.content
+    );
+    let left = store
+        .latest_checkin(GuildId(bot.guild), UserId(bot.member))
+        .await
+        .unwrap();
+    assert_eq!(left.map(|c| c.interaction), Some(InteractionId(42)));
+    store.close().await;
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stats_show_totals_streak_and_today() {
+    let bot = spawn_bot().await;
+    let other = bot.discord.add_member(bot.guild, "Bo", &[]);
+    checkin(&bot, bot.member, "walk", 30).await;
+    checkin(&bot, bot.member, "calf-raises", 20).await;
+    let reply = command(&bot, bot.member, "stats", &[]).await;
+    assert_eq!(
+        reply.content,
+        "**Your stats** this week\n**40 points** · streak **1 day** (best 1 day)\n• Standing calf raises: 20 reps (10 points)\n• Brisk walk: 30 minutes (30 points)\nToday: Standing calf raises: 20 reps, Brisk walk: 30 minutes"
+    );
+    // Another member's, by mention; nothing pings.
+    let reply = command(
+        &bot,
+        other,
+        "stats",
+        &[
+            ("member", json!(bot.member.to_string())),
+            ("period", json!("all-time")),
+        ],
+    )
+    .await;
+    assert!(
+        reply
+            .content
+            .starts_with("**Stats for Ada** of all time\n**40 points**"),
+        "{}",
+        reply.content
+    );
+    let reply = command(&bot, other, "stats", &[]).await;
+    assert!(
+        reply.content.contains("No check-ins this week yet."),
+        "{}",
+        reply.content
+    );
+    let reply = unchecked(&bot, other, "stats", &[("period", json!("fortnight"))]).await;
+    assert_eq!(reply.content, "There is no period `fortnight`; choose one of today, this-week, last-week, this-month, 4-weeks, all-time.");
+    assert!(reply.ephemeral);
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leaderboards_share_ranks_and_leave_out_opted_out_members() {
+    let bot = spawn_bot().await;
+    let bo = bot.discord.add_member(bot.guild, "Bo", &[]);
+    let cy = bot.discord.add_member(bot.guild, "Cy <@&1> @everyone", &[]);
+    let di = bot.discord.add_member(bot.guild, "Di", &[]);
+    checkin(&bot, bot.member, "walk", 50).await; // Ada: 50, first
+    checkin(&bot, bo, "walk", 50).await; // Bo: 50, later
+    checkin(&bot, cy, "walk", 30).await;
+    checkin(&bot, di, "walk", 100).await;
+    let reply = command(&bot, di, "privacy", &[("leaderboard", json!("off"))]).await;
+    assert!(
+        reply
+            .content
+            .starts_with("You are off this server's leaderboards."),
+        "{}",
+        reply.content
+    );
+
+    let reply = command(&bot, cy, "leaderboard", &[]).await;
+    assert_eq!(
+        reply.content,
+        "**Leaderboard** · points · this week\n1. Ada — 50 points\n1. Bo — 50 points\n3. Cy <@&1> @everyone (you) — 30 points"
+    );
+    assert_eq!(
+        reply.allowed_mentions.as_ref().map(|m| m["parse"].clone()),
+        Some(json!([]))
+    );
+
+    let reply = command(&bot, di, "privacy", &[("leaderboard", json!("on"))]).await;
+    assert_eq!(reply.content, "You are on this server's leaderboards.");
+    let reply = command(
+        &bot,
+        cy,
+        "leaderboard",
+        &[
+            ("metric", json!("amount")),
+            ("exercise", json!("walk")),
+            ("period", json!("today")),
+        ],
+    )
+    .await;
+    assert!(
+        reply.content.starts_with(
+            "**Leaderboard** · Brisk walk · today\n1. Di — 100 minutes\n2. Ada — 50 minutes"
+        ),
+        "{}",
+        reply.content
+    );
+
+    for (options, expected) in [
+        (vec![("metric", json!("amount"))], "Ranking by amount needs an exercise: add the `exercise` option."),
+        (vec![("metric", json!("speed"))], "There is no metric `speed`; choose one of points, amount, consistency."),
+        (vec![("period", json!("forever"))], "There is no period `forever`; choose one of today, this-week, last-week, this-month, 4-weeks, all-time."),
+        (vec![("exercise", json!("running"))], "There is no exercise `running`. Pick one of: calf-raises, heel-raises, walk, stretch, stairs, skipping, water."),
+    ] {
+        let reply = unchecked(&bot, cy, "leaderboard", &options).await;
+        assert_eq!((reply.content.as_str(), reply.ephemeral), (expected, true));
+    }
+    let reply = command(&bot, cy, "leaderboard", &[("metric", json!("consistency"))]).await;
+    assert!(
+        reply
+            .content
+            .ends_with("Nobody has had 5 prompts in this period yet."),
+        "{}",
+        reply.content
+    );
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_sets_their_own_zone_with_autocomplete() {
+    let bot = spawn_bot().await;
+    let id = bot
+        .discord
+        .send_autocomplete(
+            bot.guild,
+            bot.channel,
+            bot.member,
+            "me timezone",
+            &[],
+            ("zone", "berl"),
+        )
+        .unwrap();
+    let suggestions = bot
+        .discord
+        .reply(id, REPLY)
+        .await
+        .expect("autocomplete choices");
+    assert_eq!(suggestions.kind, 8);
+    assert_eq!(
+        suggestions.data["choices"],
+        json!([{"name": "Europe/Berlin", "value": "Europe/Berlin"}])
+    );
+
+    let reply = command(
+        &bot,
+        bot.member,
+        "me timezone",
+        &[("zone", json!("Europe/Berlin"))],
+    )
+    .await;
+    assert_eq!(
+        (reply.content.as_str(), reply.ephemeral),
+        ("Your streak days now follow **Europe/Berlin**.", true)
+    );
+    let store = bot.store().await;
+    let prefs = store
+        .member_prefs(GuildId(bot.guild), UserId(bot.member))
+        .await
+        .unwrap();
+    assert_eq!(prefs.timezone, Some(chrono_tz::Europe::Berlin));
+    let reply = command(
+        &bot,
+        bot.member,
+        "me timezone",
+        &[("zone", json!("Mars/Olympus"))],
+    )
+    .await;
+    assert_eq!(
+        reply.content,
+        "Unknown time zone `Mars/Olympus`; use an IANA name such as Europe/Berlin or UTC."
+    );
+    let reply = command(
+        &bot,
+        bot.member,
+        "me timezone",
+        &[("zone", json!("server"))],
+    )
+    .await;
+    assert_eq!(
+        reply.content,
+        "Your streak days follow the server's time zone again."
+    );
+    assert_eq!(
+        store
+            .member_prefs(GuildId(bot.guild), UserId(bot.member))
+            .await
+            .unwrap()
+            .timezone,
+        None
+    );
+    store.close().await;
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn help_explains_the_habits_with_the_disclaimer_and_dms_are_refused_politely() {
+    let bot = spawn_bot().await;
+    let reply = command(&bot, bot.member, "help", &[]).await;
+    assert!(reply.ephemeral);
+    assert!(
+        reply
+            .content
+            .contains("Seated heel raises every 30 minutes"),
+        "{}",
+        reply.content
+    );
+    assert!(
+        reply.content.contains("not medical advice"),
+        "{}",
+        reply.content
+    );
+    assert!(reply.content.chars().count() <= 2000);
+
+    let id = bot
+        .discord
+        .send_dm_command(
+            bot.member,
+            "checkin",
+            &[("exercise", json!("walk")), ("amount", json!(5))],
+        )
+        .unwrap();
+    let reply = bot
+        .discord
+        .reply(id, REPLY)
+        .await
+        .expect("a reply in the DM");
+    assert_eq!(
+        (reply.content.as_str(), reply.ephemeral),
+        (
+            "This command works in a server, not in direct messages.",
+            true
+        )
+    );
+    bot.finish();
+}
