@@ -5,6 +5,7 @@ use thiserror::Error;
 
 use crate::domain::exercise::AmountError;
 use crate::domain::leaderboard::{UnknownMetric, UnknownPeriod};
+use crate::domain::server::QuietError;
 use crate::domain::zone::UnknownZone;
 use crate::store::StoreError;
 
@@ -40,6 +41,12 @@ pub enum UserError {
     OnOrOff,
     #[error("This command works in a server, not in direct messages.")]
     ServerOnly,
+    #[error("Only moderators can do that: members with Manage Server, or with the server's moderator role.")]
+    NotModerator,
+    #[error("That role is not one of this server's.")]
+    UnknownRole,
+    #[error("{}.", capitalize(&.0.to_string()))]
+    Quiet(#[from] QuietError),
 }
 
 /// The sentence with a capital first letter.

@@ -8,6 +8,7 @@ mod commands;
 mod error;
 pub mod leaderboard;
 mod members;
+pub mod settings;
 pub mod stats;
 pub mod undo;
 

@@ -94,6 +94,15 @@ pub async fn on_error(error: poise::FrameworkError<'_, Data, CommandError>) {
                 .unwrap_or_default();
             reply_privately(ctx, &format!("I could not read the option{what}. Please pick a value from the list and try again.")).await;
         }
+        // Options that do not fit the command (an unresolvable role or user,
+        // or a stale command list): nothing the member can see, so say so.
+        poise::FrameworkError::CommandStructureMismatch {
+            description, ctx, ..
+        } => {
+            let ctx = poise::Context::Application(ctx);
+            tracing::info!(command = %ctx.command().name, %description, "options do not fit the command");
+            reply_privately(ctx, "I could not read the options of that command. Please pick the values from the lists and try again.").await;
+        }
         poise::FrameworkError::CommandPanic { payload, ctx, .. } => {
             let error = anyhow::anyhow!("the command panicked: {}", payload.unwrap_or_default());
             internal(ctx, &error).await;

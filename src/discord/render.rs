@@ -248,6 +248,103 @@ pub fn help() -> String {
     .join("\n")
 }
 
+/// The reply to `/settings moderator-role`.
+pub fn moderator_role(role: Option<crate::domain::RoleId>) -> String {
+    match role {
+        Some(role) => {
+            format!("Members with <@&{role}> are now moderators, besides those with Manage Server.")
+        }
+        None => "Only members with Manage Server are moderators now.".to_owned(),
+    }
+}
+
+fn quiet_text(
+    hours: Option<crate::domain::server::QuietHours>,
+    days: crate::domain::server::WeekdaySet,
+) -> String {
+    let hours = hours.map_or_else(
+        || "no quiet hours".to_owned(),
+        |q| {
+            format!(
+                "quiet {}-{}",
+                q.start.format("%H:%M"),
+                q.end.format("%H:%M")
+            )
+        },
+    );
+    let days: Vec<String> = days.days().map(|d| d.to_string()).collect();
+    let days = if days.is_empty() {
+        "no quiet days".to_owned()
+    } else {
+        format!("quiet on {}", days.join(", "))
+    };
+    format!("{hours}, {days}")
+}
+
+/// The reply to `/settings quiet-hours`.
+pub fn quiet(
+    hours: Option<crate::domain::server::QuietHours>,
+    days: crate::domain::server::WeekdaySet,
+) -> String {
+    format!("Prompts now keep to this: {}.", quiet_text(hours, days))
+}
+
+/// The reply to `/settings show`.
+pub fn settings(
+    settings: &crate::domain::server::ServerSettings,
+    default_zone: Tz,
+    catalog: &crate::domain::exercise::Catalog,
+) -> String {
+    let zone = match settings.timezone {
+        Some(zone) => zone.name().to_owned(),
+        None => format!("{} (the default)", default_zone.name()),
+    };
+    let role = settings.moderator_role.map_or_else(
+        || "none (Manage Server only)".to_owned(),
+        |r| format!("<@&{r}>"),
+    );
+    let off: Vec<&str> = catalog
+        .iter()
+        .filter(|e| settings.disabled_exercises.contains(&e.key))
+        .map(|e| e.name.as_str())
+        .collect();
+    let off = if off.is_empty() {
+        "none".to_owned()
+    } else {
+        off.join(", ")
+    };
+    fit(vec![
+        "**Settings**".to_owned(),
+        format!("Time zone: {zone}"),
+        format!("Weeks start on: {}", settings.week_start),
+        format!("Moderator role: {role}"),
+        format!(
+            "Quiet time: {}",
+            quiet_text(settings.quiet_hours, settings.quiet_days)
+        ),
+        format!("Exercises turned off: {off}"),
+    ])
+}
+
+/// The reply to `/audit`: who did what, when (Discord shows the time in each
+/// reader's zone). Mentions render as names and never ping.
+pub fn audit(entries: &[crate::domain::audit::AuditEntry]) -> String {
+    if entries.is_empty() {
+        return "No moderator actions yet.".to_owned();
+    }
+    let mut lines = vec!["**Recent moderator actions**".to_owned()];
+    lines.extend(entries.iter().map(|e| {
+        format!(
+            "<t:{}:f> <@{}> {}: {}",
+            e.at.timestamp(),
+            e.actor,
+            e.action,
+            escape(&e.detail)
+        )
+    }));
+    fit(lines)
+}
+
 /// Joins lines, keeping within Discord's limit: lines that do not fit are
 /// replaced by "and N more".
 fn fit(lines: Vec<String>) -> String {

@@ -11,6 +11,7 @@ pub mod firings;
 pub mod ids;
 pub mod leaderboard;
 pub mod member;
+pub mod moderation;
 pub mod occurrence;
 pub mod schedule;
 pub mod server;

@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 use chrono::{NaiveTime, Weekday};
 use chrono_tz::Tz;
+use thiserror::Error;
 
 use super::exercise::ExerciseKey;
 use super::{ChannelId, GuildId, RoleId};
@@ -14,6 +15,42 @@ use super::{ChannelId, GuildId, RoleId};
 pub struct QuietHours {
     pub start: NaiveTime,
     pub end: NaiveTime,
+}
+
+/// Quiet hours or days that do not parse; the `Display` is for moderators.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum QuietError {
+    #[error("`{0}` is not a time window such as 19:00-08:00 (or `off`)")]
+    Hours(String),
+    #[error("`{0}` is not a list of days such as sat,sun (or `none`)")]
+    Days(String),
+    #[error("`{0}` is not a weekday such as mon or sunday")]
+    Weekday(String),
+}
+
+impl QuietHours {
+    /// Parses `HH:MM-HH:MM`; `off` is `None`.
+    pub fn parse(text: &str) -> Result<Option<QuietHours>, QuietError> {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("off") {
+            return Ok(None);
+        }
+        let bad = || QuietError::Hours(text.to_owned());
+        let (start, end) = text.split_once('-').ok_or_else(bad)?;
+        let time = |t: &str| NaiveTime::parse_from_str(t.trim(), "%H:%M").map_err(|_| bad());
+        let (start, end) = (time(start)?, time(end)?);
+        if start == end {
+            return Err(bad());
+        }
+        Ok(Some(QuietHours { start, end }))
+    }
+}
+
+/// Parses a weekday name such as `mon` or `sunday`.
+pub fn parse_weekday(text: &str) -> Result<Weekday, QuietError> {
+    text.trim()
+        .parse()
+        .map_err(|_| QuietError::Weekday(text.to_owned()))
 }
 
 /// A set of weekdays.
@@ -42,6 +79,53 @@ impl WeekdaySet {
 
     pub fn is_empty(self) -> bool {
         self.0 == 0
+    }
+}
+
+impl WeekdaySet {
+    /// Parses `sat,sun` or ranges such as `mon-fri`; `none` is empty.
+    pub fn parse(text: &str) -> Result<Self, QuietError> {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("none") || text.is_empty() {
+            return Ok(Self::EMPTY);
+        }
+        let bad = || QuietError::Days(text.to_owned());
+        let mut set = Self::EMPTY;
+        for part in text.split(',') {
+            match part.split_once('-') {
+                Some((a, b)) => {
+                    let (a, b) = (
+                        parse_weekday(a).map_err(|_| bad())?,
+                        parse_weekday(b).map_err(|_| bad())?,
+                    );
+                    let mut day = a;
+                    loop {
+                        set = set.with(day);
+                        if day == b {
+                            break;
+                        }
+                        day = day.succ();
+                    }
+                }
+                None => set = set.with(parse_weekday(part).map_err(|_| bad())?),
+            }
+        }
+        Ok(set)
+    }
+
+    /// The days, Monday first.
+    pub fn days(self) -> impl Iterator<Item = Weekday> {
+        [
+            Weekday::Mon,
+            Weekday::Tue,
+            Weekday::Wed,
+            Weekday::Thu,
+            Weekday::Fri,
+            Weekday::Sat,
+            Weekday::Sun,
+        ]
+        .into_iter()
+        .filter(move |d| self.contains(*d))
     }
 }
 
@@ -86,6 +170,29 @@ impl ServerSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quiet_hours_and_days_parse_strictly() {
+        let q = QuietHours::parse("19:00-08:00").unwrap().unwrap();
+        assert_eq!(
+            (q.start.to_string(), q.end.to_string()),
+            ("19:00:00".into(), "08:00:00".into())
+        );
+        assert_eq!(QuietHours::parse("off"), Ok(None));
+        assert!(QuietHours::parse("7pm-8am").is_err());
+        assert!(QuietHours::parse("08:00-08:00").is_err());
+        let weekend = WeekdaySet::parse("sat,sun").unwrap();
+        assert_eq!(
+            weekend.days().collect::<Vec<_>>(),
+            [Weekday::Sat, Weekday::Sun]
+        );
+        assert_eq!(WeekdaySet::parse("fri-mon").unwrap().days().count(), 4);
+        assert_eq!(WeekdaySet::parse("none"), Ok(WeekdaySet::EMPTY));
+        assert_eq!(
+            WeekdaySet::parse("sat,funday").unwrap_err().to_string(),
+            "`sat,funday` is not a list of days such as sat,sun (or `none`)"
+        );
+    }
 
     #[test]
     fn weekday_sets_hold_their_days() {

@@ -8,5 +8,6 @@ mod cli;
 mod fake;
 mod gateway;
 mod member;
+mod moderation;
 mod preview;
 mod support;

@@ -32,7 +32,10 @@ pub async fn timezone(
 }
 
 /// IANA zone names containing what the member typed, at most 25.
-async fn zones(_ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+pub(super) async fn zones(
+    _ctx: Context<'_>,
+    partial: &str,
+) -> serenity::CreateAutocompleteResponse {
     let partial = partial.to_ascii_lowercase();
     let choices = chrono_tz::TZ_VARIANTS
         .iter()

@@ -1,10 +1,12 @@
 //! The slash commands, one file each.
 
+mod audit;
 mod checkin;
 mod help;
 mod leaderboard;
 mod me;
 mod privacy;
+mod settings;
 mod stats;
 mod undo;
 
@@ -21,6 +23,8 @@ pub fn all() -> Vec<poise::Command<Data, CommandError>> {
         me::me(),
         privacy::privacy(),
         help::help(),
+        settings::settings(),
+        audit::audit(),
     ]
 }
 
@@ -29,4 +33,27 @@ pub fn all() -> Vec<poise::Command<Data, CommandError>> {
 fn caller(ctx: Context<'_>) -> Result<(GuildId, UserId), CommandError> {
     let guild = ctx.guild_id().ok_or(crate::app::UserError::ServerOnly)?;
     Ok((GuildId(guild.get()), UserId(ctx.author().id.get())))
+}
+
+/// The caller of a moderator command, with what Discord says about their
+/// permissions and roles; the app decides whether that makes a moderator.
+async fn moderator_caller(ctx: Context<'_>) -> Result<crate::app::settings::Caller, CommandError> {
+    let (guild, user) = caller(ctx)?;
+    let member = ctx
+        .author_member()
+        .await
+        .ok_or(crate::app::UserError::ServerOnly)?;
+    let manage_server = member
+        .permissions
+        .is_some_and(|p| p.manage_guild() || p.administrator());
+    Ok(crate::app::settings::Caller {
+        guild,
+        user,
+        manage_server,
+        roles: member
+            .roles
+            .iter()
+            .map(|r| crate::domain::RoleId(r.get()))
+            .collect(),
+    })
 }

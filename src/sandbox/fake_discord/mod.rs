@@ -405,6 +405,22 @@ impl FakeDiscord {
                     resolved["members"][id.to_string()] = member;
                 }
             }
+            // Roles, resolved only when they are the server's own.
+            if kind == 8 {
+                let id = value
+                    .as_str()
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .ok_or("a role option takes a role id")?;
+                if let Some(role) = world
+                    .guilds
+                    .get(&guild)
+                    .and_then(|g| g.roles.iter().find(|r| r.id == id))
+                {
+                    let mut role = payloads::role(role);
+                    role["guild_id"] = json!(guild.to_string());
+                    resolved["roles"][id.to_string()] = role;
+                }
+            }
             let mut data_option = json!({"name": option, "type": kind, "value": value});
             if focused == Some(*option) {
                 data_option["focused"] = json!(true);

@@ -1,0 +1,139 @@
+//! `/settings ...`: a server's time zone, week start, moderator role, quiet
+//! hours and exercises. Moderators only, checked by the bot.
+
+use poise::serenity_prelude as serenity;
+use poise::CreateReply;
+
+use crate::app::UserError;
+use crate::discord::{render, CommandError, Context};
+use crate::domain::RoleId;
+
+/// Server settings (moderators).
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands(
+        "timezone",
+        "week_start",
+        "moderator_role",
+        "quiet_hours",
+        "exercises",
+        "show"
+    )
+)]
+pub async fn settings(_ctx: Context<'_>) -> Result<(), CommandError> {
+    Ok(())
+}
+
+async fn confirm(ctx: Context<'_>, text: String) -> Result<(), CommandError> {
+    ctx.send(CreateReply::default().content(text).ephemeral(true))
+        .await?;
+    Ok(())
+}
+
+/// The server's time zone for days, weeks and quiet hours.
+#[poise::command(slash_command, guild_only)]
+pub async fn timezone(
+    ctx: Context<'_>,
+    #[description = "An IANA zone such as Europe/Berlin"]
+    #[autocomplete = "super::me::zones"]
+    zone: String,
+) -> Result<(), CommandError> {
+    let caller = super::moderator_caller(ctx).await?;
+    let zone = ctx.data().app.set_server_zone(&caller, &zone).await?;
+    confirm(
+        ctx,
+        format!(
+            "This server's days and weeks now follow **{}**.",
+            zone.name()
+        ),
+    )
+    .await
+}
+
+/// The first day of the server's weeks.
+#[poise::command(slash_command, guild_only, rename = "week-start")]
+pub async fn week_start(
+    ctx: Context<'_>,
+    #[description = "mon … sun"] day: String,
+) -> Result<(), CommandError> {
+    let caller = super::moderator_caller(ctx).await?;
+    let day = ctx.data().app.set_week_start(&caller, &day).await?;
+    confirm(ctx, format!("Weeks now start on **{day}**.")).await
+}
+
+/// The role whose members count as moderators (leave empty for none).
+#[poise::command(slash_command, guild_only, rename = "moderator-role")]
+pub async fn moderator_role(
+    ctx: Context<'_>,
+    #[description = "The moderator role; leave empty to have none"] role: Option<serenity::Role>,
+) -> Result<(), CommandError> {
+    let caller = super::moderator_caller(ctx).await?;
+    if let (Some(role), Some(guild)) = (&role, ctx.guild_id()) {
+        // Discord resolves only the server's own roles; check anyway.
+        if role.guild_id != guild {
+            return Err(UserError::UnknownRole.into());
+        }
+    }
+    let id = role.as_ref().map(|r| RoleId(r.id.get()));
+    ctx.data().app.set_moderator_role(&caller, id).await?;
+    confirm(ctx, render::moderator_role(id)).await
+}
+
+/// Quiet hours (19:00-08:00 or off) and days (sat,sun or none) without prompts.
+#[poise::command(slash_command, guild_only, rename = "quiet-hours")]
+pub async fn quiet_hours(
+    ctx: Context<'_>,
+    #[description = "A window such as 19:00-08:00, or off"] hours: String,
+    #[description = "Quiet days such as sat,sun, or none"] days: Option<String>,
+) -> Result<(), CommandError> {
+    let caller = super::moderator_caller(ctx).await?;
+    let (hours, days) = ctx
+        .data()
+        .app
+        .set_quiet(&caller, &hours, days.as_deref())
+        .await?;
+    confirm(ctx, render::quiet(hours, days)).await
+}
+
+/// Turn a catalog exercise on or off in this server.
+#[poise::command(slash_command, guild_only)]
+pub async fn exercises(
+    ctx: Context<'_>,
+    #[description = "Which exercise"] exercise: String,
+    #[description = "on or off"] enabled: String,
+) -> Result<(), CommandError> {
+    let caller = super::moderator_caller(ctx).await?;
+    let on = match enabled.trim().to_ascii_lowercase().as_str() {
+        "on" => true,
+        "off" => false,
+        _ => return Err(UserError::OnOrOff.into()),
+    };
+    let exercise = ctx
+        .data()
+        .app
+        .set_exercise_enabled(&caller, &exercise, on)
+        .await?;
+    confirm(
+        ctx,
+        format!(
+            "{} is now **{}** in this server.",
+            exercise.name,
+            if on { "on" } else { "off" }
+        ),
+    )
+    .await
+}
+
+/// This server's settings.
+#[poise::command(slash_command, guild_only)]
+pub async fn show(ctx: Context<'_>) -> Result<(), CommandError> {
+    let caller = super::moderator_caller(ctx).await?;
+    let settings = ctx.data().app.settings(&caller).await?;
+    let text = render::settings(
+        &settings,
+        ctx.data().app.default_zone,
+        &ctx.data().app.catalog,
+    );
+    confirm(ctx, text).await
+}

@@ -1,0 +1,195 @@
+//! Moderator commands and the authorization the bot itself enforces.
+
+use std::time::Duration;
+
+use secondheart::domain::server::ServerSettings;
+use secondheart::domain::GuildId;
+use secondheart::sandbox::fake_discord::permissions;
+use serde_json::{json, Value};
+
+use crate::support::bot::{spawn_bot, Bot};
+
+const REPLY: Duration = Duration::from_secs(20);
+
+async fn run(
+    bot: &Bot,
+    user: u64,
+    name: &str,
+    options: &[(&str, Value)],
+) -> secondheart::sandbox::fake_discord::InteractionReply {
+    let id = bot
+        .discord
+        .send_command(bot.guild, bot.channel, user, name, options)
+        .unwrap();
+    bot.discord
+        .reply(id, REPLY)
+        .await
+        .unwrap_or_else(|| panic!("no reply to /{name}; log:\n{}", bot.log()))
+}
+
+/// Every moderator command, with valid options.
+fn moderator_commands(role: u64) -> Vec<(&'static str, Vec<(&'static str, Value)>)> {
+    vec![
+        ("settings timezone", vec![("zone", json!("Europe/Berlin"))]),
+        ("settings week-start", vec![("day", json!("sun"))]),
+        (
+            "settings moderator-role",
+            vec![("role", json!(role.to_string()))],
+        ),
+        (
+            "settings quiet-hours",
+            vec![("hours", json!("19:00-08:00")), ("days", json!("sat,sun"))],
+        ),
+        (
+            "settings exercises",
+            vec![("exercise", json!("water")), ("enabled", json!("off"))],
+        ),
+        ("settings show", vec![]),
+        ("audit", vec![]),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_member_is_refused_every_moderator_command_and_nothing_changes() {
+    let bot = spawn_bot().await;
+    let role = bot.discord.create_role(bot.guild, "Coaches", 0, true);
+    for (name, options) in moderator_commands(role) {
+        let reply = run(&bot, bot.member, name, &options).await;
+        assert_eq!(
+            (reply.content.as_str(), reply.ephemeral),
+            ("Only moderators can do that: members with Manage Server, or with the server's moderator role.", true),
+            "/{name}"
+        );
+    }
+    let store = bot.store().await;
+    assert_eq!(
+        store.server_settings(GuildId(bot.guild)).await.unwrap(),
+        ServerSettings::new(GuildId(bot.guild))
+    );
+    assert!(store
+        .recent_audit(GuildId(bot.guild), 50)
+        .await
+        .unwrap()
+        .is_empty());
+    store.close().await;
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn manage_server_or_the_moderator_role_may_change_settings_and_it_is_audited() {
+    let bot = spawn_bot().await;
+    let admins = bot
+        .discord
+        .create_role(bot.guild, "Admins", permissions::MANAGE_GUILD, false);
+    let admin = bot.discord.add_member(bot.guild, "Admin", &[admins]);
+    let coaches = bot.discord.create_role(bot.guild, "Coaches", 0, true);
+    let coach = bot.discord.add_member(bot.guild, "Coach", &[coaches]);
+
+    let reply = run(
+        &bot,
+        admin,
+        "settings moderator-role",
+        &[("role", json!(coaches.to_string()))],
+    )
+    .await;
+    assert_eq!(
+        reply.content,
+        format!("Members with <@&{coaches}> are now moderators, besides those with Manage Server.")
+    );
+    assert_eq!(
+        reply.allowed_mentions.as_ref().map(|m| m["parse"].clone()),
+        Some(json!([])),
+        "naming the role pings nobody"
+    );
+    for (name, options) in moderator_commands(coaches) {
+        let reply = run(&bot, coach, name, &options).await;
+        assert!(
+            !reply.content.starts_with("Only moderators"),
+            "/{name}: {}",
+            reply.content
+        );
+        assert!(reply.ephemeral);
+    }
+    let reply = run(&bot, coach, "settings show", &[]).await;
+    assert_eq!(
+        reply.content,
+        format!("**Settings**\nTime zone: Europe/Berlin\nWeeks start on: Sun\nModerator role: <@&{coaches}>\nQuiet time: quiet 19:00-08:00, quiet on Sat, Sun\nExercises turned off: Glass of water")
+    );
+    let reply = run(&bot, admin, "audit", &[("count", json!(3))]).await;
+    let lines: Vec<&str> = reply.content.lines().collect();
+    assert_eq!(lines.len(), 4, "{}", reply.content);
+    // Newest first: the coach's last three changes.
+    assert!(
+        lines[1].contains(&format!("<@{coach}> settings.exercises: water off")),
+        "{}",
+        reply.content
+    );
+    assert!(
+        lines[3].contains(&format!(
+            "<@{coach}> settings.moderator-role: role {coaches}"
+        )),
+        "{}",
+        reply.content
+    );
+
+    // The exercise turned off is refused for check-ins.
+    let id = bot
+        .discord
+        .send_command(
+            bot.guild,
+            bot.channel,
+            bot.member,
+            "checkin",
+            &[("exercise", json!("water")), ("amount", json!(1))],
+        )
+        .unwrap();
+    let reply = bot.discord.reply(id, REPLY).await.unwrap();
+    assert_eq!(
+        reply.content,
+        "Glass of water is turned off in this server."
+    );
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_settings_are_refused_with_a_reason_and_change_nothing() {
+    let bot = spawn_bot().await;
+    let admins = bot
+        .discord
+        .create_role(bot.guild, "Admins", permissions::MANAGE_GUILD, false);
+    let admin = bot.discord.add_member(bot.guild, "Admin", &[admins]);
+    let other_guild = bot.discord.create_guild("Elsewhere");
+    let foreign_role = bot.discord.create_role(other_guild, "Theirs", 0, true);
+    let cases = [
+        ("settings timezone", vec![("zone", json!("Mars/Olympus"))], "Unknown time zone `Mars/Olympus`; use an IANA name such as Europe/Berlin or UTC."),
+        ("settings week-start", vec![("day", json!("funday"))], "`funday` is not a weekday such as mon or sunday."),
+        ("settings quiet-hours", vec![("hours", json!("soon"))], "`soon` is not a time window such as 19:00-08:00 (or `off`)."),
+        ("settings quiet-hours", vec![("hours", json!("off")), ("days", json!("caturday"))], "`caturday` is not a list of days such as sat,sun (or `none`)."),
+        ("settings exercises", vec![("exercise", json!("running")), ("enabled", json!("off"))], "There is no exercise `running`. Pick one of: calf-raises, heel-raises, walk, stretch, stairs, skipping, water."),
+        ("settings moderator-role", vec![("role", json!(foreign_role.to_string()))], "I could not read the options of that command."),
+    ];
+    for (name, options, expected) in cases {
+        let id = bot
+            .discord
+            .send_command_unchecked(bot.guild, bot.channel, admin, name, &options)
+            .unwrap();
+        let reply = bot
+            .discord
+            .reply(id, REPLY)
+            .await
+            .unwrap_or_else(|| panic!("/{name}: no reply; log:\n{}", bot.log()));
+        assert!(
+            reply.content.starts_with(expected),
+            "/{name}: {}",
+            reply.content
+        );
+        assert!(reply.ephemeral);
+    }
+    let store = bot.store().await;
+    assert_eq!(
+        store.server_settings(GuildId(bot.guild)).await.unwrap(),
+        ServerSettings::new(GuildId(bot.guild))
+    );
+    store.close().await;
+    bot.finish();
+}
