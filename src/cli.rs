@@ -14,7 +14,7 @@ use chrono::{DateTime, TimeZone as _, Utc};
 
 use std::sync::Arc;
 
-use crate::app::{App, SystemClock};
+use crate::app::{App, Limits, SystemClock};
 use crate::config::{self, DatabaseSettings, Loaded, TokenSource};
 use crate::discord;
 use crate::domain::firings::{firings, DstEffect};
@@ -160,6 +160,10 @@ async fn run(loaded: Loaded) -> anyhow::Result<()> {
         catalog: Arc::new(catalog),
         default_zone: settings.defaults.timezone,
         clock: Arc::new(SystemClock),
+        limits: Limits {
+            max_schedules: settings.limits.max_schedules_per_server,
+            min_interval_minutes: settings.limits.min_interval_minutes,
+        },
     });
     let result = discord::run(&settings.discord, &token, app).await;
     match Arc::try_unwrap(store) {

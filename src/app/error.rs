@@ -6,6 +6,7 @@ use thiserror::Error;
 use crate::domain::exercise::AmountError;
 use crate::domain::leaderboard::{UnknownMetric, UnknownPeriod};
 use crate::domain::server::QuietError;
+use crate::domain::spec::SpecError;
 use crate::domain::zone::UnknownZone;
 use crate::store::StoreError;
 
@@ -45,6 +46,32 @@ pub enum UserError {
     NotModerator,
     #[error("That role is not one of this server's.")]
     UnknownRole,
+    #[error("That channel is not one of this server's.")]
+    UnknownChannel,
+    #[error("I cannot post there: I am missing {missing} in that channel.")]
+    ChannelPermissions { missing: String },
+    #[error("The role {name} cannot be mentioned; allow anyone to mention it in the server's role settings, or pick another role.")]
+    RoleNotMentionable { name: String },
+    #[error("Give a schedule number (`id`) or a spec to try (`when`), not both.")]
+    IdOrWhen,
+    #[error("There is no schedule #{0} in this server; /schedule list shows them.")]
+    UnknownSchedule(i64),
+    #[error("This server has {max} schedules, the most allowed; remove one first.")]
+    TooManySchedules { max: u32 },
+    #[error("Please give `{0}`.")]
+    Missing(&'static str),
+    #[error("Nothing to change: give at least one option.")]
+    NothingToChange,
+    #[error(
+        "`{0}` is not a date such as 2027-12-31 or an instant such as 2027-12-31T18:00:00+01:00."
+    )]
+    BadInstant(String),
+    #[error("`{0}` is in the past.")]
+    InThePast(String),
+    #[error("`{0}` is not a duration such as 30m, 2h, 3d or 1w (at most a year).")]
+    BadDuration(String),
+    #[error("{}", capitalize_sentence(&.0.to_string()))]
+    Spec(#[from] SpecError),
     #[error("{}.", capitalize(&.0.to_string()))]
     Quiet(#[from] QuietError),
 }
@@ -55,6 +82,16 @@ fn capitalize(text: &str) -> String {
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
+    }
+}
+
+/// The sentence capitalized, with a full stop unless it ends in one already.
+fn capitalize_sentence(text: &str) -> String {
+    let text = capitalize(text);
+    if text.ends_with('.') {
+        text
+    } else {
+        format!("{text}.")
     }
 }
 

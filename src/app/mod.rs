@@ -8,6 +8,7 @@ mod commands;
 mod error;
 pub mod leaderboard;
 mod members;
+pub mod schedules;
 pub mod settings;
 pub mod stats;
 pub mod undo;
@@ -29,6 +30,15 @@ pub struct App {
     /// The zone of servers that have not chosen their own.
     pub default_zone: Tz,
     pub clock: Arc<dyn Clock>,
+    pub limits: Limits,
+}
+
+/// Per-server limits from the configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_schedules: u32,
+    /// The shortest time between two firings of one schedule.
+    pub min_interval_minutes: u32,
 }
 
 #[cfg(test)]
@@ -70,6 +80,10 @@ pub(crate) mod test_support {
             catalog: Arc::new(catalog),
             default_zone: Tz::UTC,
             clock: clock.clone(),
+            limits: Limits {
+                max_schedules: 3,
+                min_interval_minutes: 5,
+            },
         };
         (app, clock, dir)
     }

@@ -345,6 +345,106 @@ pub fn audit(entries: &[crate::domain::audit::AuditEntry]) -> String {
     fit(lines)
 }
 
+fn firing_line(firing: &crate::domain::firings::Firing, zone: Tz) -> String {
+    use crate::domain::firings::DstEffect;
+    let local = firing.local(zone);
+    let mark = match firing.dst {
+        DstEffect::None => "",
+        DstEffect::MovedAfterGap => " (moved: clocks spring forward)",
+        DstEffect::Repeated => " (repeated hour: clocks fall back)",
+    };
+    format!("{}{mark}", local.format("%a %Y-%m-%d %H:%M %:z"))
+}
+
+fn schedule_state(schedule: &crate::domain::schedule::Schedule) -> String {
+    use crate::domain::schedule::ScheduleState;
+    match &schedule.state {
+        ScheduleState::Active => "active".to_owned(),
+        ScheduleState::Paused { until: Some(until) } => {
+            format!("paused until <t:{}:f>", until.timestamp())
+        }
+        ScheduleState::Paused { until: None } => "paused until resumed".to_owned(),
+        ScheduleState::PausedByError { reason } => format!("paused: {}", escape(reason)),
+    }
+}
+
+fn schedule_line(view: &crate::app::schedules::ScheduleView) -> String {
+    let s = &view.schedule;
+    let role = s
+        .role
+        .map(|r| format!(", mentions <@&{r}>"))
+        .unwrap_or_default();
+    format!(
+        "**#{}** `{}` ({}) in <#{}>, {}{role}; {}",
+        s.id,
+        s.spec.replace('`', "'"),
+        s.timezone.name(),
+        s.channel,
+        s.exercises
+            .iter()
+            .map(|e| e.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        schedule_state(s),
+    )
+}
+
+/// The reply to `/schedule add`.
+pub fn schedule_added(view: &crate::app::schedules::ScheduleView) -> String {
+    schedule_changed("Added", view)
+}
+
+/// A schedule after a change, with its next firings.
+pub fn schedule_changed(verb: &str, view: &crate::app::schedules::ScheduleView) -> String {
+    let mut lines = vec![format!("{verb} {}", schedule_line(view))];
+    if view.next.is_empty() {
+        lines.push("It will not fire (paused, expired, or always in quiet time).".to_owned());
+    } else {
+        lines.push("Next:".to_owned());
+        lines.extend(
+            view.next
+                .iter()
+                .map(|f| format!("• {}", firing_line(f, view.schedule.timezone))),
+        );
+    }
+    fit(lines)
+}
+
+/// The reply to `/schedule list`.
+pub fn schedule_list(views: &[crate::app::schedules::ScheduleView]) -> String {
+    if views.is_empty() {
+        return "No schedules yet. `/schedule add` creates one.".to_owned();
+    }
+    let mut lines = vec!["**Schedules**".to_owned()];
+    for view in views {
+        let next = view.next.first().map_or_else(
+            || "no next firing".to_owned(),
+            |f| format!("next {}", firing_line(f, view.schedule.timezone)),
+        );
+        lines.push(format!("{} · {next}", schedule_line(view)));
+    }
+    fit(lines)
+}
+
+/// The reply to `/schedule preview when:...`.
+pub fn spec_preview(
+    spec: &crate::domain::spec::ScheduleSpec,
+    zone: Tz,
+    next: &[crate::domain::firings::Firing],
+) -> String {
+    let mut lines = vec![format!(
+        "`{}` in {} (cron `{}`) fires:",
+        spec.written().replace('`', "'"),
+        zone.name(),
+        spec.cron()
+    )];
+    if next.is_empty() {
+        lines.push("never within the next years (always in quiet time?)".to_owned());
+    }
+    lines.extend(next.iter().map(|f| format!("• {}", firing_line(f, zone))));
+    fit(lines)
+}
+
 /// Joins lines, keeping within Discord's limit: lines that do not fit are
 /// replaced by "and N more".
 fn fit(lines: Vec<String>) -> String {

@@ -10,4 +10,5 @@ mod gateway;
 mod member;
 mod moderation;
 mod preview;
+mod schedules;
 mod support;

@@ -6,6 +6,7 @@ mod help;
 mod leaderboard;
 mod me;
 mod privacy;
+mod schedule;
 mod settings;
 mod stats;
 mod undo;
@@ -24,6 +25,7 @@ pub fn all() -> Vec<poise::Command<Data, CommandError>> {
         privacy::privacy(),
         help::help(),
         settings::settings(),
+        schedule::schedule(),
         audit::audit(),
     ]
 }

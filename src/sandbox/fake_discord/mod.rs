@@ -197,6 +197,18 @@ impl FakeDiscord {
                 members,
             },
         );
+        // A bot already connected joins it, as on Discord: GUILD_CREATE.
+        let now = World::now_ms();
+        let guild_json = {
+            let g = &world.guilds[&id];
+            let bot_member = g
+                .members
+                .get(&bot)
+                .map(|m| payloads::member(m, &world.bot))
+                .unwrap_or(Value::Null);
+            payloads::guild(g, &[], bot_member, now)
+        };
+        world.dispatch("GUILD_CREATE", guild_json, None);
         id
     }
 
@@ -216,7 +228,22 @@ impl FakeDiscord {
                 bot_overwrite: None,
             },
         );
+        // A bot already connected learns of it as from Discord.
+        let channel = payloads::channel(&world.channels[&id]);
+        world.dispatch("CHANNEL_CREATE", channel, None);
         id
+    }
+
+    /// Sets a permission overwrite for the bot in a channel: bits it is
+    /// allowed and denied there (CHANNEL_UPDATE tells a connected bot).
+    pub fn set_bot_overwrite(&self, channel: u64, allow: u64, deny: u64) {
+        let mut world = self.shared.world();
+        let Some(c) = world.channels.get_mut(&channel) else {
+            return;
+        };
+        c.bot_overwrite = Some((allow, deny));
+        let update = payloads::channel(c);
+        world.dispatch("CHANNEL_UPDATE", update, None);
     }
 
     /// Creates a role with these permission bits.
@@ -232,6 +259,12 @@ impl FakeDiscord {
                 mentionable,
                 position,
             });
+            let role = payloads::role(g.roles.last().expect("just pushed"));
+            world.dispatch(
+                "GUILD_ROLE_CREATE",
+                json!({"guild_id": guild.to_string(), "role": role}),
+                None,
+            );
         }
         id
     }
@@ -403,6 +436,20 @@ impl FakeDiscord {
                         m.remove("user");
                     }
                     resolved["members"][id.to_string()] = member;
+                }
+            }
+            // Channels, resolved as Discord does (with their server).
+            if kind == 7 {
+                let id = value
+                    .as_str()
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .ok_or("a channel option takes a channel id")?;
+                if let Some(channel) = world.channels.get(&id) {
+                    let c = payloads::channel(channel);
+                    resolved["channels"][id.to_string()] = json!({
+                        "id": c["id"], "type": c["type"], "name": c["name"], "guild_id": c["guild_id"],
+                        "permissions": permissions::MEMBER_DEFAULT.to_string(), "flags": 0,
+                    });
                 }
             }
             // Roles, resolved only when they are the server's own.

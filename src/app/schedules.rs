@@ -1,0 +1,439 @@
+//! Moderator use cases for schedules: add, list, edit, remove, pause,
+//! resume, preview. Schedules fire from the scheduler; here they are created
+//! and changed, and their stored next due instant kept right.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use crate::domain::audit::NewAuditEntry;
+use crate::domain::exercise::ExerciseKey;
+use crate::domain::firings::{next_due, Firing, Quiet, Window};
+use crate::domain::schedule::{NewSchedule, Schedule, ScheduleState};
+use crate::domain::server::ServerSettings;
+use crate::domain::spec::ScheduleSpec;
+use crate::domain::zone::parse_zone;
+use crate::domain::{ChannelId, RoleId, ScheduleId};
+
+use super::settings::Caller;
+use super::{App, AppError, UserError};
+
+/// How many firings a preview may show.
+pub const MAX_PREVIEW: usize = 25;
+
+/// A schedule as a moderator asks for it; the adapter has already checked
+/// that the channel and role are this server's and usable.
+#[derive(Debug, Clone, Default)]
+pub struct ScheduleRequest {
+    pub channel: Option<ChannelId>,
+    pub exercise: Option<String>,
+    pub when: Option<String>,
+    pub timezone: Option<String>,
+    /// `Some(None)` removes the role.
+    pub role: Option<Option<RoleId>>,
+    /// `Some(None)` removes the expiry.
+    pub until: Option<Option<String>>,
+}
+
+/// A schedule and its next firings.
+#[derive(Debug, Clone)]
+pub struct ScheduleView {
+    pub schedule: Schedule,
+    pub next: Vec<Firing>,
+}
+
+impl App {
+    /// Creates a schedule.
+    pub async fn add_schedule(
+        &self,
+        caller: &Caller,
+        request: ScheduleRequest,
+    ) -> Result<ScheduleView, AppError> {
+        let settings = self.authorize(caller).await?;
+        if self.store.count_schedules(caller.guild).await? >= self.limits.max_schedules {
+            return Err(UserError::TooManySchedules {
+                max: self.limits.max_schedules,
+            }
+            .into());
+        }
+        let channel = request.channel.ok_or(UserError::Missing("channel"))?;
+        let exercise = self.enabled_exercise(
+            &settings,
+            request
+                .exercise
+                .as_deref()
+                .ok_or(UserError::Missing("exercise"))?,
+        )?;
+        let when = request.when.ok_or(UserError::Missing("when"))?;
+        let spec = ScheduleSpec::parse(&when, self.limits.min_interval_minutes)
+            .map_err(UserError::from)?;
+        let zone = match request.timezone.as_deref() {
+            Some(name) => parse_zone(name).map_err(UserError::from)?,
+            None => settings.timezone.unwrap_or(self.default_zone),
+        };
+        let now = self.clock.now();
+        let expires_at = match request.until.flatten() {
+            Some(text) => Some(self.future_instant(&text, zone)?),
+            None => None,
+        };
+        let quiet = self.quiet(&settings);
+        let window = Window {
+            paused_until: None,
+            expires_at,
+        };
+        let next = next_due(&spec, zone, &quiet, window, now).map(|f| f.at);
+        let schedule = self
+            .store
+            .insert_schedule(NewSchedule {
+                guild: caller.guild,
+                channel,
+                exercises: vec![exercise],
+                spec: spec.written().to_owned(),
+                timezone: zone,
+                role: request.role.flatten(),
+                expires_at,
+                next_due_at: next,
+                created_by: caller.user,
+                at: now,
+            })
+            .await?;
+        self.log(
+            caller,
+            "schedule.add",
+            format!(
+                "#{} {} in {} ({})",
+                schedule.id,
+                spec.written(),
+                zone.name(),
+                schedule.exercises[0]
+            ),
+        )
+        .await?;
+        self.view(&settings, schedule, 3)
+    }
+
+    /// The server's schedules with their next firing.
+    pub async fn list_schedules(&self, caller: &Caller) -> Result<Vec<ScheduleView>, AppError> {
+        let settings = self.authorize(caller).await?;
+        let schedules = self.store.schedules(caller.guild).await?;
+        schedules
+            .into_iter()
+            .map(|s| self.view(&settings, s, 1))
+            .collect()
+    }
+
+    /// Changes what the request names; the rest stays.
+    pub async fn edit_schedule(
+        &self,
+        caller: &Caller,
+        id: ScheduleId,
+        request: ScheduleRequest,
+    ) -> Result<ScheduleView, AppError> {
+        let settings = self.authorize(caller).await?;
+        let mut schedule = self.own_schedule(caller, id).await?;
+        let mut changes = Vec::new();
+        if let Some(channel) = request.channel {
+            schedule.channel = channel;
+            changes.push(format!("channel {channel}"));
+        }
+        if let Some(exercise) = request.exercise.as_deref() {
+            schedule.exercises = vec![self.enabled_exercise(&settings, exercise)?];
+            changes.push(format!("exercise {exercise}"));
+        }
+        if let Some(when) = request.when.as_deref() {
+            let spec = ScheduleSpec::parse(when, self.limits.min_interval_minutes)
+                .map_err(UserError::from)?;
+            schedule.spec = spec.written().to_owned();
+            changes.push(format!("when {}", spec.written()));
+        }
+        if let Some(zone) = request.timezone.as_deref() {
+            schedule.timezone = parse_zone(zone).map_err(UserError::from)?;
+            changes.push(format!("zone {}", schedule.timezone.name()));
+        }
+        if let Some(role) = request.role {
+            schedule.role = role;
+            changes.push(format!(
+                "role {}",
+                role.map_or_else(|| "none".to_owned(), |r| r.to_string())
+            ));
+        }
+        if let Some(until) = request.until {
+            schedule.expires_at = match until.as_deref() {
+                Some(text) => Some(self.future_instant(text, schedule.timezone)?),
+                None => None,
+            };
+            changes.push(format!("until {}", until.as_deref().unwrap_or("no end")));
+        }
+        if changes.is_empty() {
+            return Err(UserError::NothingToChange.into());
+        }
+        self.save(
+            caller,
+            &settings,
+            schedule,
+            "schedule.edit",
+            changes.join(", "),
+        )
+        .await
+    }
+
+    /// Removes a schedule.
+    pub async fn remove_schedule(
+        &self,
+        caller: &Caller,
+        id: ScheduleId,
+    ) -> Result<Schedule, AppError> {
+        self.authorize(caller).await?;
+        let schedule = self.own_schedule(caller, id).await?;
+        self.store.remove_schedule(caller.guild, id).await?;
+        self.log(
+            caller,
+            "schedule.remove",
+            format!("#{id} {}", schedule.spec),
+        )
+        .await?;
+        Ok(schedule)
+    }
+
+    /// Pauses a schedule, for a while (`2h`, `3d`, `1w`) or until resumed.
+    pub async fn pause_schedule(
+        &self,
+        caller: &Caller,
+        id: ScheduleId,
+        duration: Option<&str>,
+    ) -> Result<ScheduleView, AppError> {
+        let settings = self.authorize(caller).await?;
+        let mut schedule = self.own_schedule(caller, id).await?;
+        let until = duration
+            .map(|d| parse_duration(d).map(|d| self.clock.now() + d))
+            .transpose()?;
+        schedule.state = ScheduleState::Paused { until };
+        let detail = until.map_or_else(
+            || format!("#{id} until resumed"),
+            |u| format!("#{id} until {}", u.to_rfc3339()),
+        );
+        self.save(caller, &settings, schedule, "schedule.pause", detail)
+            .await
+    }
+
+    /// Resumes a paused schedule (also one paused by an error).
+    pub async fn resume_schedule(
+        &self,
+        caller: &Caller,
+        id: ScheduleId,
+    ) -> Result<ScheduleView, AppError> {
+        let settings = self.authorize(caller).await?;
+        let mut schedule = self.own_schedule(caller, id).await?;
+        schedule.state = ScheduleState::Active;
+        self.save(
+            caller,
+            &settings,
+            schedule,
+            "schedule.resume",
+            format!("#{id}"),
+        )
+        .await
+    }
+
+    /// The next `count` firings of a schedule of the server.
+    pub async fn preview_schedule(
+        &self,
+        caller: &Caller,
+        id: ScheduleId,
+        count: usize,
+    ) -> Result<ScheduleView, AppError> {
+        let settings = self.authorize(caller).await?;
+        let schedule = self.own_schedule(caller, id).await?;
+        self.view(&settings, schedule, count.clamp(1, MAX_PREVIEW))
+    }
+
+    /// The next `count` firings of a spec not saved yet.
+    pub async fn preview_spec(
+        &self,
+        caller: &Caller,
+        when: &str,
+        zone: Option<&str>,
+        count: usize,
+    ) -> Result<(ScheduleSpec, Tz, Vec<Firing>), AppError> {
+        let settings = self.authorize(caller).await?;
+        let spec =
+            ScheduleSpec::parse(when, self.limits.min_interval_minutes).map_err(UserError::from)?;
+        let zone = match zone {
+            Some(name) => parse_zone(name).map_err(UserError::from)?,
+            None => settings.timezone.unwrap_or(self.default_zone),
+        };
+        let next = self.upcoming(
+            &settings,
+            &spec,
+            zone,
+            Window::default(),
+            count.clamp(1, MAX_PREVIEW),
+        );
+        Ok((spec, zone, next))
+    }
+
+    fn quiet(&self, settings: &ServerSettings) -> Quiet {
+        Quiet {
+            tz: settings.timezone.unwrap_or(self.default_zone),
+            hours: settings.quiet_hours,
+            days: settings.quiet_days,
+        }
+    }
+
+    fn upcoming(
+        &self,
+        settings: &ServerSettings,
+        spec: &ScheduleSpec,
+        zone: Tz,
+        window: Window,
+        count: usize,
+    ) -> Vec<Firing> {
+        let quiet = self.quiet(settings);
+        let mut after = self.clock.now();
+        let mut out = Vec::new();
+        while out.len() < count {
+            let Some(firing) = next_due(spec, zone, &quiet, window, after) else {
+                break;
+            };
+            after = firing.at;
+            out.push(firing);
+        }
+        out
+    }
+
+    fn view(
+        &self,
+        settings: &ServerSettings,
+        schedule: Schedule,
+        count: usize,
+    ) -> Result<ScheduleView, AppError> {
+        let next = match &schedule.state {
+            ScheduleState::Active | ScheduleState::Paused { until: Some(_) } => {
+                let spec = ScheduleSpec::parse(&schedule.spec, 0).map_err(|e| {
+                    AppError::Internal(anyhow::anyhow!(
+                        "stored schedule {} does not parse: {e}",
+                        schedule.id
+                    ))
+                })?;
+                let paused_until = match schedule.state {
+                    ScheduleState::Paused { until } => until,
+                    _ => None,
+                };
+                let window = Window {
+                    paused_until,
+                    expires_at: schedule.expires_at,
+                };
+                self.upcoming(settings, &spec, schedule.timezone, window, count)
+            }
+            _ => Vec::new(),
+        };
+        Ok(ScheduleView { schedule, next })
+    }
+
+    /// Stores a changed schedule with its next due instant recomputed, and
+    /// logs the change.
+    async fn save(
+        &self,
+        caller: &Caller,
+        settings: &ServerSettings,
+        mut schedule: Schedule,
+        action: &str,
+        detail: String,
+    ) -> Result<ScheduleView, AppError> {
+        let now = self.clock.now();
+        let view = self.view(settings, schedule.clone(), 3)?;
+        schedule.next_due_at = view.next.first().map(|f| f.at);
+        schedule.updated_at = now;
+        if !self.store.update_schedule(&schedule, now).await? {
+            return Err(UserError::UnknownSchedule(schedule.id.0).into());
+        }
+        self.log(caller, action, detail).await?;
+        Ok(ScheduleView { schedule, ..view })
+    }
+
+    /// The server's schedule; another server's answers exactly like one that
+    /// does not exist.
+    async fn own_schedule(&self, caller: &Caller, id: ScheduleId) -> Result<Schedule, AppError> {
+        self.store
+            .schedule(caller.guild, id)
+            .await?
+            .ok_or_else(|| UserError::UnknownSchedule(id.0).into())
+    }
+
+    fn enabled_exercise(
+        &self,
+        settings: &ServerSettings,
+        key: &str,
+    ) -> Result<ExerciseKey, AppError> {
+        let exercise = self
+            .catalog
+            .get(key.trim())
+            .ok_or_else(|| UserError::UnknownExercise {
+                key: key.to_owned(),
+                choices: self
+                    .catalog
+                    .iter()
+                    .map(|e| e.key.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })?;
+        if settings.disabled_exercises.contains(&exercise.key) {
+            return Err(UserError::ExerciseOff {
+                name: exercise.name.clone(),
+            }
+            .into());
+        }
+        Ok(exercise.key.clone())
+    }
+
+    /// `2027-12-31` (end of that day in `zone`) or an RFC 3339 instant, in
+    /// the future.
+    fn future_instant(&self, text: &str, zone: Tz) -> Result<DateTime<Utc>, AppError> {
+        let text = text.trim();
+        let at = if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            let end = date.succ_opt().map(|d| d.and_time(chrono::NaiveTime::MIN));
+            end.and_then(|e: NaiveDateTime| zone.from_local_datetime(&e).earliest())
+                .map(|t| t.with_timezone(&Utc))
+        } else {
+            DateTime::parse_from_rfc3339(text)
+                .ok()
+                .map(|t| t.with_timezone(&Utc))
+        };
+        let at = at.ok_or_else(|| UserError::BadInstant(text.to_owned()))?;
+        if at <= self.clock.now() {
+            return Err(UserError::InThePast(text.to_owned()).into());
+        }
+        Ok(at)
+    }
+
+    async fn log(&self, caller: &Caller, action: &str, detail: String) -> Result<(), AppError> {
+        self.store
+            .append_audit(NewAuditEntry {
+                guild: caller.guild,
+                actor: caller.user,
+                action: action.to_owned(),
+                detail,
+                at: self.clock.now(),
+            })
+            .await?;
+        Ok(())
+    }
+}
+
+/// `30m`, `2h`, `3d` or `1w`, at most a year.
+pub fn parse_duration(text: &str) -> Result<Duration, AppError> {
+    let bad = || AppError::from(UserError::BadDuration(text.to_owned()));
+    let text = text.trim();
+    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?);
+    let n: i64 = number.parse().map_err(|_| bad())?;
+    let duration = match unit.trim() {
+        "m" | "min" | "minutes" => Duration::minutes(n),
+        "h" | "hours" => Duration::hours(n),
+        "d" | "days" => Duration::days(n),
+        "w" | "weeks" => Duration::weeks(n),
+        _ => return Err(bad()),
+    };
+    if n <= 0 || duration > Duration::days(366) {
+        return Err(bad());
+    }
+    Ok(duration)
+}

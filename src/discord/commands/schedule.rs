@@ -1,0 +1,248 @@
+//! `/schedule add|list|edit|remove|pause|resume|preview`: the server's prompt
+//! schedules. Moderators only, checked by the bot. Channels and roles are
+//! checked against what the bot knows of the server from Discord.
+
+use poise::serenity_prelude as serenity;
+use poise::CreateReply;
+
+use crate::app::schedules::{ScheduleRequest, MAX_PREVIEW};
+use crate::app::UserError;
+use crate::discord::{render, CommandError, Context};
+use crate::domain::{ChannelId, RoleId, ScheduleId};
+
+/// Prompt schedules (moderators).
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("add", "list", "edit", "remove", "pause", "resume", "preview")
+)]
+pub async fn schedule(_ctx: Context<'_>) -> Result<(), CommandError> {
+    Ok(())
+}
+
+async fn reply(ctx: Context<'_>, text: String) -> Result<(), CommandError> {
+    ctx.send(CreateReply::default().content(text).ephemeral(true))
+        .await?;
+    Ok(())
+}
+
+/// A channel of this server where the bot can view, send and embed.
+fn usable_channel(
+    ctx: Context<'_>,
+    channel: serenity::ChannelId,
+) -> Result<ChannelId, CommandError> {
+    let guild = ctx.guild().ok_or(UserError::ServerOnly)?;
+    let Some(found) = guild.channels.get(&channel) else {
+        return Err(UserError::UnknownChannel.into());
+    };
+    let bot = ctx.cache().current_user().id;
+    let Some(me) = guild.members.get(&bot) else {
+        return Err(CommandError::Internal(anyhow::anyhow!(
+            "the bot's own member is not cached"
+        )));
+    };
+    let permissions = guild.user_permissions_in(found, me);
+    let missing: Vec<&str> = [
+        (permissions.view_channel(), "View Channel"),
+        (permissions.send_messages(), "Send Messages"),
+        (permissions.embed_links(), "Embed Links"),
+    ]
+    .into_iter()
+    .filter_map(|(has, name)| (!has).then_some(name))
+    .collect();
+    if !missing.is_empty() {
+        return Err(UserError::ChannelPermissions {
+            missing: missing.join(", "),
+        }
+        .into());
+    }
+    Ok(ChannelId(channel.get()))
+}
+
+/// A mentionable role of this server.
+fn usable_role(ctx: Context<'_>, role: serenity::RoleId) -> Result<RoleId, CommandError> {
+    let guild = ctx.guild().ok_or(UserError::ServerOnly)?;
+    match guild.roles.get(&role) {
+        None => Err(UserError::UnknownRole.into()),
+        Some(r) if !r.mentionable => Err(UserError::RoleNotMentionable {
+            name: r.name.clone(),
+        }
+        .into()),
+        Some(_) => Ok(RoleId(role.get())),
+    }
+}
+
+/// Create a schedule: where, what, and when (cron, or e.g. "every 30 minutes 09:00-17:00 mon-fri").
+#[poise::command(slash_command, guild_only)]
+pub async fn add(
+    ctx: Context<'_>,
+    #[description = "Where prompts go"] channel: serenity::ChannelId,
+    #[description = "What to prompt"] exercise: String,
+    #[description = "Cron, or e.g. every 30 minutes 09:00-17:00 mon-fri"] when: String,
+    #[description = "IANA zone (default: the server's)"]
+    #[autocomplete = "super::me::zones"]
+    timezone: Option<String>,
+    #[description = "A role to mention with each prompt"] role: Option<serenity::RoleId>,
+    #[description = "Last day, e.g. 2027-12-31"] until: Option<String>,
+) -> Result<(), CommandError> {
+    let caller = super::moderator_caller(ctx).await?;
+    let channel = usable_channel(ctx, channel)?;
+    let role = role.map(|r| usable_role(ctx, r)).transpose()?;
+    let view = ctx
+        .data()
+        .app
+        .add_schedule(
+            &caller,
+            ScheduleRequest {
+                channel: Some(channel),
+                exercise: Some(exercise),
+                when: Some(when),
+                timezone,
+                role: Some(role),
+                until: Some(until),
+            },
+        )
+        .await?;
+    reply(ctx, render::schedule_added(&view)).await
+}
+
+/// The server's schedules.
+#[poise::command(slash_command, guild_only)]
+pub async fn list(ctx: Context<'_>) -> Result<(), CommandError> {
+    let caller = super::moderator_caller(ctx).await?;
+    let views = ctx.data().app.list_schedules(&caller).await?;
+    reply(ctx, render::schedule_list(&views)).await
+}
+
+/// Change a schedule: only the options you give change.
+#[poise::command(slash_command, guild_only)]
+#[allow(clippy::too_many_arguments)]
+pub async fn edit(
+    ctx: Context<'_>,
+    #[description = "Schedule number, from /schedule list"] id: i64,
+    #[description = "Where prompts go"] channel: Option<serenity::ChannelId>,
+    #[description = "What to prompt"] exercise: Option<String>,
+    #[description = "Cron, or a form such as daily 10:30"] when: Option<String>,
+    #[description = "IANA zone"]
+    #[autocomplete = "super::me::zones"]
+    timezone: Option<String>,
+    #[description = "A role to mention"] role: Option<serenity::RoleId>,
+    #[description = "Last day, e.g. 2027-12-31"] until: Option<String>,
+) -> Result<(), CommandError> {
+    let caller = super::moderator_caller(ctx).await?;
+    let channel = channel.map(|c| usable_channel(ctx, c)).transpose()?;
+    let role = role.map(|r| usable_role(ctx, r)).transpose()?;
+    let view = ctx
+        .data()
+        .app
+        .edit_schedule(
+            &caller,
+            ScheduleId(id),
+            ScheduleRequest {
+                channel,
+                exercise,
+                when,
+                timezone,
+                role: role.map(Some),
+                until: until.map(Some),
+            },
+        )
+        .await?;
+    reply(ctx, render::schedule_changed("Changed", &view)).await
+}
+
+/// Remove a schedule.
+#[poise::command(slash_command, guild_only)]
+pub async fn remove(
+    ctx: Context<'_>,
+    #[description = "Schedule number"] id: i64,
+) -> Result<(), CommandError> {
+    let caller = super::moderator_caller(ctx).await?;
+    let removed = ctx
+        .data()
+        .app
+        .remove_schedule(&caller, ScheduleId(id))
+        .await?;
+    reply(
+        ctx,
+        format!(
+            "Removed schedule #{} ({}).",
+            removed.id,
+            render::escape(&removed.spec)
+        ),
+    )
+    .await
+}
+
+/// Pause a schedule, for a while (30m, 2h, 3d, 1w) or until resumed.
+#[poise::command(slash_command, guild_only)]
+pub async fn pause(
+    ctx: Context<'_>,
+    #[description = "Schedule number"] id: i64,
+    #[rename = "for"]
+    #[description = "How long, e.g. 2h or 3d (default: until resumed)"]
+    duration: Option<String>,
+) -> Result<(), CommandError> {
+    let caller = super::moderator_caller(ctx).await?;
+    let view = ctx
+        .data()
+        .app
+        .pause_schedule(&caller, ScheduleId(id), duration.as_deref())
+        .await?;
+    reply(ctx, render::schedule_changed("Paused", &view)).await
+}
+
+/// Resume a paused schedule.
+#[poise::command(slash_command, guild_only)]
+pub async fn resume(
+    ctx: Context<'_>,
+    #[description = "Schedule number"] id: i64,
+) -> Result<(), CommandError> {
+    let caller = super::moderator_caller(ctx).await?;
+    let view = ctx
+        .data()
+        .app
+        .resume_schedule(&caller, ScheduleId(id))
+        .await?;
+    reply(ctx, render::schedule_changed("Resumed", &view)).await
+}
+
+/// The next firings of a schedule, or of a spec before you save it.
+#[poise::command(slash_command, guild_only)]
+pub async fn preview(
+    ctx: Context<'_>,
+    #[description = "Schedule number"] id: Option<i64>,
+    #[description = "Or a spec to try, e.g. every 2 hours 09:00-17:00 mon-fri"] when: Option<
+        String,
+    >,
+    #[description = "IANA zone for a spec (default: the server's)"]
+    #[autocomplete = "super::me::zones"]
+    timezone: Option<String>,
+    #[description = "How many firings (default 5)"]
+    #[min = 1]
+    #[max = 25]
+    count: Option<u32>,
+) -> Result<(), CommandError> {
+    let caller = super::moderator_caller(ctx).await?;
+    let count = count.map_or(5, |c| c as usize).min(MAX_PREVIEW);
+    let text = match (id, when) {
+        (Some(id), None) => {
+            let view = ctx
+                .data()
+                .app
+                .preview_schedule(&caller, ScheduleId(id), count)
+                .await?;
+            render::schedule_changed("Preview of", &view)
+        }
+        (None, Some(when)) => {
+            let (spec, zone, next) = ctx
+                .data()
+                .app
+                .preview_spec(&caller, &when, timezone.as_deref(), count)
+                .await?;
+            render::spec_preview(&spec, zone, &next)
+        }
+        _ => return Err(UserError::IdOrWhen.into()),
+    };
+    reply(ctx, text).await
+}

@@ -1,0 +1,316 @@
+//! `/schedule ...` end to end: created, listed and changed; the scheduler
+//! that fires them is a later piece.
+
+use std::time::Duration;
+
+use secondheart::domain::schedule::ScheduleState;
+use secondheart::domain::{GuildId, ScheduleId};
+use secondheart::sandbox::fake_discord::permissions;
+use serde_json::{json, Value};
+
+use crate::support::bot::{spawn_bot, Bot};
+
+const REPLY: Duration = Duration::from_secs(20);
+
+async fn run(bot: &Bot, user: u64, name: &str, options: &[(&str, Value)]) -> String {
+    let id = bot
+        .discord
+        .send_command_unchecked(bot.guild, bot.channel, user, name, options)
+        .unwrap();
+    let reply = bot
+        .discord
+        .reply(id, REPLY)
+        .await
+        .unwrap_or_else(|| panic!("no reply to /{name}; log:\n{}", bot.log()));
+    assert!(reply.ephemeral, "/{name} answers privately");
+    assert_eq!(
+        reply.allowed_mentions.as_ref().map(|m| m["parse"].clone()),
+        Some(json!([]))
+    );
+    reply.content
+}
+
+fn moderator(bot: &Bot) -> u64 {
+    let admins = bot
+        .discord
+        .create_role(bot.guild, "Admins", permissions::MANAGE_GUILD, false);
+    bot.discord.add_member(bot.guild, "Mod", &[admins])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moderator_adds_lists_pauses_resumes_edits_and_removes_a_schedule() {
+    let bot = spawn_bot().await;
+    let admin = moderator(&bot);
+    let walkers = bot.discord.create_role(bot.guild, "Walkers", 0, true);
+    let channel = bot.channel.to_string();
+    let added = run(
+        &bot,
+        admin,
+        "schedule add",
+        &[
+            ("channel", json!(channel)),
+            ("exercise", json!("walk")),
+            ("when", json!("every 2 hours 09:00-17:00 mon-fri")),
+            ("timezone", json!("Europe/Berlin")),
+            ("role", json!(walkers.to_string())),
+        ],
+    )
+    .await;
+    let lines: Vec<&str> = added.lines().collect();
+    assert_eq!(lines[0], format!("Added **#1** `every 2 hours 09:00-17:00 mon-fri` (Europe/Berlin) in <#{}>, walk, mentions <@&{walkers}>; active", bot.channel));
+    assert_eq!(lines[1], "Next:");
+    assert_eq!(lines.len(), 5, "three next firings: {added}");
+    for line in &lines[2..] {
+        assert!(line.contains(":00 +0"), "{line}");
+        assert!(!line.contains("Sat") && !line.contains("Sun"), "{line}");
+    }
+
+    let store = bot.store().await;
+    let stored = store
+        .schedule(GuildId(bot.guild), ScheduleId(1))
+        .await
+        .unwrap()
+        .expect("stored");
+    assert_eq!(stored.timezone, chrono_tz::Europe::Berlin);
+    assert!(stored.next_due_at.is_some());
+
+    let list = run(&bot, admin, "schedule list", &[]).await;
+    assert!(list.starts_with("**Schedules**\n**#1**"), "{list}");
+    assert!(list.contains("· next "), "{list}");
+
+    let paused = run(
+        &bot,
+        admin,
+        "schedule pause",
+        &[("id", json!(1)), ("for", json!("3d"))],
+    )
+    .await;
+    assert!(paused.starts_with("Paused **#1**"), "{paused}");
+    assert!(matches!(
+        store
+            .schedule(GuildId(bot.guild), ScheduleId(1))
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
+        ScheduleState::Paused { until: Some(_) }
+    ));
+    let resumed = run(&bot, admin, "schedule resume", &[("id", json!(1))]).await;
+    assert!(
+        resumed.starts_with("Resumed **#1**") && resumed.contains("; active"),
+        "{resumed}"
+    );
+
+    let edited = run(
+        &bot,
+        admin,
+        "schedule edit",
+        &[("id", json!(1)), ("when", json!("daily 10:30"))],
+    )
+    .await;
+    assert!(
+        edited.starts_with("Changed **#1** `daily 10:30`"),
+        "{edited}"
+    );
+    assert!(edited.contains("10:30 +0"), "{edited}");
+    let preview = run(
+        &bot,
+        admin,
+        "schedule preview",
+        &[("id", json!(1)), ("count", json!(4))],
+    )
+    .await;
+    assert_eq!(
+        preview.lines().filter(|l| l.starts_with("• ")).count(),
+        4,
+        "{preview}"
+    );
+    let tried = run(
+        &bot,
+        admin,
+        "schedule preview",
+        &[
+            ("when", json!("30 2 * * *")),
+            ("timezone", json!("Europe/Berlin")),
+        ],
+    )
+    .await;
+    assert!(
+        tried.starts_with("`30 2 * * *` in Europe/Berlin (cron `0 30 2 * * *`) fires:"),
+        "{tried}"
+    );
+
+    let removed = run(&bot, admin, "schedule remove", &[("id", json!(1))]).await;
+    assert_eq!(removed, "Removed schedule #1 (daily 10:30).");
+    assert!(store
+        .schedule(GuildId(bot.guild), ScheduleId(1))
+        .await
+        .unwrap()
+        .is_none());
+    let actions: Vec<String> = store
+        .recent_audit(GuildId(bot.guild), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "schedule.remove",
+            "schedule.edit",
+            "schedule.resume",
+            "schedule.pause",
+            "schedule.add"
+        ]
+    );
+    store.close().await;
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_schedules_are_refused_with_the_reason() {
+    let bot = spawn_bot().await;
+    let admin = moderator(&bot);
+    let quiet_role = bot.discord.create_role(bot.guild, "Quiet", 0, false);
+    let elsewhere = bot.discord.create_guild("Elsewhere");
+    let foreign_channel = bot.discord.create_channel(elsewhere, "theirs");
+    let locked = bot.discord.create_channel(bot.guild, "locked");
+    bot.discord
+        .set_bot_overwrite(locked, 0, permissions::SEND_MESSAGES);
+    // Give the bot a moment to hear of the new channel and overwrite.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let add = |when: &str, extra: Vec<(&'static str, Value)>| {
+        let mut options = vec![
+            ("channel", json!(bot.channel.to_string())),
+            ("exercise", json!("walk")),
+            ("when", json!(when)),
+        ];
+        for (key, value) in extra {
+            options.retain(|(k, _)| *k != key);
+            options.push((key, value));
+        }
+        options
+    };
+    let cases = [
+        (add("0 9 * *", vec![]), "A cron expression has 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; expected 5 or 6 fields, got 4."),
+        (add("* * * * *", vec![]), "`* * * * *` can fire 1 minute apart; the shortest interval allowed here is 5 minutes."),
+        (add("0 0 31 2 *", vec![]), "`0 0 31 2 *` never fires: no date matches it."),
+        (add("daily 10:30", vec![("timezone", json!("Mars/Olympus"))]), "Unknown time zone `Mars/Olympus`; use an IANA name such as Europe/Berlin or UTC."),
+        (add("daily 10:30", vec![("channel", json!(foreign_channel.to_string()))]), "That channel is not one of this server's."),
+        (add("daily 10:30", vec![("channel", json!(locked.to_string()))]), "I cannot post there: I am missing Send Messages in that channel."),
+        (add("daily 10:30", vec![("role", json!(quiet_role.to_string()))]), "The role Quiet cannot be mentioned; allow anyone to mention it in the server's role settings, or pick another role."),
+        (add("daily 10:30", vec![("exercise", json!("running"))]), "There is no exercise `running`. Pick one of: calf-raises, heel-raises, walk, stretch, stairs, skipping, water."),
+        (add("daily 10:30", vec![("until", json!("2001-01-01"))]), "`2001-01-01` is in the past."),
+    ];
+    for (options, expected) in cases {
+        assert_eq!(
+            run(&bot, admin, "schedule add", &options).await,
+            expected,
+            "{options:?}"
+        );
+    }
+    let store = bot.store().await;
+    assert_eq!(
+        store.count_schedules(GuildId(bot.guild)).await.unwrap(),
+        0,
+        "nothing was stored"
+    );
+
+    // Another server's schedule is answered like one that does not exist.
+    let other_admin_role =
+        bot.discord
+            .create_role(elsewhere, "Admins", permissions::MANAGE_GUILD, false);
+    let other_admin = bot
+        .discord
+        .add_member(elsewhere, "Other mod", &[other_admin_role]);
+    let other_channel = bot.discord.create_channel(elsewhere, "general");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let id = bot
+        .discord
+        .send_command(
+            elsewhere,
+            other_channel,
+            other_admin,
+            "schedule add",
+            &[
+                ("channel", json!(other_channel.to_string())),
+                ("exercise", json!("water")),
+                ("when", json!("daily 11:00")),
+            ],
+        )
+        .unwrap();
+    let theirs = bot.discord.reply(id, REPLY).await.unwrap();
+    assert!(
+        theirs.content.starts_with("Added **#"),
+        "{}",
+        theirs.content
+    );
+    let their_id: i64 = theirs
+        .content
+        .split("**#")
+        .nth(1)
+        .unwrap()
+        .split("**")
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    for name in [
+        "schedule remove",
+        "schedule pause",
+        "schedule resume",
+        "schedule preview",
+    ] {
+        let text = run(&bot, admin, name, &[("id", json!(their_id))]).await;
+        assert_eq!(
+            text,
+            format!("There is no schedule #{their_id} in this server; /schedule list shows them."),
+            "/{name}"
+        );
+    }
+    assert!(store
+        .schedule(GuildId(elsewhere), ScheduleId(their_id))
+        .await
+        .unwrap()
+        .is_some());
+    // Even with a bad duration, another server's schedule does not exist here.
+    let text = run(
+        &bot,
+        admin,
+        "schedule pause",
+        &[("id", json!(their_id)), ("for", json!("forever"))],
+    )
+    .await;
+    assert_eq!(
+        text,
+        format!("There is no schedule #{their_id} in this server; /schedule list shows them.")
+    );
+    store.close().await;
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_member_cannot_touch_schedules() {
+    let bot = spawn_bot().await;
+    for (name, options) in [
+        (
+            "schedule add",
+            vec![
+                ("channel", json!(bot.channel.to_string())),
+                ("exercise", json!("walk")),
+                ("when", json!("daily 10:30")),
+            ],
+        ),
+        ("schedule list", vec![]),
+        ("schedule preview", vec![("when", json!("daily 10:30"))]),
+        ("schedule remove", vec![("id", json!(1))]),
+    ] {
+        let text = run(&bot, bot.member, name, &options).await;
+        assert_eq!(text, "Only moderators can do that: members with Manage Server, or with the server's moderator role.", "/{name}");
+    }
+    let store = bot.store().await;
+    assert_eq!(store.count_schedules(GuildId(bot.guild)).await.unwrap(), 0);
+    store.close().await;
+    bot.finish();
+}
