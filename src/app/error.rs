@@ -44,9 +44,9 @@ pub enum UserError {
     ServerOnly,
     #[error("Only moderators can do that: members with Manage Server, or with the server's moderator role.")]
     NotModerator,
-    #[error("That role is not one of this server's.")]
+    #[error("I could not find that role in this server.")]
     UnknownRole,
-    #[error("That channel is not one of this server's.")]
+    #[error("I could not find that channel in this server.")]
     UnknownChannel,
     #[error("I cannot post there: I am missing {missing} in that channel.")]
     ChannelPermissions { missing: String },

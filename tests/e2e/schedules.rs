@@ -197,7 +197,9 @@ async fn bad_schedules_are_refused_with_the_reason() {
         (add("* * * * *", vec![]), "`* * * * *` can fire 1 minute apart; the shortest interval allowed here is 5 minutes."),
         (add("0 0 31 2 *", vec![]), "`0 0 31 2 *` never fires: no date matches it."),
         (add("daily 10:30", vec![("timezone", json!("Mars/Olympus"))]), "Unknown time zone `Mars/Olympus`; use an IANA name such as Europe/Berlin or UTC."),
-        (add("daily 10:30", vec![("channel", json!(foreign_channel.to_string()))]), "That channel is not one of this server's."),
+        // Another server's channel is answered exactly like one that does not exist.
+        (add("daily 10:30", vec![("channel", json!(foreign_channel.to_string()))]), "I could not read the options of that command. Please pick the values from the lists and try again."),
+        (add("daily 10:30", vec![("channel", json!("1"))]), "I could not read the options of that command. Please pick the values from the lists and try again."),
         (add("daily 10:30", vec![("channel", json!(locked.to_string()))]), "I cannot post there: I am missing Send Messages in that channel."),
         (add("daily 10:30", vec![("role", json!(quiet_role.to_string()))]), "The role Quiet cannot be mentioned; allow anyone to mention it in the server's role settings, or pick another role."),
         (add("daily 10:30", vec![("exercise", json!("running"))]), "There is no exercise `running`. Pick one of: calf-raises, heel-raises, walk, stretch, stairs, skipping, water."),
@@ -305,6 +307,13 @@ async fn a_plain_member_cannot_touch_schedules() {
         ("schedule list", vec![]),
         ("schedule preview", vec![("when", json!("daily 10:30"))]),
         ("schedule remove", vec![("id", json!(1))]),
+        (
+            "schedule edit",
+            vec![("id", json!(1)), ("when", json!("daily 11:00"))],
+        ),
+        ("schedule pause", vec![("id", json!(1))]),
+        ("schedule resume", vec![("id", json!(1))]),
+        ("schedule preview", vec![("id", json!(1))]),
     ] {
         let text = run(&bot, bot.member, name, &options).await;
         assert_eq!(text, "Only moderators can do that: members with Manage Server, or with the server's moderator role.", "/{name}");

@@ -438,13 +438,13 @@ impl FakeDiscord {
                     resolved["members"][id.to_string()] = member;
                 }
             }
-            // Channels, resolved as Discord does (with their server).
+            // Channels, resolved only when they are the server's own.
             if kind == 7 {
                 let id = value
                     .as_str()
                     .and_then(|v| v.parse::<u64>().ok())
                     .ok_or("a channel option takes a channel id")?;
-                if let Some(channel) = world.channels.get(&id) {
+                if let Some(channel) = world.channels.get(&id).filter(|c| c.guild_id == guild) {
                     let c = payloads::channel(channel);
                     resolved["channels"][id.to_string()] = json!({
                         "id": c["id"], "type": c["type"], "name": c["name"], "guild_id": c["guild_id"],
