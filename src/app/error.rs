@@ -48,6 +48,10 @@ pub enum UserError {
     UnknownRole,
     #[error("I could not find that channel in this server.")]
     UnknownChannel,
+    #[error("Prompts go to text channels; pick one.")]
+    NotATextChannel,
+    #[error("Give a new role or remove_role, not both.")]
+    RoleOrRemove,
     #[error("I cannot post there: I am missing {missing} in that channel.")]
     ChannelPermissions { missing: String },
     #[error("The role {name} cannot be mentioned; allow anyone to mention it in the server's role settings, or pick another role.")]

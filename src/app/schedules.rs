@@ -271,6 +271,26 @@ impl App {
         Ok((spec, zone, next))
     }
 
+    /// Recomputes the stored next due instant of every schedule of the
+    /// server, after its zone or quiet time changed.
+    pub(super) async fn refresh_next_due(
+        &self,
+        guild: crate::domain::GuildId,
+    ) -> Result<(), AppError> {
+        let settings = self.store.server_settings(guild).await?;
+        let now = self.clock.now();
+        for schedule in self.store.schedules(guild).await? {
+            let stored = schedule.next_due_at;
+            let mut view = self.view(&settings, schedule, 1)?;
+            let next = view.next.first().map(|f| f.at);
+            if stored != next {
+                view.schedule.next_due_at = next;
+                self.store.update_schedule(&view.schedule, now).await?;
+            }
+        }
+        Ok(())
+    }
+
     fn quiet(&self, settings: &ServerSettings) -> Quiet {
         Quiet {
             tz: settings.timezone.unwrap_or(self.default_zone),
@@ -303,9 +323,16 @@ impl App {
     fn view(
         &self,
         settings: &ServerSettings,
-        schedule: Schedule,
+        mut schedule: Schedule,
         count: usize,
     ) -> Result<ScheduleView, AppError> {
+        // A pause whose end has passed is over, whether or not the
+        // scheduler has noted it yet.
+        if let ScheduleState::Paused { until: Some(until) } = schedule.state {
+            if until <= self.clock.now() {
+                schedule.state = ScheduleState::Active;
+            }
+        }
         let next = match &schedule.state {
             ScheduleState::Active | ScheduleState::Paused { until: Some(_) } => {
                 let spec = ScheduleSpec::parse(&schedule.spec, 0).map_err(|e| {
@@ -436,4 +463,98 @@ pub fn parse_duration(text: &str) -> Result<Duration, AppError> {
         return Err(bad());
     }
     Ok(duration)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::app::test_support::app_at;
+    use crate::domain::{GuildId, UserId};
+
+    fn admin() -> Caller {
+        Caller {
+            guild: GuildId(1),
+            user: UserId(10),
+            manage_server: true,
+            roles: vec![],
+        }
+    }
+
+    fn hourly() -> ScheduleRequest {
+        ScheduleRequest {
+            channel: Some(ChannelId(5)),
+            exercise: Some("walk".into()),
+            when: Some("0 * * * *".into()),
+            timezone: Some("UTC".into()),
+            ..ScheduleRequest::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn the_stored_next_due_instant_follows_pauses_and_quiet_hours() {
+        let (app, clock, _dir) = app_at(Utc.with_ymd_and_hms(2027, 5, 3, 9, 30, 0).unwrap()).await;
+        let view = app.add_schedule(&admin(), hourly()).await.unwrap();
+        let id = view.schedule.id;
+        let stored = || async { app.store.schedule(GuildId(1), id).await.unwrap().unwrap() };
+        assert_eq!(
+            stored().await.next_due_at,
+            Some(Utc.with_ymd_and_hms(2027, 5, 3, 10, 0, 0).unwrap())
+        );
+
+        // Quiet 10:00-12:00 in the server's zone moves it to noon.
+        app.set_quiet(&admin(), "10:00-12:00", None).await.unwrap();
+        assert_eq!(
+            stored().await.next_due_at,
+            Some(Utc.with_ymd_and_hms(2027, 5, 3, 12, 0, 0).unwrap())
+        );
+
+        // Paused for a day: the next firing after the pause is stored, and
+        // once the pause is over the schedule shows as active again.
+        app.pause_schedule(&admin(), id, Some("1d")).await.unwrap();
+        assert_eq!(
+            stored().await.next_due_at,
+            Some(Utc.with_ymd_and_hms(2027, 5, 4, 12, 0, 0).unwrap())
+        );
+        clock.advance(Duration::days(2));
+        let list = app.list_schedules(&admin()).await.unwrap();
+        assert_eq!(list[0].schedule.state, ScheduleState::Active);
+
+        // Paused until resumed: nothing due; resumed: due again.
+        app.pause_schedule(&admin(), id, None).await.unwrap();
+        assert_eq!(stored().await.next_due_at, None);
+        app.resume_schedule(&admin(), id).await.unwrap();
+        assert!(stored().await.next_due_at.is_some());
+    }
+
+    #[tokio::test]
+    async fn limits_and_bad_values_are_refused() {
+        let (app, _clock, _dir) = app_at(Utc.with_ymd_and_hms(2027, 5, 3, 9, 30, 0).unwrap()).await;
+        for _ in 0..3 {
+            app.add_schedule(&admin(), hourly()).await.unwrap();
+        }
+        let err = app.add_schedule(&admin(), hourly()).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "This server has 3 schedules, the most allowed; remove one first."
+        );
+        assert!(app
+            .pause_schedule(&admin(), ScheduleId(1), Some("forever"))
+            .await
+            .is_err());
+        assert!(app
+            .pause_schedule(&admin(), ScheduleId(1), Some("400d"))
+            .await
+            .is_err());
+        let nothing = app
+            .edit_schedule(&admin(), ScheduleId(1), ScheduleRequest::default())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            nothing.to_string(),
+            "Nothing to change: give at least one option."
+        );
+        assert_eq!(parse_duration("90m").unwrap(), Duration::minutes(90));
+    }
 }

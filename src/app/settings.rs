@@ -49,6 +49,8 @@ impl App {
             s.timezone = Some(zone)
         })
         .await?;
+        // Quiet hours are in the server's zone: prompts may move.
+        self.refresh_next_due(caller.guild).await?;
         Ok(zone)
     }
 
@@ -113,6 +115,7 @@ impl App {
             result.1 = s.quiet_days;
         })
         .await?;
+        self.refresh_next_due(caller.guild).await?;
         Ok(result)
     }
 

@@ -142,7 +142,7 @@ async fn internal(ctx: Context<'_>, error: &anyhow::Error) {
 
 async fn reply_privately(ctx: Context<'_>, text: &str) {
     let reply = CreateReply::default()
-        .content(text)
+        .content(super::render::within_limit(text))
         .ephemeral(true)
         .allowed_mentions(serenity::CreateAllowedMentions::new());
     if let Err(error) = ctx.send(reply).await {

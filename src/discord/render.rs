@@ -19,23 +19,32 @@ const MAX_NAME: usize = 32;
 /// The disclaimer every health text carries.
 pub const DISCLAIMER: &str = "*General movement tips for information only, not medical advice. If you have circulation problems, leg swelling or a heart condition, ask a health professional before starting new exercise.*";
 
-/// Member text for one line of a reply: markdown escaped so it shows as
+/// Member text inside a line of a reply: markdown escaped so it shows as
 /// typed, line breaks folded. Mentions stay as typed; replies allow none, so
 /// they never ping.
 pub fn escape(text: &str) -> String {
     let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut out = String::with_capacity(line.len() + 8);
-    // Markers that only count at the start of a line: headings, lists, quotes.
-    if line.starts_with(['#', '-', '>']) {
-        out.push('\\');
-    }
     for c in line.chars() {
-        if matches!(c, '\\' | '*' | '_' | '~' | '`' | '|') {
+        // Brackets too: a bot's message renders [text](url) as a link.
+        if matches!(c, '\\' | '*' | '_' | '~' | '`' | '|' | '[' | ']') {
             out.push('\\');
         }
         out.push(c);
     }
     out
+}
+
+/// Member text that starts a line (or follows a quote marker): as
+/// [`escape`], and markers that only count at a line's start (headings,
+/// lists, quotes) are escaped too.
+pub fn escape_line(text: &str) -> String {
+    let escaped = escape(text);
+    if escaped.starts_with(['#', '-', '>']) {
+        format!("\\{escaped}")
+    } else {
+        escaped
+    }
 }
 
 /// The reply to a recorded check-in.
@@ -53,7 +62,7 @@ pub fn checkin(receipt: &CheckInReceipt) -> String {
         unit.label(u32::try_from(receipt.day_amount).unwrap_or(u32::MAX)),
     );
     if let Some(note) = &c.note {
-        text.push_str(&format!("\n> {}", escape(note)));
+        text.push_str(&format!("\n> {}", escape_line(note)));
     }
     text
 }
@@ -243,6 +252,9 @@ pub fn help() -> String {
         "`/stats [member] [period]` totals, points, streak · `/leaderboard [period] [metric] [exercise]` the top ten",
         "`/me timezone zone` your zone for streak days · `/privacy leaderboard:on|off` appear on leaderboards or not",
         "",
+        "**For moderators** (Manage Server, or the server's moderator role)",
+        "`/schedule add|list|edit|remove|pause|resume|preview` prompt schedules · `/settings timezone|week-start|moderator-role|quiet-hours|exercises|show` · `/audit` recent moderator actions",
+        "",
         DISCLAIMER,
     ]
     .join("\n")
@@ -279,6 +291,37 @@ fn quiet_text(
         format!("quiet on {}", days.join(", "))
     };
     format!("{hours}, {days}")
+}
+
+/// The reply to `/settings timezone`.
+pub fn server_zone(zone: Tz) -> String {
+    format!(
+        "This server's days and weeks now follow **{}**.",
+        zone.name()
+    )
+}
+
+/// The reply to `/settings week-start`.
+pub fn week_start(day: chrono::Weekday) -> String {
+    format!("Weeks now start on **{day}**.")
+}
+
+/// The reply to `/settings exercises`.
+pub fn exercise_switched(exercise: &Exercise, on: bool) -> String {
+    format!(
+        "{} is now **{}** in this server.",
+        exercise.name,
+        if on { "on" } else { "off" }
+    )
+}
+
+/// The reply to `/schedule remove`.
+pub fn schedule_removed(schedule: &crate::domain::schedule::Schedule) -> String {
+    format!(
+        "Removed schedule #{} ({}).",
+        schedule.id,
+        escape(&schedule.spec)
+    )
 }
 
 /// The reply to `/settings quiet-hours`.
@@ -445,6 +488,16 @@ pub fn spec_preview(
     fit(lines)
 }
 
+/// Any reply text cut to Discord's limit (error replies can echo long input).
+pub fn within_limit(text: &str) -> String {
+    if text.chars().count() <= MAX_CONTENT {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(MAX_CONTENT - 1).collect();
+    cut.push('…');
+    cut
+}
+
 /// Joins lines, keeping within Discord's limit: lines that do not fit are
 /// replaced by "and N more".
 fn fit(lines: Vec<String>) -> String {
@@ -503,6 +556,8 @@ mod tests {
             "\\*\\*bold\\*\\* \\_x\\_ \\`code\\`"
         );
         assert_eq!(escape("@everyone <@&1>"), "@everyone <@&1>");
-        assert_eq!(escape("# big\n- list"), "\\# big - list");
+        assert_eq!(escape("[win](https://x.co)"), "\\[win\\](https://x.co)");
+        assert_eq!(escape_line("# big\n- list"), "\\# big - list");
+        assert_eq!(escape("#1 mid-line"), "#1 mid-line");
     }
 }

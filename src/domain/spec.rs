@@ -37,6 +37,9 @@ use croner::parser::{CronParser, Seconds, Year};
 use croner::Cron;
 use thiserror::Error;
 
+/// The longest spec accepted; real ones are far shorter.
+pub const MAX_SPEC_CHARS: usize = 100;
+
 /// Examples shown whenever a spec is not understood.
 pub const EXAMPLES: &str = "`*/30 9-17 * * 1-5`, `every 30 minutes`, `every 2 hours 09:00-17:00 mon-fri`, `daily 10:30`, `weekdays 09:15,13:15`";
 
@@ -45,6 +48,8 @@ pub const EXAMPLES: &str = "`*/30 9-17 * * 1-5`, `every 30 minutes`, `every 2 ho
 pub enum SpecError {
     #[error("the schedule is empty; write a cron expression or a form such as {EXAMPLES}")]
     Empty,
+    #[error("the schedule is {0} characters long; keep it to {MAX_SPEC_CHARS}")]
+    TooLong(usize),
     #[error("a cron expression has 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; expected 5 or 6 fields, got {0}")]
     FieldCount(usize),
     #[error("`{0}` shortcuts are not supported; write the fields instead, e.g. `0 9 * * *` for every day at 09:00")]
@@ -184,6 +189,10 @@ impl ScheduleSpec {
     /// Parses a cron expression or friendly form, refusing specs that never
     /// fire or fire less than `min_interval_minutes` apart.
     pub fn parse(written: &str, min_interval_minutes: u32) -> Result<Self, SpecError> {
+        let length = written.chars().count();
+        if length > MAX_SPEC_CHARS {
+            return Err(SpecError::TooLong(length));
+        }
         let written = written.split_whitespace().collect::<Vec<_>>().join(" ");
         let first = written.chars().next().ok_or(SpecError::Empty)?;
         // Cron fields never hold a clock time; friendly forms start with a word
@@ -753,6 +762,10 @@ mod tests {
         assert!(error("every 2 fortnights").contains("the unit is `minutes` or `hours`"));
         assert!(error("everyday 10:00").contains("`everyday` is not a day"));
         assert!(ScheduleSpec::parse("", 5).unwrap_err() == SpecError::Empty);
+        assert_eq!(
+            ScheduleSpec::parse(&"x".repeat(101), 5).unwrap_err(),
+            SpecError::TooLong(101)
+        );
     }
 
     #[test]

@@ -252,19 +252,21 @@ impl Store {
         .await
     }
 
-    /// The earliest next due instant of any active schedule: when the
-    /// scheduler next has work.
+    /// The earliest next due instant of any schedule that will fire: active
+    /// ones, and ones paused until a set time (their next due instant is
+    /// after the pause). When the scheduler next has work.
     pub async fn earliest_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let earliest = sqlx::query_scalar!(
-            r#"SELECT MIN(next_due_at) AS "earliest: i64" FROM schedules WHERE state = 'active'"#
+            r#"SELECT MIN(next_due_at) AS "earliest: i64" FROM schedules
+               WHERE state = 'active' OR (state = 'paused' AND paused_until IS NOT NULL)"#
         )
         .fetch_one(&self.readers)
         .await?;
         optional_instant(earliest)
     }
 
-    /// Active schedules due at or before `at`, earliest first, across all
-    /// servers (the scheduler's view).
+    /// Schedules due at or before `at` (active, or paused until a time that
+    /// has come), earliest first, across all servers (the scheduler's view).
     pub async fn due_schedules(
         &self,
         at: DateTime<Utc>,
@@ -278,7 +280,8 @@ impl Store {
                       state, paused_until, pause_reason, next_due_at, last_fired_at, created_by,
                       created_at, updated_at
                FROM schedules
-               WHERE state = 'active' AND next_due_at <= ?
+               WHERE (state = 'active' OR (state = 'paused' AND paused_until IS NOT NULL))
+                 AND next_due_at <= ?
                ORDER BY next_due_at, id
                LIMIT ?"#,
             at,

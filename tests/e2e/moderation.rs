@@ -49,6 +49,29 @@ fn moderator_commands(role: u64) -> Vec<(&'static str, Vec<(&'static str, Value)
     ]
 }
 
+/// Schedule commands a moderator (by role) may run.
+fn schedule_commands(channel: u64) -> Vec<(&'static str, Vec<(&'static str, Value)>)> {
+    vec![
+        (
+            "schedule add",
+            vec![
+                ("channel", json!(channel.to_string())),
+                ("exercise", json!("walk")),
+                ("when", json!("daily 10:30")),
+            ],
+        ),
+        ("schedule list", vec![]),
+        ("schedule pause", vec![("id", json!(1))]),
+        ("schedule resume", vec![("id", json!(1))]),
+        (
+            "schedule edit",
+            vec![("id", json!(1)), ("when", json!("daily 11:00"))],
+        ),
+        ("schedule preview", vec![("id", json!(1))]),
+        ("schedule remove", vec![("id", json!(1))]),
+    ]
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plain_member_is_refused_every_moderator_command_and_nothing_changes() {
     let bot = spawn_bot().await;
@@ -101,7 +124,10 @@ async fn manage_server_or_the_moderator_role_may_change_settings_and_it_is_audit
         Some(json!([])),
         "naming the role pings nobody"
     );
-    for (name, options) in moderator_commands(coaches) {
+    for (name, options) in moderator_commands(coaches)
+        .into_iter()
+        .chain(schedule_commands(bot.channel))
+    {
         let reply = run(&bot, coach, name, &options).await;
         assert!(
             !reply.content.starts_with("Only moderators"),
@@ -117,20 +143,24 @@ async fn manage_server_or_the_moderator_role_may_change_settings_and_it_is_audit
     );
     let reply = run(&bot, admin, "audit", &[("count", json!(3))]).await;
     let lines: Vec<&str> = reply.content.lines().collect();
-    assert_eq!(lines.len(), 4, "{}", reply.content);
-    // Newest first: the coach's last three changes.
+    assert_eq!(lines.len(), 4, "three entries: {}", reply.content);
+    // Newest first: the coach's last changes, the schedule's removal last of all.
     assert!(
-        lines[1].contains(&format!("<@{coach}> settings.exercises: water off")),
+        lines[1].contains(&format!("<@{coach}> schedule.remove: #1 daily 11:00")),
         "{}",
         reply.content
     );
-    assert!(
-        lines[3].contains(&format!(
-            "<@{coach}> settings.moderator-role: role {coaches}"
-        )),
-        "{}",
-        reply.content
-    );
+    let all = run(&bot, admin, "audit", &[("count", json!(25))])
+        .await
+        .content;
+    for expected in [
+        format!("<@{coach}> settings.exercises: water off"),
+        format!("<@{coach}> settings.moderator-role: role {coaches}"),
+        format!("<@{admin}> settings.moderator-role: role {coaches}"),
+        format!("<@{coach}> schedule.add: #1 daily 10:30"),
+    ] {
+        assert!(all.contains(&expected), "{expected} in {all}");
+    }
 
     // The exercise turned off is refused for check-ins.
     let id = bot

@@ -258,6 +258,27 @@ async fn bad_schedules_are_refused_with_the_reason() {
         .unwrap()
         .parse()
         .unwrap();
+    let text = run(
+        &bot,
+        admin,
+        "schedule edit",
+        &[("id", json!(their_id)), ("when", json!("daily 12:00"))],
+    )
+    .await;
+    assert_eq!(
+        text,
+        format!("There is no schedule #{their_id} in this server; /schedule list shows them.")
+    );
+    for options in [
+        vec![],
+        vec![("id", json!(their_id)), ("when", json!("daily 12:00"))],
+    ] {
+        let text = run(&bot, admin, "schedule preview", &options).await;
+        assert_eq!(
+            text,
+            "Give a schedule number (`id`) or a spec to try (`when`), not both."
+        );
+    }
     for name in [
         "schedule remove",
         "schedule pause",
@@ -295,6 +316,25 @@ async fn bad_schedules_are_refused_with_the_reason() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plain_member_cannot_touch_schedules() {
     let bot = spawn_bot().await;
+    let admin = moderator(&bot);
+    let added = run(
+        &bot,
+        admin,
+        "schedule add",
+        &[
+            ("channel", json!(bot.channel.to_string())),
+            ("exercise", json!("walk")),
+            ("when", json!("daily 09:30")),
+        ],
+    )
+    .await;
+    assert!(added.starts_with("Added **#1**"), "{added}");
+    let store = bot.store().await;
+    let before = store
+        .schedule(GuildId(bot.guild), ScheduleId(1))
+        .await
+        .unwrap();
+    let audit_before = store.recent_audit(GuildId(bot.guild), 50).await.unwrap();
     for (name, options) in [
         (
             "schedule add",
@@ -318,8 +358,26 @@ async fn a_plain_member_cannot_touch_schedules() {
         let text = run(&bot, bot.member, name, &options).await;
         assert_eq!(text, "Only moderators can do that: members with Manage Server, or with the server's moderator role.", "/{name}");
     }
-    let store = bot.store().await;
-    assert_eq!(store.count_schedules(GuildId(bot.guild)).await.unwrap(), 0);
+    // Nothing changed: the schedule and the audit log are as they were.
+    assert_eq!(store.count_schedules(GuildId(bot.guild)).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .schedule(GuildId(bot.guild), ScheduleId(1))
+            .await
+            .unwrap(),
+        before
+    );
+    assert_eq!(
+        store.recent_audit(GuildId(bot.guild), 50).await.unwrap(),
+        audit_before
+    );
+    // A moderator command in a direct message is refused politely.
+    let id = bot.discord.send_dm_command(admin, "audit", &[]).unwrap();
+    let reply = bot.discord.reply(id, REPLY).await.unwrap();
+    assert_eq!(
+        reply.content,
+        "This command works in a server, not in direct messages."
+    );
     store.close().await;
     bot.finish();
 }

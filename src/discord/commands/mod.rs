@@ -37,8 +37,9 @@ fn caller(ctx: Context<'_>) -> Result<(GuildId, UserId), CommandError> {
     Ok((GuildId(guild.get()), UserId(ctx.author().id.get())))
 }
 
-/// The caller of a moderator command, with what Discord says about their
-/// permissions and roles; the app decides whether that makes a moderator.
+/// The caller of a moderator command, refused here unless they are a
+/// moderator: before anything else is looked at, so a plain member learns
+/// nothing about channels, roles or schedules. (The use cases check again.)
 async fn moderator_caller(ctx: Context<'_>) -> Result<crate::app::settings::Caller, CommandError> {
     let (guild, user) = caller(ctx)?;
     let member = ctx
@@ -48,7 +49,7 @@ async fn moderator_caller(ctx: Context<'_>) -> Result<crate::app::settings::Call
     let manage_server = member
         .permissions
         .is_some_and(|p| p.manage_guild() || p.administrator());
-    Ok(crate::app::settings::Caller {
+    let caller = crate::app::settings::Caller {
         guild,
         user,
         manage_server,
@@ -57,5 +58,7 @@ async fn moderator_caller(ctx: Context<'_>) -> Result<crate::app::settings::Call
             .iter()
             .map(|r| crate::domain::RoleId(r.get()))
             .collect(),
-    })
+    };
+    ctx.data().app.authorize(&caller).await?;
+    Ok(caller)
 }

@@ -41,6 +41,13 @@ fn usable_channel(
             "the bot's own member is not cached"
         )));
     };
+    // Prompts go to text channels; a category or voice channel cannot hold them.
+    if !matches!(
+        found.kind,
+        serenity::ChannelType::Text | serenity::ChannelType::News
+    ) {
+        return Err(UserError::NotATextChannel.into());
+    }
     let permissions = guild.user_permissions_in(found, me);
     let missing: Vec<&str> = [
         (permissions.view_channel(), "View Channel"),
@@ -76,14 +83,20 @@ fn usable_role(ctx: Context<'_>, role: serenity::RoleId) -> Result<RoleId, Comma
 #[poise::command(slash_command, guild_only)]
 pub async fn add(
     ctx: Context<'_>,
-    #[description = "Where prompts go"] channel: serenity::ChannelId,
+    #[description = "Where prompts go"]
+    #[channel_types("Text", "News")]
+    channel: serenity::ChannelId,
     #[description = "What to prompt"] exercise: String,
-    #[description = "Cron, or e.g. every 30 minutes 09:00-17:00 mon-fri"] when: String,
+    #[description = "Cron, or e.g. every 30 minutes 09:00-17:00 mon-fri"]
+    #[max_length = 100]
+    when: String,
     #[description = "IANA zone (default: the server's)"]
     #[autocomplete = "super::me::zones"]
     timezone: Option<String>,
     #[description = "A role to mention with each prompt"] role: Option<serenity::RoleId>,
-    #[description = "Last day, e.g. 2027-12-31"] until: Option<String>,
+    #[description = "Last day, e.g. 2027-12-31"]
+    #[max_length = 40]
+    until: Option<String>,
 ) -> Result<(), CommandError> {
     let caller = super::moderator_caller(ctx).await?;
     let channel = usable_channel(ctx, channel)?;
@@ -120,18 +133,31 @@ pub async fn list(ctx: Context<'_>) -> Result<(), CommandError> {
 pub async fn edit(
     ctx: Context<'_>,
     #[description = "Schedule number, from /schedule list"] id: i64,
-    #[description = "Where prompts go"] channel: Option<serenity::ChannelId>,
+    #[description = "Where prompts go"]
+    #[channel_types("Text", "News")]
+    channel: Option<serenity::ChannelId>,
     #[description = "What to prompt"] exercise: Option<String>,
-    #[description = "Cron, or a form such as daily 10:30"] when: Option<String>,
+    #[description = "Cron, or a form such as daily 10:30"]
+    #[max_length = 100]
+    when: Option<String>,
     #[description = "IANA zone"]
     #[autocomplete = "super::me::zones"]
     timezone: Option<String>,
     #[description = "A role to mention"] role: Option<serenity::RoleId>,
-    #[description = "Last day, e.g. 2027-12-31"] until: Option<String>,
+    #[description = "true: mention no role any more"] remove_role: Option<bool>,
+    #[description = "Last day, e.g. 2027-12-31, or none"]
+    #[max_length = 40]
+    until: Option<String>,
 ) -> Result<(), CommandError> {
     let caller = super::moderator_caller(ctx).await?;
     let channel = channel.map(|c| usable_channel(ctx, c)).transpose()?;
-    let role = role.map(|r| usable_role(ctx, r)).transpose()?;
+    let role = match (role, remove_role) {
+        (Some(_), Some(true)) => return Err(UserError::RoleOrRemove.into()),
+        (Some(r), _) => Some(Some(usable_role(ctx, r)?)),
+        (None, Some(true)) => Some(None),
+        (None, _) => None,
+    };
+    let until = until.map(|u| (!u.trim().eq_ignore_ascii_case("none")).then_some(u));
     let view = ctx
         .data()
         .app
@@ -143,8 +169,8 @@ pub async fn edit(
                 exercise,
                 when,
                 timezone,
-                role: role.map(Some),
-                until: until.map(Some),
+                role,
+                until,
             },
         )
         .await?;
@@ -163,15 +189,7 @@ pub async fn remove(
         .app
         .remove_schedule(&caller, ScheduleId(id))
         .await?;
-    reply(
-        ctx,
-        format!(
-            "Removed schedule #{} ({}).",
-            removed.id,
-            render::escape(&removed.spec)
-        ),
-    )
-    .await
+    reply(ctx, render::schedule_removed(&removed)).await
 }
 
 /// Pause a schedule, for a while (30m, 2h, 3d, 1w) or until resumed.
@@ -181,6 +199,7 @@ pub async fn pause(
     #[description = "Schedule number"] id: i64,
     #[rename = "for"]
     #[description = "How long, e.g. 2h or 3d (default: until resumed)"]
+    #[max_length = 20]
     duration: Option<String>,
 ) -> Result<(), CommandError> {
     let caller = super::moderator_caller(ctx).await?;

@@ -41,14 +41,7 @@ pub async fn timezone(
 ) -> Result<(), CommandError> {
     let caller = super::moderator_caller(ctx).await?;
     let zone = ctx.data().app.set_server_zone(&caller, &zone).await?;
-    confirm(
-        ctx,
-        format!(
-            "This server's days and weeks now follow **{}**.",
-            zone.name()
-        ),
-    )
-    .await
+    confirm(ctx, render::server_zone(zone)).await
 }
 
 /// The first day of the server's weeks.
@@ -59,7 +52,7 @@ pub async fn week_start(
 ) -> Result<(), CommandError> {
     let caller = super::moderator_caller(ctx).await?;
     let day = ctx.data().app.set_week_start(&caller, &day).await?;
-    confirm(ctx, format!("Weeks now start on **{day}**.")).await
+    confirm(ctx, render::week_start(day)).await
 }
 
 /// The role whose members count as moderators (leave empty for none).
@@ -114,15 +107,7 @@ pub async fn exercises(
         .app
         .set_exercise_enabled(&caller, &exercise, on)
         .await?;
-    confirm(
-        ctx,
-        format!(
-            "{} is now **{}** in this server.",
-            exercise.name,
-            if on { "on" } else { "off" }
-        ),
-    )
-    .await
+    confirm(ctx, render::exercise_switched(&exercise, on)).await
 }
 
 /// This server's settings.
