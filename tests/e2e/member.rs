@@ -13,60 +13,28 @@ use crate::support::bot::{spawn_bot, Bot};
 
 const REPLY: Duration = Duration::from_secs(20);
 
-async fn command(
-    bot: &Bot,
-    user: u64,
-    name: &str,
-    options: &[(&str, serde_json::Value)],
-) -> secondheart::sandbox::fake_discord::InteractionReply {
-    let id = bot
-        .discord
-        .send_command(bot.guild, bot.channel, user, name, options)
-        .unwrap();
-    bot.discord
-        .reply(id, REPLY)
-        .await
-        .unwrap_or_else(|| panic!("no reply to /{name}; log:\n{}", bot.log()))
-}
-
-async fn unchecked(
-    bot: &Bot,
-    user: u64,
-    name: &str,
-    options: &[(&str, serde_json::Value)],
-) -> secondheart::sandbox::fake_discord::InteractionReply {
-    let id = bot
-        .discord
-        .send_command_unchecked(bot.guild, bot.channel, user, name, options)
-        .unwrap();
-    bot.discord
-        .reply(id, REPLY)
-        .await
-        .unwrap_or_else(|| panic!("no reply to /{name}; log:\n{}", bot.log()))
-}
-
 async fn checkin(bot: &Bot, user: u64, exercise: &str, amount: i64) {
-    let reply = command(
-        bot,
-        user,
-        "checkin",
-        &[("exercise", json!(exercise)), ("amount", json!(amount))],
-    )
-    .await;
+    let reply = bot
+        .ask(
+            user,
+            "checkin",
+            &[("exercise", json!(exercise)), ("amount", json!(amount))],
+        )
+        .await;
     assert!(reply.content.starts_with("Logged"), "{}", reply.content);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn undo_removes_the_latest_recent_check_in_only() {
     let bot = spawn_bot().await;
-    let reply = command(&bot, bot.member, "undo", &[]).await;
+    let reply = bot.ask(bot.member, "undo", &[]).await;
     assert_eq!(
         (reply.content.as_str(), reply.ephemeral),
         ("You have no check-in here to undo.", true)
     );
     checkin(&bot, bot.member, "walk", 10).await;
     checkin(&bot, bot.member, "water", 2).await;
-    let reply = command(&bot, bot.member, "undo", &[]).await;
+    let reply = bot.ask(bot.member, "undo", &[]).await;
     assert_eq!(
         reply.content,
         "Removed your check-in: **2 glasses** of Glass of water (−4 points)."
@@ -93,8 +61,8 @@ async fn undo_removes_the_latest_recent_check_in_only() {
         .await
         .unwrap();
     // The walk is still the latest; remove it, then only the old one is left.
-    command(&bot, bot.member, "undo", &[]).await;
-    let reply = command(&bot, bot.member, "undo", &[]).await;
+    bot.ask(bot.member, "undo", &[]).await;
+    let reply = bot.ask(bot.member, "undo", &[]).await;
     assert!(
         reply.content.starts_with("Your latest check-in is 1"),
         "{}",
@@ -122,22 +90,22 @@ async fn stats_show_totals_streak_and_today() {
     let other = bot.discord.add_member(bot.guild, "Bo", &[]);
     checkin(&bot, bot.member, "walk", 30).await;
     checkin(&bot, bot.member, "calf-raises", 20).await;
-    let reply = command(&bot, bot.member, "stats", &[]).await;
+    let reply = bot.ask(bot.member, "stats", &[]).await;
     assert_eq!(
         reply.content,
         "**Your stats** this week\n**40 points** · streak **1 day** (best 1 day)\n• Standing calf raises: 20 reps (10 points)\n• Brisk walk: 30 minutes (30 points)\nToday: Standing calf raises: 20 reps, Brisk walk: 30 minutes"
     );
     // Another member's, by mention; nothing pings.
-    let reply = command(
-        &bot,
-        other,
-        "stats",
-        &[
-            ("member", json!(bot.member.to_string())),
-            ("period", json!("all-time")),
-        ],
-    )
-    .await;
+    let reply = bot
+        .ask(
+            other,
+            "stats",
+            &[
+                ("member", json!(bot.member.to_string())),
+                ("period", json!("all-time")),
+            ],
+        )
+        .await;
     assert!(
         reply
             .content
@@ -145,13 +113,15 @@ async fn stats_show_totals_streak_and_today() {
         "{}",
         reply.content
     );
-    let reply = command(&bot, other, "stats", &[]).await;
+    let reply = bot.ask(other, "stats", &[]).await;
     assert!(
         reply.content.contains("No check-ins this week yet."),
         "{}",
         reply.content
     );
-    let reply = unchecked(&bot, other, "stats", &[("period", json!("fortnight"))]).await;
+    let reply = bot
+        .ask_unchecked(other, "stats", &[("period", json!("fortnight"))])
+        .await;
     assert_eq!(reply.content, "There is no period `fortnight`; choose one of today, this-week, last-week, this-month, 4-weeks, all-time.");
     assert!(reply.ephemeral);
     bot.finish();
@@ -167,7 +137,9 @@ async fn leaderboards_share_ranks_and_leave_out_opted_out_members() {
     checkin(&bot, bo, "walk", 50).await; // Bo: 50, later
     checkin(&bot, cy, "walk", 30).await;
     checkin(&bot, di, "walk", 100).await;
-    let reply = command(&bot, di, "privacy", &[("leaderboard", json!("off"))]).await;
+    let reply = bot
+        .ask(di, "privacy", &[("leaderboard", json!("off"))])
+        .await;
     assert!(
         reply
             .content
@@ -176,7 +148,7 @@ async fn leaderboards_share_ranks_and_leave_out_opted_out_members() {
         reply.content
     );
 
-    let reply = command(&bot, cy, "leaderboard", &[]).await;
+    let reply = bot.ask(cy, "leaderboard", &[]).await;
     assert_eq!(
         reply.content,
         "**Leaderboard** · points · this week\n1. Ada — 50 points\n1. Bo — 50 points\n3. Cy <@&1> @everyone (you) — 30 points"
@@ -186,19 +158,21 @@ async fn leaderboards_share_ranks_and_leave_out_opted_out_members() {
         Some(json!([]))
     );
 
-    let reply = command(&bot, di, "privacy", &[("leaderboard", json!("on"))]).await;
+    let reply = bot
+        .ask(di, "privacy", &[("leaderboard", json!("on"))])
+        .await;
     assert_eq!(reply.content, "You are on this server's leaderboards.");
-    let reply = command(
-        &bot,
-        cy,
-        "leaderboard",
-        &[
-            ("metric", json!("amount")),
-            ("exercise", json!("walk")),
-            ("period", json!("today")),
-        ],
-    )
-    .await;
+    let reply = bot
+        .ask(
+            cy,
+            "leaderboard",
+            &[
+                ("metric", json!("amount")),
+                ("exercise", json!("walk")),
+                ("period", json!("today")),
+            ],
+        )
+        .await;
     assert!(
         reply.content.starts_with(
             "**Leaderboard** · Brisk walk · today\n1. Di — 100 minutes\n2. Ada — 50 minutes"
@@ -213,10 +187,12 @@ async fn leaderboards_share_ranks_and_leave_out_opted_out_members() {
         (vec![("period", json!("forever"))], "There is no period `forever`; choose one of today, this-week, last-week, this-month, 4-weeks, all-time."),
         (vec![("exercise", json!("running"))], "There is no exercise `running`. Pick one of: calf-raises, heel-raises, walk, stretch, stairs, skipping, water."),
     ] {
-        let reply = unchecked(&bot, cy, "leaderboard", &options).await;
+        let reply = bot.ask_unchecked(cy, "leaderboard", &options).await;
         assert_eq!((reply.content.as_str(), reply.ephemeral), (expected, true));
     }
-    let reply = command(&bot, cy, "leaderboard", &[("metric", json!("consistency"))]).await;
+    let reply = bot
+        .ask(cy, "leaderboard", &[("metric", json!("consistency"))])
+        .await;
     assert!(
         reply
             .content
@@ -252,13 +228,13 @@ async fn a_member_sets_their_own_zone_with_autocomplete() {
         json!([{"name": "Europe/Berlin", "value": "Europe/Berlin"}])
     );
 
-    let reply = command(
-        &bot,
-        bot.member,
-        "me timezone",
-        &[("zone", json!("Europe/Berlin"))],
-    )
-    .await;
+    let reply = bot
+        .ask(
+            bot.member,
+            "me timezone",
+            &[("zone", json!("Europe/Berlin"))],
+        )
+        .await;
     assert_eq!(
         (reply.content.as_str(), reply.ephemeral),
         ("Your streak days now follow **Europe/Berlin**.", true)
@@ -269,24 +245,20 @@ async fn a_member_sets_their_own_zone_with_autocomplete() {
         .await
         .unwrap();
     assert_eq!(prefs.timezone, Some(chrono_tz::Europe::Berlin));
-    let reply = command(
-        &bot,
-        bot.member,
-        "me timezone",
-        &[("zone", json!("Mars/Olympus"))],
-    )
-    .await;
+    let reply = bot
+        .ask(
+            bot.member,
+            "me timezone",
+            &[("zone", json!("Mars/Olympus"))],
+        )
+        .await;
     assert_eq!(
         reply.content,
         "Unknown time zone `Mars/Olympus`; use an IANA name such as Europe/Berlin or UTC."
     );
-    let reply = command(
-        &bot,
-        bot.member,
-        "me timezone",
-        &[("zone", json!("server"))],
-    )
-    .await;
+    let reply = bot
+        .ask(bot.member, "me timezone", &[("zone", json!("server"))])
+        .await;
     assert_eq!(
         reply.content,
         "Your streak days follow the server's time zone again."
@@ -306,7 +278,7 @@ async fn a_member_sets_their_own_zone_with_autocomplete() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn help_explains_the_habits_with_the_disclaimer_and_dms_are_refused_politely() {
     let bot = spawn_bot().await;
-    let reply = command(&bot, bot.member, "help", &[]).await;
+    let reply = bot.ask(bot.member, "help", &[]).await;
     assert!(reply.ephemeral);
     assert!(
         reply

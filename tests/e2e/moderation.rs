@@ -7,25 +7,9 @@ use secondheart::domain::GuildId;
 use secondheart::sandbox::fake_discord::permissions;
 use serde_json::{json, Value};
 
-use crate::support::bot::{spawn_bot, Bot};
+use crate::support::bot::spawn_bot;
 
 const REPLY: Duration = Duration::from_secs(20);
-
-async fn run(
-    bot: &Bot,
-    user: u64,
-    name: &str,
-    options: &[(&str, Value)],
-) -> secondheart::sandbox::fake_discord::InteractionReply {
-    let id = bot
-        .discord
-        .send_command(bot.guild, bot.channel, user, name, options)
-        .unwrap();
-    bot.discord
-        .reply(id, REPLY)
-        .await
-        .unwrap_or_else(|| panic!("no reply to /{name}; log:\n{}", bot.log()))
-}
 
 /// Every moderator command, with valid options.
 fn moderator_commands(role: u64) -> Vec<(&'static str, Vec<(&'static str, Value)>)> {
@@ -77,7 +61,7 @@ async fn a_plain_member_is_refused_every_moderator_command_and_nothing_changes()
     let bot = spawn_bot().await;
     let role = bot.discord.create_role(bot.guild, "Coaches", 0, true);
     for (name, options) in moderator_commands(role) {
-        let reply = run(&bot, bot.member, name, &options).await;
+        let reply = bot.ask(bot.member, name, &options).await;
         assert_eq!(
             (reply.content.as_str(), reply.ephemeral),
             ("Only moderators can do that: members with Manage Server, or with the server's moderator role.", true),
@@ -108,13 +92,13 @@ async fn manage_server_or_the_moderator_role_may_change_settings_and_it_is_audit
     let coaches = bot.discord.create_role(bot.guild, "Coaches", 0, true);
     let coach = bot.discord.add_member(bot.guild, "Coach", &[coaches]);
 
-    let reply = run(
-        &bot,
-        admin,
-        "settings moderator-role",
-        &[("role", json!(coaches.to_string()))],
-    )
-    .await;
+    let reply = bot
+        .ask(
+            admin,
+            "settings moderator-role",
+            &[("role", json!(coaches.to_string()))],
+        )
+        .await;
     assert_eq!(
         reply.content,
         format!("Members with <@&{coaches}> are now moderators, besides those with Manage Server.")
@@ -128,7 +112,7 @@ async fn manage_server_or_the_moderator_role_may_change_settings_and_it_is_audit
         .into_iter()
         .chain(schedule_commands(bot.channel))
     {
-        let reply = run(&bot, coach, name, &options).await;
+        let reply = bot.ask(coach, name, &options).await;
         assert!(
             !reply.content.starts_with("Only moderators"),
             "/{name}: {}",
@@ -136,12 +120,12 @@ async fn manage_server_or_the_moderator_role_may_change_settings_and_it_is_audit
         );
         assert!(reply.ephemeral);
     }
-    let reply = run(&bot, coach, "settings show", &[]).await;
+    let reply = bot.ask(coach, "settings show", &[]).await;
     assert_eq!(
         reply.content,
         format!("**Settings**\nTime zone: Europe/Berlin\nWeeks start on: Sun\nModerator role: <@&{coaches}>\nQuiet time: quiet 19:00-08:00, quiet on Sat, Sun\nExercises turned off: Glass of water")
     );
-    let reply = run(&bot, admin, "audit", &[("count", json!(3))]).await;
+    let reply = bot.ask(admin, "audit", &[("count", json!(3))]).await;
     let lines: Vec<&str> = reply.content.lines().collect();
     assert_eq!(lines.len(), 4, "three entries: {}", reply.content);
     // Newest first: the coach's last changes, the schedule's removal last of all.
@@ -150,7 +134,8 @@ async fn manage_server_or_the_moderator_role_may_change_settings_and_it_is_audit
         "{}",
         reply.content
     );
-    let all = run(&bot, admin, "audit", &[("count", json!(25))])
+    let all = bot
+        .ask(admin, "audit", &[("count", json!(25))])
         .await
         .content;
     for expected in [

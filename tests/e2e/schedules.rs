@@ -12,16 +12,9 @@ use crate::support::bot::{spawn_bot, Bot};
 
 const REPLY: Duration = Duration::from_secs(20);
 
+/// A moderator command's private reply, checked to ping nobody.
 async fn run(bot: &Bot, user: u64, name: &str, options: &[(&str, Value)]) -> String {
-    let id = bot
-        .discord
-        .send_command_unchecked(bot.guild, bot.channel, user, name, options)
-        .unwrap();
-    let reply = bot
-        .discord
-        .reply(id, REPLY)
-        .await
-        .unwrap_or_else(|| panic!("no reply to /{name}; log:\n{}", bot.log()));
+    let reply = bot.ask_unchecked(user, name, options).await;
     assert!(reply.ephemeral, "/{name} answers privately");
     assert_eq!(
         reply.allowed_mentions.as_ref().map(|m| m["parse"].clone()),

@@ -119,7 +119,7 @@ pub mod bot {
     use std::sync::{Arc, OnceLock};
     use std::time::Duration;
 
-    use secondheart::sandbox::fake_discord::{FakeDiscord, OpenApi};
+    use secondheart::sandbox::fake_discord::{FakeDiscord, InteractionReply, OpenApi};
     use secondheart::store::{Store, StoreOptions};
 
     pub const TOKEN: &str = "MTIzNDU2Nzg5MDEyMzQ1Njc4.fake.token-for-the-sandbox";
@@ -282,6 +282,43 @@ pub mod bot {
             Store::open(&StoreOptions::new(self.database_url()))
                 .await
                 .expect("open the bot's database")
+        }
+
+        /// Sends `/name` as `user` in the bot's channel, with options checked
+        /// as Discord's client would, and waits for the reply.
+        pub async fn ask(
+            &self,
+            user: u64,
+            name: &str,
+            options: &[(&str, serde_json::Value)],
+        ) -> InteractionReply {
+            let id = self
+                .discord
+                .send_command(self.guild, self.channel, user, name, options)
+                .unwrap_or_else(|e| panic!("/{name}: {e}"));
+            self.reply_to(id, name).await
+        }
+
+        /// Like [`ask`](Self::ask), without the client's checks: what a
+        /// modified client could send.
+        pub async fn ask_unchecked(
+            &self,
+            user: u64,
+            name: &str,
+            options: &[(&str, serde_json::Value)],
+        ) -> InteractionReply {
+            let id = self
+                .discord
+                .send_command_unchecked(self.guild, self.channel, user, name, options)
+                .unwrap_or_else(|e| panic!("/{name}: {e}"));
+            self.reply_to(id, name).await
+        }
+
+        async fn reply_to(&self, interaction: u64, name: &str) -> InteractionReply {
+            self.discord
+                .reply(interaction, Duration::from_secs(20))
+                .await
+                .unwrap_or_else(|| panic!("no reply to /{name}; log:\n{}", self.log()))
         }
 
         /// Stops the bot and asserts that every request it sent matched
