@@ -435,3 +435,78 @@ async fn interaction_responses_are_accepted_once_and_only_in_time() {
         discord.violations()
     );
 }
+
+#[tokio::test]
+async fn a_button_click_reaches_the_bot_and_an_update_edits_the_message() {
+    let (discord, guild, channel) = fake().await;
+    let url = discord.api_url();
+    let mut socket = connect(&discord).await;
+    next_json(&mut socket).await.unwrap();
+    socket
+        .send(Message::Text(
+            json!({"op": 2, "d": {"token": TOKEN, "intents": 1, "properties": {}}}).to_string(),
+        ))
+        .await
+        .unwrap();
+    next_json(&mut socket).await.unwrap();
+    next_json(&mut socket).await.unwrap();
+
+    let prompt = json!({
+        "content": "Time for calf raises",
+        "components": [{"type": 1, "components": [{"type": 2, "style": 1, "label": "Done", "custom_id": "done:17"}]}],
+    });
+    let (_, body) = raw_request(
+        &url,
+        "POST",
+        &format!("/api/v10/channels/{channel}/messages"),
+        Some(TOKEN),
+        Some(&prompt.to_string()),
+    )
+    .await;
+    let message: u64 = json_of(&body)["id"].as_str().unwrap().parse().unwrap();
+    let member = discord.add_member(guild, "Eve", &[]);
+    assert!(
+        discord
+            .click_button(channel, message, member, "nope")
+            .is_err(),
+        "only buttons on the message can be clicked"
+    );
+    let click = discord
+        .click_button(channel, message, member, "done:17")
+        .unwrap();
+
+    let event = next_json(&mut socket).await.unwrap();
+    assert_eq!(
+        (event["t"].as_str(), event["d"]["type"].as_u64()),
+        (Some("INTERACTION_CREATE"), Some(3))
+    );
+    assert_eq!(event["d"]["data"]["custom_id"], "done:17");
+    assert_eq!(event["d"]["message"]["id"], json!(message.to_string()));
+    assert_eq!(
+        event["d"]["member"]["user"]["id"],
+        json!(member.to_string())
+    );
+    let token = event["d"]["token"].as_str().unwrap();
+    let update =
+        json!({"type": 7, "data": {"content": "Time for calf raises (1 did it)"}}).to_string();
+    let (status, _) = raw_request(
+        &url,
+        "POST",
+        &format!("/api/v10/interactions/{click}/{token}/callback"),
+        None,
+        Some(&update),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let seen = discord.channel_as_seen_by(channel, member);
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        (seen[0].content.as_str(), seen[0].edited),
+        ("Time for calf raises (1 did it)", true)
+    );
+    assert!(
+        discord.violations().is_empty(),
+        "{:?}",
+        discord.violations()
+    );
+}
