@@ -10,7 +10,6 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use chrono::Weekday;
 use chrono_tz::Tz;
 use figment::error::Kind;
 use figment::providers::{Env, Format, Toml};
@@ -36,7 +35,7 @@ pub const TOKEN_FILE_VAR: &str = "DISCORD_TOKEN_FILE";
 const BUILT_IN_CATALOG: &str = include_str!("../config/exercises.toml");
 
 /// Every setting of the bot.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     pub database: DatabaseSettings,
@@ -49,7 +48,7 @@ pub struct Settings {
     pub defaults: ServerDefaults,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DatabaseSettings {
     /// A `sqlite:` URL; the file and its folder are created if missing.
@@ -71,7 +70,7 @@ impl Default for DatabaseSettings {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DiscordSettings {
     /// Where all Discord HTTP goes; `None` is Discord itself.
@@ -87,7 +86,7 @@ pub enum LogFormat {
     Json,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LogSettings {
     pub format: LogFormat,
@@ -105,7 +104,7 @@ impl Default for LogSettings {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SchedulerSettings {
     /// A prompt missed by less than this after downtime is posted late; older
@@ -121,7 +120,7 @@ impl Default for SchedulerSettings {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LimitSettings {
     pub max_schedules_per_server: u32,
@@ -138,7 +137,7 @@ impl Default for LimitSettings {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HttpSettings {
     /// Address for `/healthz` and `/metrics`; `None` serves nothing.
@@ -146,7 +145,7 @@ pub struct HttpSettings {
     pub listen: Option<SocketAddr>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CatalogSettings {
     /// An exercise catalog file; `None` is the built-in one.
@@ -155,21 +154,16 @@ pub struct CatalogSettings {
 }
 
 /// Settings of a server that has not chosen its own.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerDefaults {
     #[serde(deserialize_with = "time_zone")]
     pub timezone: Tz,
-    #[serde(deserialize_with = "weekday")]
-    pub week_start: Weekday,
 }
 
 impl Default for ServerDefaults {
     fn default() -> Self {
-        Self {
-            timezone: Tz::UTC,
-            week_start: Weekday::Mon,
-        }
+        Self { timezone: Tz::UTC }
     }
 }
 
@@ -436,13 +430,6 @@ fn time_zone<'de, D: Deserializer<'de>>(d: D) -> Result<Tz, D::Error> {
     parse_zone(&name).map_err(serde::de::Error::custom)
 }
 
-fn weekday<'de, D: Deserializer<'de>>(d: D) -> Result<Weekday, D::Error> {
-    let name = String::deserialize(d)?;
-    name.parse().map_err(|_| {
-        serde::de::Error::custom(format!("`{name}` is not a weekday such as mon or sunday"))
-    })
-}
-
 fn log_filter<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     let filter = String::deserialize(d)?;
     match tracing_subscriber::EnvFilter::builder().parse(&filter) {
@@ -497,9 +484,8 @@ mod tests {
             jail.create_file(DEFAULT_FILE, include_str!("../config/default.toml"))?;
             let loaded = load(None).unwrap();
             assert_eq!(loaded.files, vec![PathBuf::from(DEFAULT_FILE)]);
-            let s = loaded.settings;
-            assert_eq!(s.limits.max_schedules_per_server, 25);
-            assert_eq!(s.log.format, LogFormat::Human);
+            // The file states every built-in default, no more and no less.
+            assert_eq!(loaded.settings, Settings::default());
             Ok(())
         });
     }

@@ -24,6 +24,8 @@ pub enum UserError {
     NoteTooLong { length: usize, max: usize },
     #[error("The bot's storage is busy or full right now, so nothing was saved. Please try again in a minute.")]
     TryLater,
+    #[error("That member keeps their stats private.")]
+    PrivateStats,
     #[error("You have no check-in here to undo.")]
     NothingToUndo,
     #[error(
@@ -56,7 +58,7 @@ pub enum UserError {
     ChannelPermissions { missing: String },
     #[error("The role {name} cannot be mentioned; allow anyone to mention it in the server's role settings, or pick another role.")]
     RoleNotMentionable { name: String },
-    #[error("Give a schedule number (`id`) or a spec to try (`when`), not both.")]
+    #[error("Give either a schedule number (`id`) or a spec to try (`when`).")]
     IdOrWhen,
     #[error("There is no schedule #{0} in this server; /schedule list shows them.")]
     UnknownSchedule(i64),
@@ -111,6 +113,8 @@ pub enum AppError {
 impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
         if error.is_transient() {
+            // The member is told to try later; the operator needs to know why.
+            tracing::warn!(%error, "storage unavailable; a request was refused");
             AppError::User(UserError::TryLater)
         } else {
             AppError::Internal(anyhow::Error::new(error))

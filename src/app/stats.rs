@@ -10,7 +10,7 @@ use crate::domain::leaderboard::{Period, Range};
 use crate::domain::streak::{days, streaks, DayMinimum, Streak};
 use crate::domain::{GuildId, UserId};
 
-use super::{App, AppError};
+use super::{App, AppError, UserError};
 
 /// One exercise's sum.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,16 +38,22 @@ pub struct Stats {
 }
 
 impl App {
-    /// The member's statistics in the server for `period`.
+    /// The member's statistics in the server for `period`, as `viewer`
+    /// asks for them: a member who opted out of leaderboards keeps their
+    /// statistics to themselves too.
     pub async fn stats(
         &self,
         guild: GuildId,
+        viewer: UserId,
         user: UserId,
         period: Period,
     ) -> Result<Stats, AppError> {
         let now = self.clock.now();
         let settings = self.store.server_settings(guild).await?;
         let prefs = self.store.member_prefs(guild, user).await?;
+        if viewer != user && prefs.leaderboard_opt_out {
+            return Err(UserError::PrivateStats.into());
+        }
         let server_zone = settings.timezone.unwrap_or(self.default_zone);
         let range = period.range(now, server_zone, settings.week_start);
         let all = self
@@ -158,7 +164,7 @@ mod tests {
             .await
             .unwrap();
         let stats = app
-            .stats(GuildId(1), UserId(7), Period::ThisWeek)
+            .stats(GuildId(1), UserId(7), UserId(7), Period::ThisWeek)
             .await
             .unwrap();
         assert_eq!(stats.name.as_deref(), Some("Ada"));
@@ -188,7 +194,7 @@ mod tests {
             .await
             .unwrap();
         let stats = app
-            .stats(GuildId(1), UserId(7), Period::Today)
+            .stats(GuildId(1), UserId(7), UserId(7), Period::Today)
             .await
             .unwrap();
         assert!(stats.today.is_empty(), "{:?}", stats.today);

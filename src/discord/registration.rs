@@ -87,12 +87,25 @@ fn add_choices(definitions: &mut Value, app: &App) {
         {"name": "Consistency (prompts answered)", "value": "consistency"},
     ]);
     let on_off = json!([{"name": "on", "value": "on"}, {"name": "off", "value": "off"}]);
+    let days: Vec<Value> = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ]
+    .iter()
+    .map(|d| json!({"name": d, "value": &d[..3]}))
+    .collect();
     let choices_for = |name: &str| -> Option<Value> {
         match name {
             "exercise" => Some(Value::Array(exercises.clone())),
             "period" => Some(Value::Array(periods.clone())),
             "metric" => Some(metrics.clone()),
-            "leaderboard" => Some(on_off.clone()),
+            "leaderboard" | "enabled" => Some(on_off.clone()),
+            "day" => Some(Value::Array(days.clone())),
             _ => None,
         }
     };

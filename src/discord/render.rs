@@ -476,10 +476,9 @@ pub fn spec_preview(
     next: &[crate::domain::firings::Firing],
 ) -> String {
     let mut lines = vec![format!(
-        "`{}` in {} (cron `{}`) fires:",
+        "`{}` in {} fires:",
         spec.written().replace('`', "'"),
-        zone.name(),
-        spec.cron()
+        zone.name()
     )];
     if next.is_empty() {
         lines.push("never within the next years (always in quiet time?)".to_owned());

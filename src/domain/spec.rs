@@ -634,13 +634,28 @@ fn weekdays(tokens: &[&str]) -> Result<String, String> {
                     .map(|i| i.to_string())
                     .ok_or_else(|| format!("`{d}` is not a day such as mon, or weekdays"))
             };
-            days.split(',')
-                .map(|part| match part.split_once('-') {
-                    Some((a, b)) => Ok(format!("{}-{}", number(a)?, number(b)?)),
-                    None => number(part),
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map(|parts| parts.join(","))
+            let mut list = Vec::new();
+            for part in days.split(',') {
+                match part.split_once('-') {
+                    // A range may wrap past Sunday: fri-mon.
+                    Some((a, b)) => {
+                        let (a, b) = (
+                            number(a)?.parse::<u32>().unwrap_or(0),
+                            number(b)?.parse::<u32>().unwrap_or(0),
+                        );
+                        let mut day = a;
+                        loop {
+                            list.push(day.to_string());
+                            if day == b {
+                                break;
+                            }
+                            day = (day + 1) % 7;
+                        }
+                    }
+                    None => list.push(number(part)?),
+                }
+            }
+            Ok(list.join(","))
         }
         _ => Err(format!("`{}` is not understood", tokens.join(" "))),
     }
@@ -740,6 +755,8 @@ mod tests {
         assert_eq!(cron("weekdays 09:15,13:15"), "0 15 9,13 * * 1,2,3,4,5");
         assert_eq!(cron("Mon,Wed,Fri 12:00"), "0 0 12 * * 1,3,5");
         assert_eq!(cron("12:00 weekends"), "0 0 12 * * 0,6");
+        assert_eq!(cron("sat-sun 10:00"), "0 0 10 * * 0,6");
+        assert_eq!(cron("fri-mon 10:00"), "0 0 10 * * 0,1,5,6");
         assert_eq!(cron("every hour"), "0 0 * * * *");
         assert_eq!(
             cron("every 30 minutes 22:00-02:00"),

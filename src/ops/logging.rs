@@ -18,11 +18,22 @@ pub fn init(settings: &LogSettings) -> anyhow::Result<()> {
     installed.map_err(|e| anyhow::anyhow!("cannot install the logger: {e}"))
 }
 
-/// The configured filter, with libraries that dump raw gateway frames or HTTP
-/// headers at trace level capped: those frames carry the bot token (IDENTIFY,
-/// RESUME, the Authorization header).
+/// The configured filter. When it asks for debug or trace output, libraries
+/// that dump raw gateway frames or HTTP headers at those levels are held
+/// back: those frames carry the bot token (IDENTIFY, RESUME, the
+/// Authorization header). At info and above they log nothing of the kind,
+/// and the operator's level stands as given.
 fn filter(level: &str) -> String {
-    format!("{level},tungstenite=info,tokio_tungstenite=info,hyper=info,hyper_util=info,reqwest=info,h2=info,rustls=info,serenity::gateway=debug,serenity::http=debug")
+    let verbose = EnvFilter::builder()
+        .parse(level)
+        .ok()
+        .and_then(|f| f.max_level_hint())
+        .is_none_or(|max| max >= tracing::level_filters::LevelFilter::DEBUG);
+    if verbose {
+        format!("{level},tungstenite=info,tokio_tungstenite=info,hyper=info,hyper_util=info,reqwest=info,h2=info,rustls=info,serenity::gateway=debug,serenity::http=debug")
+    } else {
+        level.to_owned()
+    }
 }
 
 #[cfg(test)]
@@ -30,7 +41,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn libraries_that_dump_frames_are_capped_even_at_trace() {
+    fn libraries_that_dump_frames_are_held_back_when_verbose() {
         let f = filter("trace");
         assert!(f.starts_with("trace,"));
         for capped in [
@@ -44,5 +55,13 @@ mod tests {
             assert!(f.contains(capped), "{f}");
         }
         assert!(EnvFilter::builder().parse(f).is_ok());
+        assert!(filter("secondheart=trace").contains("tungstenite=info"));
+    }
+
+    #[test]
+    fn quieter_levels_stand_as_given() {
+        assert_eq!(filter("info"), "info");
+        assert_eq!(filter("warn"), "warn");
+        assert_eq!(filter("error,secondheart=info"), "error,secondheart=info");
     }
 }

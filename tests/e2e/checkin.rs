@@ -282,6 +282,12 @@ async fn a_reply_refused_as_expired_withdraws_the_check_in() {
         "the expired check-in was withdrawn; log:\n{}",
         bot.log()
     );
+    // It was stored first, then taken back.
+    assert!(
+        bot.log().contains("reply failed; withdrawing the check-in"),
+        "{}",
+        bot.log()
+    );
     bot.finish();
 }
 

@@ -107,7 +107,7 @@ async fn a_rejected_token_stops_the_bot_with_a_clear_message() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_refused_at_start_up_stops_the_bot_before_it_connects() {
-    let mut bot = crate::support::bot::launch_bot(|discord| discord.revoke_token()).await;
+    let mut bot = crate::support::bot::launch_bot(|discord, _| discord.revoke_token()).await;
     let exit = bot.wait_exit(Duration::from_secs(60)).await;
     assert_eq!(exit, Some(false), "log:\n{}", bot.log());
     let log = bot.log();
@@ -118,7 +118,7 @@ async fn a_token_refused_at_start_up_stops_the_bot_before_it_connects() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_trace_level_no_frame_or_header_with_the_token_is_logged() {
-    let mut bot = crate::support::bot::launch_bot(|_| {}).await;
+    let mut bot = crate::support::bot::launch_bot(|_, _| {}).await;
     bot.restart_with_log_level("trace");
     bot.discord
         .wait_for_commands(REPLY)
@@ -197,7 +197,7 @@ async fn the_fake_flags_a_body_that_breaks_discords_description() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limits_and_server_errors_are_waited_out() {
     use secondheart::sandbox::fake_discord::FaultKind;
-    let bot = crate::support::bot::spawn_bot_with(|discord| {
+    let bot = crate::support::bot::spawn_bot_with(|discord, _| {
         // Registration meets two 429s, per route and global.
         discord.fail_next(
             Some("PUT"),

@@ -147,6 +147,20 @@ async fn leaderboards_share_ranks_and_leave_out_opted_out_members() {
         "{}",
         reply.content
     );
+    // Their stats are private to others now, not to themselves.
+    let reply = bot
+        .ask(cy, "stats", &[("member", json!(di.to_string()))])
+        .await;
+    assert_eq!(
+        (reply.content.as_str(), reply.ephemeral),
+        ("That member keeps their stats private.", true)
+    );
+    let reply = bot.ask(di, "stats", &[]).await;
+    assert!(
+        reply.content.starts_with("**Your stats**"),
+        "{}",
+        reply.content
+    );
 
     let reply = bot.ask(cy, "leaderboard", &[]).await;
     assert_eq!(

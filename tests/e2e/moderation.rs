@@ -108,13 +108,32 @@ async fn manage_server_or_the_moderator_role_may_change_settings_and_it_is_audit
         Some(json!([])),
         "naming the role pings nobody"
     );
-    for (name, options) in moderator_commands(coaches)
+    // Each succeeds with its own answer, not merely without a refusal.
+    let expected = [
+        "This server's days and weeks now follow **Europe/Berlin**.",
+        "Weeks now start on **Sun**.",
+        "Members with <@&",
+        "Prompts now keep to this: quiet 19:00-08:00, quiet on Sat, Sun.",
+        "Glass of water is now **off** in this server.",
+        "**Settings**",
+        "**Recent moderator actions**",
+        "Added **#1**",
+        "**Schedules**\n**#1**",
+        "Paused **#1**",
+        "Resumed **#1**",
+        "Changed **#1** `daily 11:00`",
+        "Preview of **#1**",
+        "Removed schedule #1 (daily 11:00).",
+    ];
+    let commands: Vec<_> = moderator_commands(coaches)
         .into_iter()
         .chain(schedule_commands(bot.channel))
-    {
+        .collect();
+    assert_eq!(commands.len(), expected.len());
+    for ((name, options), expected) in commands.into_iter().zip(expected) {
         let reply = bot.ask(coach, name, &options).await;
         assert!(
-            !reply.content.starts_with("Only moderators"),
+            reply.content.starts_with(expected),
             "/{name}: {}",
             reply.content
         );

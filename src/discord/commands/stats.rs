@@ -22,7 +22,7 @@ pub async fn stats(
         .parse()
         .map_err(UserError::from)?;
     let user = member.as_ref().map_or(caller, |m| UserId(m.id.get()));
-    let stats = ctx.data().app.stats(guild, user, period).await?;
+    let stats = ctx.data().app.stats(guild, caller, user, period).await?;
     ctx.send(CreateReply::default().content(render::stats(&stats, user == caller)))
         .await?;
     Ok(())

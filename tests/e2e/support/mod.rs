@@ -163,12 +163,13 @@ pub mod bot {
     /// Starts the fake and the bot, and waits until the bot has registered
     /// its commands and is connected.
     pub async fn spawn_bot() -> Bot {
-        spawn_bot_with(|_| {}).await
+        spawn_bot_with(|_, _| {}).await
     }
 
-    /// Like [`spawn_bot`], with `prepare` run on the fake before the bot
-    /// starts (to set faults the bot meets at start-up).
-    pub async fn spawn_bot_with(prepare: impl FnOnce(&FakeDiscord)) -> Bot {
+    /// Like [`spawn_bot`], with `prepare` run on the fake and the bot's
+    /// server before the bot starts: faults it meets at start-up, or
+    /// channels and roles it learns of from GUILD_CREATE.
+    pub async fn spawn_bot_with(prepare: impl FnOnce(&FakeDiscord, u64)) -> Bot {
         let bot = launch_bot(prepare).await;
         bot.discord
             .wait_for_commands(Duration::from_secs(60))
@@ -179,14 +180,14 @@ pub mod bot {
     }
 
     /// Starts the fake and the bot process, without waiting for anything.
-    pub async fn launch_bot(prepare: impl FnOnce(&FakeDiscord)) -> Bot {
+    pub async fn launch_bot(prepare: impl FnOnce(&FakeDiscord, u64)) -> Bot {
         let discord = FakeDiscord::start(TOKEN, openapi())
             .await
             .expect("start the fake Discord");
-        prepare(&discord);
         let guild = discord.create_guild("Desk Movers");
         let channel = discord.create_channel(guild, "movement");
         let member = discord.add_member(guild, "Ada", &[]);
+        prepare(&discord, guild);
         let dir = tempfile::tempdir().expect("temp dir");
         let mut bot = Bot {
             discord,
