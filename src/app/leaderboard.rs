@@ -170,23 +170,7 @@ mod tests {
     use chrono::{Duration, TimeZone, Utc};
 
     use super::*;
-    use crate::app::checkins::CheckInRequest;
-    use crate::app::test_support::app_at;
-    use crate::domain::checkin::Source;
-    use crate::domain::InteractionId;
-
-    fn request(interaction: u64, user: u64, exercise: &str, amount: i64) -> CheckInRequest {
-        CheckInRequest {
-            interaction: InteractionId(interaction),
-            guild: GuildId(1),
-            user: UserId(user),
-            display_name: format!("member {user}"),
-            exercise: exercise.into(),
-            amount,
-            note: None,
-            source: Source::Command,
-        }
-    }
+    use crate::app::test_support::{app_at, checkin_request};
 
     #[tokio::test]
     async fn ties_share_ranks_and_opted_out_members_take_no_place() {
@@ -197,7 +181,7 @@ mod tests {
             .enumerate()
         {
             clock.advance(Duration::minutes(1));
-            app.record_checkin(request(i as u64 + 1, user, "walk", amount))
+            app.record_checkin(checkin_request(i as u64 + 1, user, "walk", amount))
                 .await
                 .unwrap();
         }
@@ -256,7 +240,7 @@ mod tests {
         let (app, clock, _dir) = app_at(Utc.with_ymd_and_hms(2027, 5, 3, 9, 0, 0).unwrap()).await;
         for user in 1..=12u64 {
             clock.advance(Duration::minutes(1));
-            app.record_checkin(request(user, user, "walk", 100 - user as i64))
+            app.record_checkin(checkin_request(user, user, "walk", 100 - user as i64))
                 .await
                 .unwrap();
         }

@@ -66,6 +66,25 @@ pub(crate) mod test_support {
         }
     }
 
+    /// A `/checkin` by member `user` (named "member {user}") in server 1.
+    pub fn checkin_request(
+        interaction: u64,
+        user: u64,
+        exercise: &str,
+        amount: i64,
+    ) -> checkins::CheckInRequest {
+        checkins::CheckInRequest {
+            interaction: crate::domain::InteractionId(interaction),
+            guild: crate::domain::GuildId(1),
+            user: crate::domain::UserId(user),
+            display_name: format!("member {user}"),
+            exercise: exercise.into(),
+            amount,
+            note: None,
+            source: crate::domain::checkin::Source::Command,
+        }
+    }
+
     /// An app on a fresh SQLite file with the built-in catalog, its clock at
     /// `now`, servers in UTC unless they choose otherwise.
     pub async fn app_at(now: DateTime<Utc>) -> (App, Arc<ManualClock>, tempfile::TempDir) {

@@ -130,23 +130,7 @@ mod tests {
     use chrono::{Duration, TimeZone};
 
     use super::*;
-    use crate::app::checkins::CheckInRequest;
-    use crate::app::test_support::app_at;
-    use crate::domain::checkin::Source;
-    use crate::domain::InteractionId;
-
-    fn request(interaction: u64, exercise: &str, amount: i64) -> CheckInRequest {
-        CheckInRequest {
-            interaction: InteractionId(interaction),
-            guild: GuildId(1),
-            user: UserId(7),
-            display_name: "Ada".into(),
-            exercise: exercise.into(),
-            amount,
-            note: None,
-            source: Source::Command,
-        }
-    }
+    use crate::app::test_support::{app_at, checkin_request};
 
     #[tokio::test]
     async fn totals_streaks_and_today_in_the_members_zone() {
@@ -156,18 +140,18 @@ mod tests {
             if day > 0 {
                 clock.advance(Duration::days(1));
             }
-            app.record_checkin(request(interaction, "walk", 10))
+            app.record_checkin(checkin_request(interaction, 7, "walk", 10))
                 .await
                 .unwrap();
         }
-        app.record_checkin(request(4, "calf-raises", 20))
+        app.record_checkin(checkin_request(4, 7, "calf-raises", 20))
             .await
             .unwrap();
         let stats = app
             .stats(GuildId(1), UserId(7), UserId(7), Period::ThisWeek)
             .await
             .unwrap();
-        assert_eq!(stats.name.as_deref(), Some("Ada"));
+        assert_eq!(stats.name.as_deref(), Some("member 7"));
         assert_eq!(
             stats.streak,
             Streak {

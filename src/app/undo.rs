@@ -41,23 +41,7 @@ mod tests {
     use chrono::{TimeZone, Utc};
 
     use super::*;
-    use crate::app::checkins::CheckInRequest;
-    use crate::app::test_support::app_at;
-    use crate::domain::checkin::Source;
-    use crate::domain::InteractionId;
-
-    fn request(interaction: u64, exercise: &str, amount: i64) -> CheckInRequest {
-        CheckInRequest {
-            interaction: InteractionId(interaction),
-            guild: GuildId(1),
-            user: UserId(7),
-            display_name: "Ada".into(),
-            exercise: exercise.into(),
-            amount,
-            note: None,
-            source: Source::Command,
-        }
-    }
+    use crate::app::test_support::{app_at, checkin_request};
 
     #[tokio::test]
     async fn the_latest_recent_check_in_is_removed() {
@@ -69,9 +53,13 @@ mod tests {
                 .to_string(),
             "You have no check-in here to undo."
         );
-        app.record_checkin(request(1, "walk", 10)).await.unwrap();
+        app.record_checkin(checkin_request(1, 7, "walk", 10))
+            .await
+            .unwrap();
         clock.advance(Duration::minutes(5));
-        app.record_checkin(request(2, "water", 1)).await.unwrap();
+        app.record_checkin(checkin_request(2, 7, "water", 1))
+            .await
+            .unwrap();
         let removed = app.undo_latest(GuildId(1), UserId(7)).await.unwrap();
         assert_eq!(removed.exercise.as_str(), "water");
         // Another server's or member's check-ins are not touched.
