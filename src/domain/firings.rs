@@ -392,41 +392,38 @@ mod tests {
         );
     }
 
+    /// The first `n` firings from 1 August 2027 (UTC), as "Mon 02".
+    fn august_days(text: &str, n: usize) -> Vec<String> {
+        firings(&spec(text), Tz::UTC, utc("2027-08-01T00:00:00Z"))
+            .take(n)
+            .map(|f| f.at.format("%a %d").to_string())
+            .collect()
+    }
+
     #[test]
     fn a_day_matching_either_day_field_fires() {
         // Vixie cron: day-of-month 13 OR Friday, when both are restricted.
-        let days: Vec<_> = firings(&spec("0 9 13 * 5"), Tz::UTC, utc("2027-08-01T00:00:00Z"))
-            .take(4)
-            .map(|f| f.at.format("%a %d").to_string())
-            .collect();
-        assert_eq!(days, ["Fri 06", "Fri 13", "Fri 20", "Fri 27"]);
-        let days: Vec<_> = firings(&spec("0 9 13 * 1"), Tz::UTC, utc("2027-08-01T00:00:00Z"))
-            .take(3)
-            .map(|f| f.at.format("%a %d").to_string())
-            .collect();
-        assert_eq!(days, ["Mon 02", "Mon 09", "Fri 13"]);
+        assert_eq!(
+            august_days("0 9 13 * 5", 4),
+            ["Fri 06", "Fri 13", "Fri 20", "Fri 27"]
+        );
+        assert_eq!(august_days("0 9 13 * 1", 3), ["Mon 02", "Mon 09", "Fri 13"]);
         // A `*` day field leaves the other in charge alone.
-        let days: Vec<_> = firings(&spec("0 9 * * 1"), Tz::UTC, utc("2027-08-01T00:00:00Z"))
-            .take(2)
-            .map(|f| f.at.format("%a %d").to_string())
-            .collect();
-        assert_eq!(days, ["Mon 02", "Mon 09"]);
+        assert_eq!(august_days("0 9 * * 1", 2), ["Mon 02", "Mon 09"]);
     }
 
     #[test]
     fn a_star_step_day_field_makes_both_day_fields_apply() {
         // Vixie: `*/2` counts as unrestricted, so odd days that are Mondays.
-        let days: Vec<_> = firings(&spec("0 9 */2 * 1"), Tz::UTC, utc("2027-08-01T00:00:00Z"))
-            .take(3)
-            .map(|f| f.at.format("%a %d").to_string())
-            .collect();
-        assert_eq!(days, ["Mon 09", "Mon 23", "Mon 13"]);
+        assert_eq!(
+            august_days("0 9 */2 * 1", 3),
+            ["Mon 09", "Mon 23", "Mon 13"]
+        );
         // Two restricted fields: either. `1-31` is restricted, so every day.
-        let days: Vec<_> = firings(&spec("0 9 1-31 * 1"), Tz::UTC, utc("2027-08-01T00:00:00Z"))
-            .take(3)
-            .map(|f| f.at.format("%a %d").to_string())
-            .collect();
-        assert_eq!(days, ["Sun 01", "Mon 02", "Tue 03"]);
+        assert_eq!(
+            august_days("0 9 1-31 * 1", 3),
+            ["Sun 01", "Mon 02", "Tue 03"]
+        );
     }
 
     #[test]

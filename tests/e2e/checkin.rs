@@ -59,34 +59,26 @@ async fn a_check_in_is_stored_and_confirmed_with_todays_total() {
         ]
     );
 
-    let first = bot
-        .discord
-        .send_command(
-            bot.guild,
-            bot.channel,
+    let reply = bot
+        .ask(
             bot.member,
             "checkin",
             &[("exercise", json!("walk")), ("amount", json!(30))],
         )
-        .unwrap();
-    let reply = bot.discord.reply(first, REPLY).await.expect("a reply");
+        .await;
     assert_eq!(
         reply.content,
         "Logged **30 minutes** of Brisk walk (+30 points). Today: 30 minutes."
     );
     assert!(!reply.ephemeral);
 
-    let second = bot
-        .discord
-        .send_command(
-            bot.guild,
-            bot.channel,
+    let reply = bot
+        .ask(
             bot.member,
             "checkin",
             &[("exercise", json!("walk")), ("amount", json!(10))],
         )
-        .unwrap();
-    let reply = bot.discord.reply(second, REPLY).await.expect("a reply");
+        .await;
     assert!(
         reply.content.ends_with("Today: 40 minutes."),
         "{}",
@@ -162,11 +154,8 @@ async fn mentions_in_a_note_are_echoed_without_pinging() {
     let bot = spawn_bot().await;
     let role = bot.discord.create_role(bot.guild, "Walkers", 0, true);
     let note = format!("@everyone <@&{role}> <@{}> **go**", bot.member);
-    let id = bot
-        .discord
-        .send_command(
-            bot.guild,
-            bot.channel,
+    let reply = bot
+        .ask(
             bot.member,
             "checkin",
             &[
@@ -175,8 +164,7 @@ async fn mentions_in_a_note_are_echoed_without_pinging() {
                 ("note", json!(note)),
             ],
         )
-        .unwrap();
-    let reply = bot.discord.reply(id, REPLY).await.expect("a reply");
+        .await;
     assert_eq!(
         reply.content,
         format!("Logged **1 glass** of Glass of water (+2 points). Today: 1 glass.\n> @everyone <@&{role}> <@{}> \\*\\*go\\*\\*", bot.member)
@@ -211,17 +199,12 @@ async fn an_interaction_delivered_twice_counts_once() {
     bot.discord.reply(id, REPLY).await.expect("a reply");
     bot.discord.redeliver(id);
     // Give the bot time to handle the second delivery.
-    let second = bot
-        .discord
-        .send_command(
-            bot.guild,
-            bot.channel,
-            bot.member,
-            "checkin",
-            &[("exercise", json!("water")), ("amount", json!(1))],
-        )
-        .unwrap();
-    bot.discord.reply(second, REPLY).await.expect("a reply");
+    bot.ask(
+        bot.member,
+        "checkin",
+        &[("exercise", json!("water")), ("amount", json!(1))],
+    )
+    .await;
     let rows = stored(&bot, bot.member).await;
     assert_eq!(
         rows.iter()

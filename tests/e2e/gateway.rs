@@ -54,21 +54,13 @@ async fn a_refused_resume_makes_the_bot_identify_again_and_go_on() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(bot.discord.identifies(), 2, "log:\n{}", bot.log());
-    let id = bot
-        .discord
-        .send_command(
-            bot.guild,
-            bot.channel,
+    let reply = bot
+        .ask(
             bot.member,
             "checkin",
             &[("exercise", json!("water")), ("amount", json!(2))],
         )
-        .unwrap();
-    let reply = bot
-        .discord
-        .reply(id, REPLY)
-        .await
-        .expect("a reply after identifying again");
+        .await;
     assert!(
         reply.content.starts_with("Logged **2 glasses**"),
         "{}",
@@ -125,17 +117,12 @@ async fn at_trace_level_no_frame_or_header_with_the_token_is_logged() {
         .await
         .expect("registered");
     bot.wait_connected().await;
-    let id = bot
-        .discord
-        .send_command(
-            bot.guild,
-            bot.channel,
-            bot.member,
-            "checkin",
-            &[("exercise", json!("walk")), ("amount", json!(5))],
-        )
-        .unwrap();
-    bot.discord.reply(id, REPLY).await.expect("a reply");
+    bot.ask(
+        bot.member,
+        "checkin",
+        &[("exercise", json!("walk")), ("amount", json!(5))],
+    )
+    .await;
     let log = bot.log();
     assert!(log.contains("DEBUG"), "verbose logging is on");
     assert!(!log.contains(crate::support::bot::TOKEN));
@@ -238,21 +225,13 @@ async fn rate_limits_and_server_errors_are_waited_out() {
             global: false,
         },
     );
-    let id = bot
-        .discord
-        .send_command(
-            bot.guild,
-            bot.channel,
+    let reply = bot
+        .ask(
             bot.member,
             "checkin",
             &[("exercise", json!("stairs")), ("amount", json!(4))],
         )
-        .unwrap();
-    let reply = bot
-        .discord
-        .reply(id, REPLY)
-        .await
-        .expect("a reply after the 429");
+        .await;
     assert!(
         reply.content.starts_with("Logged **4 minutes**"),
         "{}",
