@@ -164,6 +164,7 @@ async fn run(loaded: Loaded) -> anyhow::Result<()> {
             max_schedules: settings.limits.max_schedules_per_server,
             min_interval_minutes: settings.limits.min_interval_minutes,
         },
+        schedules_changed: Arc::default(),
     });
     let result = discord::run(&settings.discord, &token, app).await;
     match Arc::try_unwrap(store) {

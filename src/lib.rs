@@ -14,4 +14,5 @@ pub mod discord;
 pub mod domain;
 pub mod ops;
 pub mod sandbox;
+pub mod scheduler;
 pub mod store;

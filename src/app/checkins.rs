@@ -1,6 +1,9 @@
 //! Recording a check-in: `/checkin`, and later "Done" buttons.
 
+use chrono::{DateTime, NaiveDate, Utc};
+
 use crate::domain::checkin::{CheckIn, NewCheckIn, Recorded, Source};
+use crate::domain::server::ServerSettings;
 use crate::domain::exercise::Exercise;
 use crate::domain::streak::local_date;
 use crate::domain::{GuildId, InteractionId, UserId};
@@ -80,19 +83,9 @@ impl App {
             }
         };
         let now = self.clock.now();
-        let prefs = self.store.member_prefs(request.guild, request.user).await?;
-        let server_zone = settings.timezone.unwrap_or(self.default_zone);
-        let date = local_date(now, prefs.timezone, server_zone);
-        if prefs.display_name.as_deref() != Some(request.display_name.as_str()) {
-            self.store
-                .remember_display_name(
-                    request.guild,
-                    request.user,
-                    request.display_name.clone(),
-                    now,
-                )
-                .await?;
-        }
+        let date = self
+            .member_date(&settings, request.user, &request.display_name, now)
+            .await?;
         let recorded = self
             .store
             .record_checkin(NewCheckIn {
@@ -111,7 +104,36 @@ impl App {
             })
             .await?;
         let duplicate = matches!(recorded, Recorded::Duplicate(_));
-        let checkin = recorded.checkin().clone();
+        self.receipt(recorded.checkin().clone(), exercise, duplicate)
+            .await
+    }
+
+    /// The member's calendar date at `now` (their zone, else the server's),
+    /// remembering the name they go by for leaderboards.
+    pub(super) async fn member_date(
+        &self,
+        settings: &ServerSettings,
+        user: UserId,
+        display_name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<NaiveDate, AppError> {
+        let prefs = self.store.member_prefs(settings.guild, user).await?;
+        let server_zone = settings.timezone.unwrap_or(self.default_zone);
+        if prefs.display_name.as_deref() != Some(display_name) {
+            self.store
+                .remember_display_name(settings.guild, user, display_name.to_owned(), now)
+                .await?;
+        }
+        Ok(local_date(now, prefs.timezone, server_zone))
+    }
+
+    /// The receipt of a stored check-in, with the member's day total.
+    pub(super) async fn receipt(
+        &self,
+        checkin: CheckIn,
+        exercise: Exercise,
+        duplicate: bool,
+    ) -> Result<CheckInReceipt, AppError> {
         let day_amount = self
             .store
             .day_amount(

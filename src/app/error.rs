@@ -80,6 +80,8 @@ pub enum UserError {
     Spec(#[from] SpecError),
     #[error("{}.", capitalize(&.0.to_string()))]
     Quiet(#[from] QuietError),
+    #[error("This prompt is not one I can log anything for any more; use /checkin instead.")]
+    StalePrompt,
 }
 
 /// The sentence with a capital first letter.

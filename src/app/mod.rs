@@ -8,6 +8,7 @@ mod commands;
 mod error;
 pub mod leaderboard;
 mod members;
+pub mod prompts;
 pub mod schedules;
 pub mod settings;
 pub mod stats;
@@ -31,6 +32,9 @@ pub struct App {
     pub default_zone: Tz,
     pub clock: Arc<dyn Clock>,
     pub limits: Limits,
+    /// Woken whenever a schedule is added, changed or removed, so the
+    /// scheduler looks again at once instead of polling.
+    pub schedules_changed: Arc<tokio::sync::Notify>,
 }
 
 /// Per-server limits from the configuration.
@@ -54,6 +58,14 @@ pub(crate) mod test_support {
     pub struct ManualClock(Mutex<DateTime<Utc>>);
 
     impl ManualClock {
+        pub fn at(now: DateTime<Utc>) -> Self {
+            Self(Mutex::new(now))
+        }
+
+        pub fn set(&self, to: DateTime<Utc>) {
+            *self.0.lock().expect("clock") = to;
+        }
+
         pub fn advance(&self, by: Duration) {
             let mut now = self.0.lock().expect("clock");
             *now += by;
@@ -63,6 +75,15 @@ pub(crate) mod test_support {
     impl Clock for ManualClock {
         fn now(&self) -> DateTime<Utc> {
             *self.0.lock().expect("clock")
+        }
+
+        /// Virtual time: sleeping moves the clock forward to `at`.
+        fn sleep_until(&self, at: DateTime<Utc>) -> futures_util::future::BoxFuture<'_, ()> {
+            let mut now = self.0.lock().expect("clock");
+            if *now < at {
+                *now = at;
+            }
+            Box::pin(tokio::task::yield_now())
         }
     }
 
@@ -103,6 +124,7 @@ pub(crate) mod test_support {
                 max_schedules: 3,
                 min_interval_minutes: 5,
             },
+            schedules_changed: Arc::default(),
         };
         (app, clock, dir)
     }

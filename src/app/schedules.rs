@@ -96,6 +96,7 @@ impl App {
                 at: now,
             })
             .await?;
+        self.schedules_changed.notify_one();
         self.log(
             caller,
             "schedule.add",
@@ -185,6 +186,7 @@ impl App {
         self.authorize(caller).await?;
         let schedule = self.own_schedule(caller, id).await?;
         self.store.remove_schedule(caller.guild, id).await?;
+        self.schedules_changed.notify_one();
         self.log(
             caller,
             "schedule.remove",
@@ -288,6 +290,7 @@ impl App {
                 self.store.update_schedule(&view.schedule, now).await?;
             }
         }
+        self.schedules_changed.notify_one();
         Ok(())
     }
 
@@ -373,6 +376,7 @@ impl App {
         if !self.store.update_schedule(&schedule, now).await? {
             return Err(UserError::UnknownSchedule(schedule.id.0).into());
         }
+        self.schedules_changed.notify_one();
         self.log(caller, action, detail).await?;
         Ok(ScheduleView { schedule, ..view })
     }
@@ -432,7 +436,7 @@ impl App {
         Ok(at)
     }
 
-    async fn log(&self, caller: &Caller, action: &str, detail: String) -> Result<(), AppError> {
+    pub(super) async fn log(&self, caller: &Caller, action: &str, detail: String) -> Result<(), AppError> {
         self.store
             .append_audit(NewAuditEntry {
                 guild: caller.guild,

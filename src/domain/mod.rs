@@ -13,6 +13,7 @@ pub mod leaderboard;
 pub mod member;
 pub mod moderation;
 pub mod occurrence;
+pub mod prompt;
 pub mod schedule;
 pub mod server;
 pub mod spec;

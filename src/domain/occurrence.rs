@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 
 use super::exercise::ExerciseKey;
-use super::{ChannelId, CheckInId, GuildId, MessageId, OccurrenceId, ScheduleId, UserId};
+use super::{
+    ChannelId, CheckInId, GuildId, InteractionId, MessageId, OccurrenceId, ScheduleId, UserId,
+};
 
 /// Where an occurrence stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +67,10 @@ pub struct Occurrence {
     pub message: Option<MessageId>,
     pub attempts: u32,
     pub detail: Option<String>,
+    /// Which of the exercise's catalog tips the prompt shows.
+    pub tip: Option<u32>,
+    /// When it was first claimed (or recorded as skipped).
+    pub created_at: DateTime<Utc>,
 }
 
 /// The firing a process wants to post.
@@ -78,6 +84,9 @@ pub struct OccurrenceClaim {
     pub now: DateTime<Utc>,
     /// How long the claim holds before another process may take it over.
     pub lease_until: DateTime<Utc>,
+    /// How many tips the exercise has in the catalog; the prompt shows the
+    /// one after the last shown in the channel.
+    pub tips: u32,
 }
 
 /// The result of trying to claim a firing.
@@ -129,4 +138,32 @@ pub struct PromptAnswer {
     pub answer: Answer,
     pub checkin: Option<CheckInId>,
     pub at: DateTime<Utc>,
+}
+
+/// A member's "Snooze": a private reminder about a prompt, sent through the
+/// click's interaction token when `due_at` comes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Snooze {
+    pub interaction: InteractionId,
+    pub guild: GuildId,
+    pub user: UserId,
+    pub occurrence: OccurrenceId,
+    /// Discord's interaction token: it lets the bot send the member a
+    /// private follow-up until `token_expires_at`. Never logged.
+    pub token: String,
+    pub due_at: DateTime<Utc>,
+    pub token_expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for Snooze {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snooze")
+            .field("interaction", &self.interaction)
+            .field("guild", &self.guild)
+            .field("user", &self.user)
+            .field("occurrence", &self.occurrence)
+            .field("due_at", &self.due_at)
+            .field("token_expires_at", &self.token_expires_at)
+            .finish_non_exhaustive()
+    }
 }

@@ -19,6 +19,7 @@ mod members;
 mod occurrences;
 mod schedules;
 mod servers;
+mod snoozes;
 mod writer;
 
 use std::path::{Path, PathBuf};

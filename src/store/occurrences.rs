@@ -6,6 +6,7 @@ use sqlx::SqliteConnection;
 
 use super::{db_id, exercise_key, instant, millis, optional_instant, snowflake, Store, StoreError};
 use crate::domain::occurrence::{ClaimOutcome, Occurrence, OccurrenceClaim, OccurrenceState};
+use crate::domain::prompt::next_tip;
 use crate::domain::{ChannelId, GuildId, MessageId, OccurrenceId, ScheduleId};
 
 struct OccurrenceRow {
@@ -21,6 +22,8 @@ struct OccurrenceRow {
     message_id: Option<i64>,
     attempts: i64,
     detail: Option<String>,
+    tip_index: Option<i64>,
+    created_at: i64,
 }
 
 impl TryFrom<OccurrenceRow> for Occurrence {
@@ -41,6 +44,8 @@ impl TryFrom<OccurrenceRow> for Occurrence {
             message: row.message_id.map(|id| MessageId(snowflake(id))),
             attempts: u32::try_from(row.attempts).unwrap_or(u32::MAX),
             detail: row.detail,
+            tip: row.tip_index.and_then(|t| u32::try_from(t).ok()),
+            created_at: instant(row.created_at)?,
         })
     }
 }
@@ -149,7 +154,7 @@ impl Store {
         sqlx::query_as!(
             OccurrenceRow,
             r#"SELECT id, schedule_id, guild_id, channel_id, exercise, due_at, state, claim_owner,
-                      lease_until, message_id, attempts, detail
+                      lease_until, message_id, attempts, detail, tip_index, created_at
                FROM occurrences WHERE guild_id = ? AND id = ?"#,
             guild_id,
             id.0
@@ -166,7 +171,7 @@ impl Store {
         sqlx::query_as!(
             OccurrenceRow,
             r#"SELECT id, schedule_id, guild_id, channel_id, exercise, due_at, state, claim_owner,
-                      lease_until, message_id, attempts, detail
+                      lease_until, message_id, attempts, detail, tip_index, created_at
                FROM occurrences WHERE state = 'claimed' ORDER BY due_at, id"#
         )
         .fetch_all(&self.readers)
@@ -174,6 +179,72 @@ impl Store {
         .into_iter()
         .map(Occurrence::try_from)
         .collect()
+    }
+
+    /// Claims whose lease ran out before they were finished: the process
+    /// posting them stopped. Oldest first.
+    pub async fn expired_claims(&self, now: DateTime<Utc>) -> Result<Vec<Occurrence>, StoreError> {
+        let now = millis(now);
+        sqlx::query_as!(
+            OccurrenceRow,
+            r#"SELECT id, schedule_id, guild_id, channel_id, exercise, due_at, state, claim_owner,
+                      lease_until, message_id, attempts, detail, tip_index, created_at
+               FROM occurrences WHERE state = 'claimed' AND lease_until < ?
+               ORDER BY due_at, id"#,
+            now
+        )
+        .fetch_all(&self.readers)
+        .await?
+        .into_iter()
+        .map(Occurrence::try_from)
+        .collect()
+    }
+
+    /// When the first unfinished claim's lease runs out: the scheduler wakes
+    /// then to take it over if its owner has not finished it.
+    pub async fn earliest_lease_end(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let earliest = sqlx::query_scalar!(
+            r#"SELECT MIN(lease_until) AS "earliest: i64" FROM occurrences WHERE state = 'claimed'"#
+        )
+        .fetch_one(&self.readers)
+        .await?;
+        optional_instant(earliest)
+    }
+
+    /// Takes over a claim whose lease has run out, for `owner` until
+    /// `lease_until`. `None` if it was finished or taken over meanwhile.
+    pub async fn take_over_claim(
+        &self,
+        id: OccurrenceId,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<Occurrence>, StoreError> {
+        let owner = owner.to_owned();
+        let (now, lease_until) = (millis(now), millis(lease_until));
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query_as!(
+                    OccurrenceRow,
+                    r#"UPDATE occurrences
+                       SET claim_owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
+                       WHERE id = ? AND state = 'claimed' AND lease_until < ?
+                       RETURNING id, schedule_id, guild_id, channel_id, exercise, due_at, state,
+                                 claim_owner, lease_until, message_id, attempts, detail, tip_index,
+                                 created_at"#,
+                    owner,
+                    lease_until,
+                    now,
+                    id.0,
+                    now
+                )
+                .fetch_optional(&mut *conn)
+                .await?
+                .map(Occurrence::try_from)
+                .transpose()
+            })
+        })
+        .await
     }
 
     /// How many prompts were posted in the server in `[from, to)`: the
@@ -207,10 +278,28 @@ async fn claim_in(
     let now = millis(claim.now);
     let lease_until = millis(claim.lease_until);
     let exercise = claim.exercise.as_str().to_owned();
+    // The tip after the one the channel's last prompt of this exercise
+    // showed, fixed with the claim so every try posts the same message.
+    let last_tip = sqlx::query_scalar!(
+        r#"SELECT o.tip_index FROM occurrences o JOIN schedules s ON s.id = ?
+           WHERE o.channel_id = s.channel_id AND o.guild_id = s.guild_id AND o.exercise = ?
+             AND o.state = 'posted' AND o.tip_index IS NOT NULL
+           ORDER BY o.due_at DESC, o.id DESC LIMIT 1"#,
+        claim.schedule.0,
+        exercise
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .flatten();
+    let tip = next_tip(
+        claim.tips as usize,
+        last_tip.and_then(|t| usize::try_from(t).ok()),
+    )
+    .map(|t| t as i64);
     let inserted = sqlx::query_scalar!(
         r#"INSERT INTO occurrences (schedule_id, guild_id, channel_id, exercise, due_at, state,
-               claim_owner, lease_until, attempts, created_at, updated_at)
-           SELECT id, guild_id, channel_id, ?, ?, 'claimed', ?, ?, 1, ?, ?
+               claim_owner, lease_until, attempts, tip_index, created_at, updated_at)
+           SELECT id, guild_id, channel_id, ?, ?, 'claimed', ?, ?, 1, ?, ?, ?
            FROM schedules WHERE id = ?
            ON CONFLICT (schedule_id, due_at) DO NOTHING
            RETURNING id"#,
@@ -218,6 +307,7 @@ async fn claim_in(
         due_at,
         claim.owner,
         lease_until,
+        tip,
         now,
         now,
         claim.schedule.0
@@ -248,7 +338,7 @@ async fn claim_in(
     let row = sqlx::query_as!(
         OccurrenceRow,
         r#"SELECT id, schedule_id, guild_id, channel_id, exercise, due_at, state, claim_owner,
-                  lease_until, message_id, attempts, detail
+                  lease_until, message_id, attempts, detail, tip_index, created_at
            FROM occurrences WHERE schedule_id = ? AND due_at = ?"#,
         claim.schedule.0,
         due_at
@@ -284,6 +374,7 @@ pub(crate) mod tests {
             owner: owner.into(),
             now,
             lease_until: now + Duration::seconds(60),
+            tips: 3,
         }
     }
 

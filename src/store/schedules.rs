@@ -205,7 +205,8 @@ impl Store {
                 let done = sqlx::query!(
                     r#"UPDATE schedules SET channel_id = ?, exercises = ?, spec = ?, timezone = ?,
                            role_id = ?, expires_at = ?, state = ?, paused_until = ?,
-                           pause_reason = ?, next_due_at = ?, updated_at = ?
+                           pause_reason = ?, next_due_at = ?, updated_at = ?,
+                           pause_notice_pending = pause_notice_pending AND ? = 'paused_by_error'
                        WHERE guild_id = ? AND id = ?"#,
                     channel_id,
                     exercises,
@@ -218,6 +219,7 @@ impl Store {
                     pause_reason,
                     next_due_at,
                     updated_at,
+                    state,
                     guild_id,
                     id,
                 )
@@ -292,6 +294,86 @@ impl Store {
         .into_iter()
         .map(Schedule::try_from)
         .collect()
+    }
+
+    /// Pauses a schedule because its prompts cannot be posted (the channel
+    /// is gone or not writable), with the reason moderators will read. The
+    /// next moderator command in the server tells them, once.
+    pub async fn pause_schedule_for_error(
+        &self,
+        guild: GuildId,
+        id: ScheduleId,
+        reason: String,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let guild_id = db_id(guild.0);
+        let now = millis(now);
+        self.write(move |conn| {
+            Box::pin(async move {
+                let done = sqlx::query!(
+                    r#"UPDATE schedules
+                       SET state = 'paused_by_error', pause_reason = ?, paused_until = NULL,
+                           next_due_at = NULL, pause_notice_pending = 1, updated_at = ?
+                       WHERE guild_id = ? AND id = ?"#,
+                    reason,
+                    now,
+                    guild_id,
+                    id.0
+                )
+                .execute(&mut *conn)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            })
+        })
+        .await
+    }
+
+    /// The server's schedules paused by an error that moderators have not
+    /// been told about, marked as told.
+    pub async fn take_pause_notices(
+        &self,
+        guild: GuildId,
+    ) -> Result<Vec<(ScheduleId, String)>, StoreError> {
+        let guild_id = db_id(guild.0);
+        self.write(move |conn| {
+            Box::pin(async move {
+                let rows = sqlx::query!(
+                    r#"UPDATE schedules SET pause_notice_pending = 0
+                       WHERE guild_id = ? AND pause_notice_pending = 1
+                       RETURNING id AS "id!", pause_reason"#,
+                    guild_id
+                )
+                .fetch_all(&mut *conn)
+                .await?;
+                let mut notices: Vec<_> = rows
+                    .into_iter()
+                    .map(|r| (ScheduleId(r.id), r.pause_reason.unwrap_or_default()))
+                    .collect();
+                notices.sort();
+                Ok(notices)
+            })
+        })
+        .await
+    }
+
+    /// Ends a pause whose time has come: the schedule is active again.
+    pub async fn end_pause(&self, id: ScheduleId, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let now = millis(now);
+        self.write(move |conn| {
+            Box::pin(async move {
+                let done = sqlx::query!(
+                    r#"UPDATE schedules SET state = 'active', paused_until = NULL, updated_at = ?
+                       WHERE id = ? AND state = 'paused' AND paused_until <= ?"#,
+                    now,
+                    id.0,
+                    now
+                )
+                .execute(&mut *conn)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            })
+        })
+        .await
     }
 
     /// Moves a schedule on after it fired (or was skipped) at `fired_at`.

@@ -1,0 +1,239 @@
+//! Prompts: the message a firing posts, members' clicks on its buttons, and
+//! test prompts. Clicks answer through the same check-in store as
+//! `/checkin`; an answer counts once per member and prompt.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::domain::checkin::{NewCheckIn, Source};
+use crate::domain::exercise::Exercise;
+use crate::domain::occurrence::{Answer, Occurrence, OccurrenceState, Snooze};
+use crate::domain::prompt::{nonce, PromptAction, PromptButton, PromptRef};
+use crate::domain::{GuildId, InteractionId, MessageId, OccurrenceId, ScheduleId, UserId};
+use crate::scheduler::PromptMessage;
+use crate::store::AnswerOutcome;
+
+use super::checkins::CheckInReceipt;
+use super::settings::Caller;
+use super::{App, AppError, UserError};
+
+/// How long Discord accepts follow-ups through an interaction's token.
+pub const INTERACTION_TOKEN_LIFE: Duration = Duration::minutes(15);
+
+/// A member's click on a prompt button, as Discord described it.
+#[derive(Clone)]
+pub struct PromptClick {
+    pub interaction: InteractionId,
+    /// The server the click came from (Discord's word, not the button's).
+    pub guild: GuildId,
+    pub user: UserId,
+    pub display_name: String,
+    /// The message whose button was clicked.
+    pub message: MessageId,
+    pub button: PromptButton,
+    /// The interaction's token, for a snooze's later reminder.
+    pub token: String,
+}
+
+/// What a click did.
+#[derive(Debug, Clone)]
+pub enum ClickOutcome {
+    /// "Done" or "Done x2": a check-in was logged.
+    Logged {
+        occurrence: OccurrenceId,
+        receipt: CheckInReceipt,
+    },
+    /// "Not now" was noted: seen, not done.
+    NotNow,
+    /// The member had answered this prompt already; nothing changed.
+    AlreadyAnswered(Answer),
+    /// A reminder will come at this instant.
+    Snoozed { until: DateTime<Utc> },
+    /// A reminder for this prompt is already coming.
+    AlreadySnoozed,
+    /// A `/schedule test` prompt: nothing is counted.
+    TestPrompt,
+}
+
+impl App {
+    /// The message for a claimed occurrence, with its exercise, tip and role.
+    pub async fn prompt_for(&self, occurrence: &Occurrence) -> Result<PromptMessage, AppError> {
+        let exercise = self.prompt_exercise(occurrence.exercise.as_str())?;
+        let role = match occurrence.schedule {
+            Some(id) => self
+                .store
+                .schedule(occurrence.guild, id)
+                .await?
+                .and_then(|s| s.role),
+            None => None,
+        };
+        let done_count = self
+            .store
+            .done_count(occurrence.guild, occurrence.id)
+            .await?;
+        Ok(PromptMessage {
+            prompt: PromptRef::Occurrence(occurrence.id),
+            guild: occurrence.guild,
+            channel: occurrence.channel,
+            role,
+            tip: occurrence
+                .tip
+                .and_then(|t| exercise.tips.get(t as usize).cloned()),
+            exercise,
+            done_count,
+            nonce: Some(nonce(occurrence.id)),
+        })
+    }
+
+    /// The prompt of a posted occurrence as it should read now (for the
+    /// in-place update of its done count), and its message.
+    pub async fn posted_prompt(
+        &self,
+        guild: GuildId,
+        id: OccurrenceId,
+    ) -> Result<Option<(MessageId, PromptMessage)>, AppError> {
+        let Some(occurrence) = self.store.occurrence(guild, id).await? else {
+            return Ok(None);
+        };
+        let Some(message) = occurrence.message else {
+            return Ok(None);
+        };
+        Ok(Some((message, self.prompt_for(&occurrence).await?)))
+    }
+
+    /// A prompt of the server's schedule to post now, for `/schedule test`:
+    /// not an occurrence, so nothing it gets is counted.
+    pub async fn test_prompt(
+        &self,
+        caller: &Caller,
+        id: ScheduleId,
+    ) -> Result<PromptMessage, AppError> {
+        self.authorize(caller).await?;
+        let schedule = self
+            .store
+            .schedule(caller.guild, id)
+            .await?
+            .ok_or(UserError::UnknownSchedule(id.0))?;
+        let exercise = self.prompt_exercise(schedule.exercises[0].as_str())?;
+        let tip = exercise
+            .tips
+            .get(fastrand::usize(..exercise.tips.len().max(1)))
+            .cloned();
+        self.log(caller, "schedule.test", format!("#{id}")).await?;
+        Ok(PromptMessage {
+            prompt: PromptRef::Test(id),
+            guild: schedule.guild,
+            channel: schedule.channel,
+            role: schedule.role,
+            exercise,
+            tip,
+            done_count: 0,
+            nonce: None,
+        })
+    }
+
+    /// Schedules of the server paused by an error that its moderators have
+    /// not heard about; each is returned once.
+    pub async fn take_pause_notices(
+        &self,
+        guild: GuildId,
+    ) -> Result<Vec<(ScheduleId, String)>, AppError> {
+        Ok(self.store.take_pause_notices(guild).await?)
+    }
+
+    /// Acts on a click on a prompt button. `snooze` is how long "Snooze"
+    /// waits.
+    pub async fn click_prompt(
+        &self,
+        click: PromptClick,
+        snooze: Duration,
+    ) -> Result<ClickOutcome, AppError> {
+        let id = match click.button.prompt {
+            PromptRef::Test(_) => return Ok(ClickOutcome::TestPrompt),
+            PromptRef::Occurrence(id) => id,
+        };
+        // The occurrence must be this server's, and the clicked message must
+        // be its prompt: a forged id finds nothing.
+        let occurrence = self
+            .store
+            .occurrence(click.guild, id)
+            .await?
+            .filter(|o| o.state == OccurrenceState::Posted && o.message == Some(click.message))
+            .ok_or(UserError::StalePrompt)?;
+        let now = self.clock.now();
+        let answer = match click.button.action {
+            PromptAction::Snooze => {
+                let until = now + snooze;
+                let added = self
+                    .store
+                    .add_snooze(Snooze {
+                        interaction: click.interaction,
+                        guild: click.guild,
+                        user: click.user,
+                        occurrence: id,
+                        token: click.token,
+                        due_at: until,
+                        token_expires_at: now + INTERACTION_TOKEN_LIFE,
+                    })
+                    .await?;
+                return Ok(if added {
+                    ClickOutcome::Snoozed { until }
+                } else {
+                    ClickOutcome::AlreadySnoozed
+                });
+            }
+            PromptAction::Done => Answer::Done,
+            PromptAction::DoneTwice => Answer::DoneTwice,
+            PromptAction::NotNow => Answer::NotNow,
+        };
+        let exercise = self.prompt_exercise(occurrence.exercise.as_str())?;
+        let checkin = match answer {
+            Answer::NotNow => None,
+            Answer::Done | Answer::DoneTwice => {
+                let times = if answer == Answer::DoneTwice { 2 } else { 1 };
+                let amount = (exercise.default_amount * times).min(exercise.max_amount);
+                let settings = self.store.server_settings(click.guild).await?;
+                let date = self
+                    .member_date(&settings, click.user, &click.display_name, now)
+                    .await?;
+                Some(NewCheckIn {
+                    interaction: click.interaction,
+                    guild: click.guild,
+                    user: click.user,
+                    exercise: exercise.key.clone(),
+                    amount,
+                    points: exercise.points_for(amount),
+                    at: now,
+                    local_date: date,
+                    source: Source::Button,
+                    occurrence: Some(id),
+                    recorded_by: None,
+                    note: None,
+                })
+            }
+        };
+        let outcome = self
+            .store
+            .answer_prompt(click.guild, id, click.user, answer, checkin, now)
+            .await?;
+        Ok(match outcome {
+            AnswerOutcome::Recorded { checkin: Some(c) } => ClickOutcome::Logged {
+                occurrence: id,
+                receipt: self.receipt(c, exercise, false).await?,
+            },
+            AnswerOutcome::Recorded { checkin: None } => ClickOutcome::NotNow,
+            AnswerOutcome::AlreadyAnswered(previous) => {
+                ClickOutcome::AlreadyAnswered(previous.answer)
+            }
+            AnswerOutcome::NoSuchPrompt => return Err(UserError::StalePrompt.into()),
+        })
+    }
+
+    /// A catalog exercise a prompt names (also one turned off since).
+    fn prompt_exercise(&self, key: &str) -> Result<Exercise, AppError> {
+        self.catalog.get(key).cloned().ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!(
+                "a prompt names `{key}`, which the catalog no longer has"
+            ))
+        })
+    }
+}

@@ -1,0 +1,173 @@
+//! Posting one claimed occurrence: at most once, never silently dropped.
+//!
+//! A post goes out with a nonce derived from the occurrence and
+//! `enforce_nonce`, so a retry within Discord's nonce memory returns the
+//! message already made instead of making a second. Past that memory, a
+//! claim left unfinished by a stopped process is reconciled against the
+//! channel first: posted only if the prompt is not there, and recorded as
+//! unknown if the channel cannot be read.
+
+use std::future::Future;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::notifier::PostError;
+use super::{backoff, Scheduler};
+use crate::domain::occurrence::Occurrence;
+use crate::store::Finish;
+
+/// How long after a claim its nonce is trusted to dedupe a retry: inside
+/// Discord's few minutes of nonce memory, with a margin.
+pub const NONCE_TRUST: Duration = Duration::minutes(4);
+
+/// Why retrying stopped.
+enum GaveUp {
+    /// Out of time with the last error.
+    Deadline(PostError),
+    /// An error retrying cannot fix.
+    Final(PostError),
+}
+
+impl Scheduler {
+    /// Posts a claimed occurrence and records how it ended. `taken_over`:
+    /// another process claimed it first and stopped.
+    pub(super) async fn deliver(&self, occurrence: Occurrence, taken_over: bool) {
+        let id = occurrence.id;
+        let finish = self.try_deliver(&occurrence, taken_over).await;
+        let now = self.app.clock.now();
+        let lateness_ms = (now - occurrence.due_at).num_milliseconds();
+        match &finish {
+            Finish::Posted(message) => {
+                tracing::info!(occurrence = %id, schedule = ?occurrence.schedule, %message, lateness_ms, "prompt posted")
+            }
+            Finish::Failed(reason) => {
+                tracing::warn!(occurrence = %id, schedule = ?occurrence.schedule, %reason, "prompt failed")
+            }
+            Finish::Unknown(reason) => {
+                tracing::warn!(occurrence = %id, schedule = ?occurrence.schedule, %reason, "prompt state unknown; not retried")
+            }
+        }
+        match self
+            .app
+            .store
+            .finish_occurrence(id, &self.options.owner, finish, now)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(occurrence = %id, "the claim was taken over before it was finished")
+            }
+            Err(error) => {
+                // The claim stays unfinished; once its lease runs out it is
+                // reconciled, and the nonce or the channel check stops a
+                // second post.
+                tracing::error!(%error, occurrence = %id, "cannot record how a prompt ended")
+            }
+        }
+    }
+
+    async fn try_deliver(&self, occurrence: &Occurrence, taken_over: bool) -> Finish {
+        let started = self.app.clock.now();
+        // Retries stop while the nonce still guards against a second
+        // message, and well before the claim's lease runs out.
+        let window = self.options.lease * 3 / 4;
+        let mut trusted_until = occurrence.created_at + NONCE_TRUST;
+        if taken_over && started >= trusted_until {
+            // The nonce may be forgotten: look before posting again.
+            let found = self
+                .with_retries(started + window, || {
+                    self.notifier.find_prompt(occurrence.channel, occurrence.id)
+                })
+                .await;
+            match found {
+                Ok(Some(message)) => return Finish::Posted(message),
+                // Not there: a fresh post, guarded by the nonce from now.
+                Ok(None) => trusted_until = started + NONCE_TRUST,
+                Err(GaveUp::Deadline(e) | GaveUp::Final(e)) => {
+                    return Finish::Unknown(format!(
+                        "the channel could not be read to tell whether the prompt went out ({e})"
+                    ))
+                }
+            }
+        }
+        let deadline = (started + window).min(trusted_until);
+        let prompt = match self.app.prompt_for(occurrence).await {
+            Ok(prompt) => prompt,
+            Err(error) => return Finish::Failed(format!("cannot build the prompt: {error}")),
+        };
+        match self
+            .with_retries(deadline, || self.notifier.post_prompt(&prompt))
+            .await
+        {
+            Ok(message) => Finish::Posted(message),
+            Err(GaveUp::Final(PostError::ChannelUnusable(reason))) => {
+                if let Some(schedule) = occurrence.schedule {
+                    let paused = self
+                        .app
+                        .store
+                        .pause_schedule_for_error(
+                            occurrence.guild,
+                            schedule,
+                            reason.clone(),
+                            self.app.clock.now(),
+                        )
+                        .await;
+                    match paused {
+                        Ok(_) => tracing::warn!(%schedule, %reason, "schedule paused: its channel cannot be used"),
+                        Err(error) => tracing::error!(%error, %schedule, "cannot pause the schedule"),
+                    }
+                }
+                Finish::Failed(reason)
+            }
+            Err(GaveUp::Final(e)) => Finish::Failed(e.to_string()),
+            Err(GaveUp::Deadline(e)) => Finish::Failed(format!("gave up retrying: {e}")),
+        }
+    }
+
+    /// Runs `request` until it succeeds, fails for good, or no further try
+    /// can start before `deadline`. A 429 waits what Discord asked; other
+    /// temporary errors wait a growing, jittered backoff. Every try is
+    /// bounded by the attempt timeout.
+    async fn with_retries<T, F, Fut>(
+        &self,
+        deadline: DateTime<Utc>,
+        mut request: F,
+    ) -> Result<T, GaveUp>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, PostError>>,
+    {
+        let clock = &self.app.clock;
+        let mut failures = 0u32;
+        loop {
+            let timeout = Duration::from_std(self.options.attempt_timeout)
+                .unwrap_or(Duration::seconds(10));
+            let limit = clock.now() + timeout;
+            let result = tokio::select! {
+                result = request() => result,
+                () = clock.sleep_until(limit) => Err(PostError::Unavailable(format!(
+                    "no answer within {} s", timeout.num_seconds()
+                ))),
+            };
+            let error = match result {
+                Ok(value) => return Ok(value),
+                Err(error) => error,
+            };
+            let wait = match &error {
+                PostError::RateLimited { retry_after } => *retry_after,
+                PostError::Unavailable(_) => {
+                    let wait = backoff::delay(failures, fastrand::f64());
+                    failures += 1;
+                    wait
+                }
+                _ => return Err(GaveUp::Final(error)),
+            };
+            let again = clock.now() + Duration::from_std(wait).unwrap_or(Duration::MAX);
+            if again >= deadline {
+                return Err(GaveUp::Deadline(error));
+            }
+            tracing::warn!(%error, wait_ms = wait.as_millis() as u64, "posting failed; trying again");
+            clock.sleep_until(again).await;
+        }
+    }
+}

@@ -1,0 +1,358 @@
+//! The scheduler: posts every occurrence of every schedule at most once, on
+//! time, through restarts, overlapping deployments and chat-service errors.
+//!
+//! It reads the earliest stored next due instant and sleeps until then (or
+//! until a command changes a schedule); it never polls. For each due
+//! schedule it decides, with the time rules, which firings to post and which
+//! to record as skipped (catch-up after downtime), claims the one to post in
+//! the store (unique per schedule and instant, with a lease, so a second
+//! process cannot post it too), moves the schedule on, and hands the claim
+//! to [`delivery`], which posts it through a [`Notifier`].
+
+pub mod backoff;
+mod delivery;
+pub mod fair;
+mod notifier;
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, Utc};
+use tokio::sync::Semaphore;
+use tokio::task::JoinHandle;
+
+use crate::app::App;
+use crate::domain::catch_up::catch_up;
+use crate::domain::firings::{next_due, Quiet, Window};
+use crate::domain::occurrence::{ClaimOutcome, Occurrence, OccurrenceClaim};
+use crate::domain::schedule::{Schedule, ScheduleState};
+use crate::domain::spec::ScheduleSpec;
+
+pub use notifier::{Notifier, PostError, PromptMessage};
+
+/// Schedules read per pass; more wait for the next pass, right after.
+const BATCH: u32 = 500;
+/// The most missed firings of one schedule recorded one by one after a long
+/// downtime; older ones are left unrecorded (and logged).
+const MAX_MISSED: usize = 1000;
+/// After a pass with errors, the next pass waits this long (a broken store
+/// must not make the loop spin).
+const ERROR_PAUSE: StdDuration = StdDuration::from_secs(1);
+
+/// How the scheduler behaves.
+#[derive(Debug, Clone)]
+pub struct SchedulerOptions {
+    /// Who claims: unique to this process.
+    pub owner: String,
+    /// A firing missed by at most this is posted late; older ones skipped.
+    pub catch_up_window: Duration,
+    /// How long a claim holds before another process may take it over. A
+    /// post is retried for at most three quarters of it.
+    pub lease: Duration,
+    /// The longest one try of a post may take.
+    pub attempt_timeout: StdDuration,
+    /// Posts in flight at once.
+    pub max_in_flight: usize,
+}
+
+impl SchedulerOptions {
+    /// Defaults, with an owner id unique to this process.
+    pub fn new(catch_up_window: Duration, lease: Duration) -> Self {
+        Self {
+            owner: format!("{}-{:08x}", std::process::id(), fastrand::u32(..)),
+            catch_up_window,
+            lease,
+            attempt_timeout: StdDuration::from_secs(10),
+            max_in_flight: 8,
+        }
+    }
+}
+
+/// The scheduler of one process.
+pub struct Scheduler {
+    app: Arc<App>,
+    notifier: Arc<dyn Notifier>,
+    options: SchedulerOptions,
+    in_flight: Arc<Semaphore>,
+}
+
+/// What one pass started.
+pub struct Pass {
+    /// When the next pass is due: the earliest next firing or lease end;
+    /// `None` when nothing is scheduled.
+    pub next: Option<DateTime<Utc>>,
+    /// The posts it started.
+    pub deliveries: Vec<JoinHandle<()>>,
+    /// Whether anything failed (then the next pass waits a little).
+    pub had_errors: bool,
+}
+
+impl Scheduler {
+    pub fn new(app: Arc<App>, notifier: Arc<dyn Notifier>, options: SchedulerOptions) -> Arc<Self> {
+        let in_flight = Arc::new(Semaphore::new(options.max_in_flight.max(1)));
+        Arc::new(Self {
+            app,
+            notifier,
+            options,
+            in_flight,
+        })
+    }
+
+    /// Runs until the task is dropped: a pass, then sleep until the next
+    /// firing or a change to the schedules.
+    pub async fn run(self: Arc<Self>) {
+        tracing::info!(owner = %self.options.owner, "scheduler started");
+        loop {
+            let pass = self.pass().await;
+            let clock = &self.app.clock;
+            if pass.had_errors {
+                let _ = tokio::time::timeout(ERROR_PAUSE, self.app.schedules_changed.notified())
+                    .await;
+                continue;
+            }
+            let Some(next) = pass.next else {
+                self.app.schedules_changed.notified().await;
+                continue;
+            };
+            tokio::select! {
+                () = clock.sleep_until(next) => {}
+                () = self.app.schedules_changed.notified() => {}
+            }
+        }
+    }
+
+    /// Runs passes in virtual time until the next one would be after `end`,
+    /// waiting for every post: what tests drive.
+    pub async fn run_until(self: &Arc<Self>, end: DateTime<Utc>) {
+        loop {
+            let pass = self.pass().await;
+            for delivery in pass.deliveries {
+                let _ = delivery.await;
+            }
+            match pass.next {
+                Some(next) if next <= end => self.app.clock.sleep_until(next).await,
+                _ => return,
+            }
+        }
+    }
+
+    /// Handles everything due now: takes over claims whose owner stopped,
+    /// and fires or skips every due schedule; starts the posts in fair order.
+    pub async fn pass(self: &Arc<Self>) -> Pass {
+        let now = self.app.clock.now();
+        let mut had_errors = false;
+        let mut claims = Vec::new();
+
+        match self.app.store.expired_claims(now).await {
+            Ok(expired) => {
+                for occurrence in expired {
+                    let lease_until = now + self.options.lease;
+                    match self
+                        .app
+                        .store
+                        .take_over_claim(occurrence.id, &self.options.owner, now, lease_until)
+                        .await
+                    {
+                        Ok(Some(taken)) => {
+                            tracing::info!(occurrence = %taken.id, previous = ?occurrence.claim_owner, "taking over an unfinished claim");
+                            claims.push((taken, true));
+                        }
+                        Ok(None) => {}
+                        Err(error) => {
+                            had_errors = true;
+                            tracing::error!(%error, occurrence = %occurrence.id, "cannot take over a claim");
+                        }
+                    }
+                }
+            }
+            Err(error) => {
+                had_errors = true;
+                tracing::error!(%error, "cannot read unfinished claims");
+            }
+        }
+
+        let due = match self.app.store.due_schedules(now, BATCH).await {
+            Ok(due) => due,
+            Err(error) => {
+                tracing::error!(%error, "cannot read due schedules");
+                Vec::new()
+            }
+        };
+        let full_batch = due.len() == BATCH as usize;
+        for schedule in due {
+            let id = schedule.id;
+            match self.fire(schedule, now).await {
+                Ok(Some(claimed)) => claims.push((claimed, false)),
+                Ok(None) => {}
+                Err(error) => {
+                    // One schedule's failure never stops the others.
+                    had_errors = true;
+                    tracing::error!(error = format!("{error:#}"), schedule = %id, "cannot fire a schedule");
+                }
+            }
+        }
+
+        let ordered = fair::interleave(claims, |(o, _)| (o.guild, o.channel));
+        let mut deliveries = Vec::with_capacity(ordered.len());
+        for (occurrence, taken_over) in ordered {
+            // Permits are handed out first come, first served, so posts
+            // start in the fair order.
+            let permit = Arc::clone(&self.in_flight)
+                .acquire_owned()
+                .await
+                .expect("the semaphore is never closed");
+            let scheduler = Arc::clone(self);
+            deliveries.push(tokio::spawn(async move {
+                scheduler.deliver(occurrence, taken_over).await;
+                drop(permit);
+            }));
+        }
+
+        let next = if full_batch {
+            Some(now)
+        } else {
+            match self.next_wake().await {
+                Ok(next) => next,
+                Err(error) => {
+                    had_errors = true;
+                    tracing::error!(%error, "cannot read when the next prompt is due");
+                    None
+                }
+            }
+        };
+        Pass {
+            next,
+            deliveries,
+            had_errors,
+        }
+    }
+
+    async fn next_wake(&self) -> Result<Option<DateTime<Utc>>, crate::store::StoreError> {
+        let due = self.app.store.earliest_due().await?;
+        // A lease that runs out is taken over just after it does.
+        let lease = self
+            .app
+            .store
+            .earliest_lease_end()
+            .await?
+            .map(|at| at + Duration::milliseconds(1));
+        Ok(match (due, lease) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        })
+    }
+
+    /// Handles one due schedule: records the firings missed too long ago as
+    /// skipped, claims the one to post (if any), and stores the next due
+    /// instant. Returns the claim this process must post.
+    async fn fire(
+        &self,
+        schedule: Schedule,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Option<Occurrence>> {
+        let store = &self.app.store;
+        let Some(first) = schedule.next_due_at else {
+            return Ok(None);
+        };
+        if let ScheduleState::Paused { until: Some(until) } = schedule.state {
+            if until <= now {
+                store.end_pause(schedule.id, now).await?;
+            }
+        }
+        let spec = match ScheduleSpec::parse(&schedule.spec, 0) {
+            Ok(spec) => spec,
+            Err(error) => {
+                // Nothing will make a stored spec parse: stop it, visibly.
+                let reason = format!("its timing `{}` no longer reads: {error}", schedule.spec);
+                store
+                    .pause_schedule_for_error(schedule.guild, schedule.id, reason, now)
+                    .await?;
+                return Ok(None);
+            }
+        };
+        let settings = store.server_settings(schedule.guild).await?;
+        let quiet = Quiet {
+            tz: settings.timezone.unwrap_or(self.app.default_zone),
+            hours: settings.quiet_hours,
+            days: settings.quiet_days,
+        };
+        let window = Window {
+            paused_until: None,
+            expires_at: schedule.expires_at,
+        };
+
+        // Every firing from the stored one up to now was missed or is due.
+        let mut missed = vec![first];
+        let mut last = first;
+        while missed.len() < MAX_MISSED {
+            match next_due(&spec, schedule.timezone, &quiet, window, last) {
+                Some(f) if f.at <= now => {
+                    missed.push(f.at);
+                    last = f.at;
+                }
+                _ => break,
+            }
+        }
+        if missed.len() == MAX_MISSED {
+            tracing::warn!(schedule = %schedule.id, "more than {MAX_MISSED} firings missed; only the first are recorded");
+        }
+        let decision = catch_up(missed, now, self.options.catch_up_window);
+        for skipped in &decision.skip {
+            let late = now - *skipped;
+            let reason = format!(
+                "missed by {} minutes while the bot was away",
+                late.num_minutes()
+            );
+            store
+                .record_skipped(schedule.id, *skipped, reason, now)
+                .await?;
+        }
+        if !decision.skip.is_empty() {
+            tracing::info!(schedule = %schedule.id, skipped = decision.skip.len(), "missed firings recorded as skipped");
+        }
+
+        let mut claimed = None;
+        if let Some(due_at) = decision.post {
+            let exercise = schedule.exercises[rotation(due_at, schedule.exercises.len())].clone();
+            let tips = self
+                .app
+                .catalog
+                .get(exercise.as_str())
+                .map_or(0, |e| e.tips.len() as u32);
+            let claim = OccurrenceClaim {
+                schedule: schedule.id,
+                due_at,
+                exercise,
+                owner: self.options.owner.clone(),
+                now,
+                lease_until: now + self.options.lease,
+                tips,
+            };
+            match store.claim_occurrence(claim).await? {
+                ClaimOutcome::Claimed(occurrence) => claimed = Some(occurrence),
+                ClaimOutcome::HeldElsewhere(o) => {
+                    tracing::debug!(occurrence = %o.id, owner = ?o.claim_owner, "another process is posting this firing")
+                }
+                ClaimOutcome::Finished(_) | ClaimOutcome::NoSchedule => {}
+            }
+        }
+
+        // The next firing strictly after everything handled here.
+        let after = decision.post.into_iter().chain(decision.skip).fold(now, DateTime::max);
+        let next = next_due(&spec, schedule.timezone, &quiet, window, after).map(|f| f.at);
+        let fired = decision.post.unwrap_or(last);
+        store.advance_schedule(schedule.id, fired, next, now).await?;
+        Ok(claimed)
+    }
+}
+
+/// Which exercise of a rotation a firing prompts: the same for every process.
+fn rotation(due_at: DateTime<Utc>, len: usize) -> usize {
+    if len <= 1 {
+        return 0;
+    }
+    (due_at.timestamp().div_euclid(60) as u64 % len as u64) as usize
+}
+
+#[cfg(test)]
+mod tests;

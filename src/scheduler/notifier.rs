@@ -1,0 +1,59 @@
+//! What the scheduler needs from a chat service: post a prompt, and find a
+//! prompt already posted. The Discord adapter implements it; tests record.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::domain::exercise::Exercise;
+use crate::domain::prompt::PromptRef;
+use crate::domain::{ChannelId, GuildId, MessageId, OccurrenceId, RoleId};
+
+/// One prompt, ready to post.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PromptMessage {
+    pub prompt: PromptRef,
+    pub guild: GuildId,
+    pub channel: ChannelId,
+    /// The only role the message may mention.
+    pub role: Option<RoleId>,
+    pub exercise: Exercise,
+    pub tip: Option<String>,
+    /// How many members did it (0 when posted).
+    pub done_count: u32,
+    /// Sent with `enforce_nonce`, so retries of one occurrence make one
+    /// message. `None` for test prompts.
+    pub nonce: Option<String>,
+}
+
+/// Why a post (or a look at a channel) did not work.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PostError {
+    /// 429: try again after this long, not sooner.
+    #[error("rate limited for {retry_after:?}")]
+    RateLimited { retry_after: Duration },
+    /// 5xx, a timeout or a network failure: worth retrying after a while.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// The channel is gone or the bot may not use it; the reason is for
+    /// moderators.
+    #[error("{0}")]
+    ChannelUnusable(String),
+    /// Refused for good (another 4xx).
+    #[error("refused: {0}")]
+    Rejected(String),
+}
+
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    /// Posts the prompt; its message id.
+    async fn post_prompt(&self, prompt: &PromptMessage) -> Result<MessageId, PostError>;
+
+    /// The channel's recent prompt of `occurrence`, if one is there (it is
+    /// recognised by its buttons).
+    async fn find_prompt(
+        &self,
+        channel: ChannelId,
+        occurrence: OccurrenceId,
+    ) -> Result<Option<MessageId>, PostError>;
+}
