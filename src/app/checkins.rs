@@ -3,8 +3,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::checkin::{CheckIn, NewCheckIn, Recorded, Source};
-use crate::domain::server::ServerSettings;
 use crate::domain::exercise::Exercise;
+use crate::domain::server::ServerSettings;
 use crate::domain::streak::local_date;
 use crate::domain::{GuildId, InteractionId, UserId};
 

@@ -58,10 +58,6 @@ pub(crate) mod test_support {
     pub struct ManualClock(Mutex<DateTime<Utc>>);
 
     impl ManualClock {
-        pub fn at(now: DateTime<Utc>) -> Self {
-            Self(Mutex::new(now))
-        }
-
         pub fn set(&self, to: DateTime<Utc>) {
             *self.0.lock().expect("clock") = to;
         }
@@ -77,13 +73,16 @@ pub(crate) mod test_support {
             *self.0.lock().expect("clock")
         }
 
-        /// Virtual time: sleeping moves the clock forward to `at`.
+        /// Virtual time: sleeping moves the clock forward to `at`, after
+        /// letting whatever else is ready run first.
         fn sleep_until(&self, at: DateTime<Utc>) -> futures_util::future::BoxFuture<'_, ()> {
-            let mut now = self.0.lock().expect("clock");
-            if *now < at {
-                *now = at;
-            }
-            Box::pin(tokio::task::yield_now())
+            Box::pin(async move {
+                tokio::task::yield_now().await;
+                let mut now = self.0.lock().expect("clock");
+                if *now < at {
+                    *now = at;
+                }
+            })
         }
     }
 

@@ -436,7 +436,12 @@ impl App {
         Ok(at)
     }
 
-    pub(super) async fn log(&self, caller: &Caller, action: &str, detail: String) -> Result<(), AppError> {
+    pub(super) async fn log(
+        &self,
+        caller: &Caller,
+        action: &str,
+        detail: String,
+    ) -> Result<(), AppError> {
         self.store
             .append_audit(NewAuditEntry {
                 guild: caller.guild,

@@ -113,7 +113,10 @@ pub fn nonce(occurrence: OccurrenceId) -> String {
 }
 
 /// Whether a message's component ids show it is the prompt of `occurrence`.
-pub fn is_prompt_of(custom_ids: impl IntoIterator<Item = impl AsRef<str>>, occurrence: OccurrenceId) -> bool {
+pub fn is_prompt_of(
+    custom_ids: impl IntoIterator<Item = impl AsRef<str>>,
+    occurrence: OccurrenceId,
+) -> bool {
     custom_ids.into_iter().any(|id| {
         PromptButton::parse(id.as_ref())
             .is_ok_and(|b| b.prompt == PromptRef::Occurrence(occurrence))

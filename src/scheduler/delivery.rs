@@ -113,8 +113,12 @@ impl Scheduler {
                         )
                         .await;
                     match paused {
-                        Ok(_) => tracing::warn!(%schedule, %reason, "schedule paused: its channel cannot be used"),
-                        Err(error) => tracing::error!(%error, %schedule, "cannot pause the schedule"),
+                        Ok(_) => {
+                            tracing::warn!(%schedule, %reason, "schedule paused: its channel cannot be used")
+                        }
+                        Err(error) => {
+                            tracing::error!(%error, %schedule, "cannot pause the schedule")
+                        }
                     }
                 }
                 Finish::Failed(reason)
@@ -140,10 +144,11 @@ impl Scheduler {
         let clock = &self.app.clock;
         let mut failures = 0u32;
         loop {
-            let timeout = Duration::from_std(self.options.attempt_timeout)
-                .unwrap_or(Duration::seconds(10));
+            let timeout =
+                Duration::from_std(self.options.attempt_timeout).unwrap_or(Duration::seconds(10));
             let limit = clock.now() + timeout;
             let result = tokio::select! {
+                biased;
                 result = request() => result,
                 () = clock.sleep_until(limit) => Err(PostError::Unavailable(format!(
                     "no answer within {} s", timeout.num_seconds()

@@ -106,8 +106,8 @@ impl Scheduler {
             let pass = self.pass().await;
             let clock = &self.app.clock;
             if pass.had_errors {
-                let _ = tokio::time::timeout(ERROR_PAUSE, self.app.schedules_changed.notified())
-                    .await;
+                let _ =
+                    tokio::time::timeout(ERROR_PAUSE, self.app.schedules_changed.notified()).await;
                 continue;
             }
             let Some(next) = pass.next else {
@@ -338,10 +338,16 @@ impl Scheduler {
         }
 
         // The next firing strictly after everything handled here.
-        let after = decision.post.into_iter().chain(decision.skip).fold(now, DateTime::max);
+        let after = decision
+            .post
+            .into_iter()
+            .chain(decision.skip)
+            .fold(now, DateTime::max);
         let next = next_due(&spec, schedule.timezone, &quiet, window, after).map(|f| f.at);
         let fired = decision.post.unwrap_or(last);
-        store.advance_schedule(schedule.id, fired, next, now).await?;
+        store
+            .advance_schedule(schedule.id, fired, next, now)
+            .await?;
         Ok(claimed)
     }
 }

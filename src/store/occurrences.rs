@@ -318,18 +318,18 @@ async fn claim_in(
         None
     } else {
         // Either the firing exists or the schedule does not; tell which.
+        // A claim is taken over only once its lease has run out, also by
+        // its own owner: while it holds, a post of it is under way.
         let taken_over = sqlx::query!(
             r#"UPDATE occurrences
                SET claim_owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
-               WHERE schedule_id = ? AND due_at = ? AND state = 'claimed'
-                 AND (lease_until < ? OR claim_owner = ?)"#,
+               WHERE schedule_id = ? AND due_at = ? AND state = 'claimed' AND lease_until < ?"#,
             claim.owner,
             lease_until,
             now,
             claim.schedule.0,
             due_at,
-            now,
-            claim.owner
+            now
         )
         .execute(&mut *conn)
         .await?;
@@ -406,13 +406,13 @@ pub(crate) mod tests {
         assert!(
             matches!(outcome, ClaimOutcome::HeldElsewhere(o) if o.claim_owner.as_deref() == Some("a"))
         );
-        // The owner itself may renew its claim.
+        // Its own owner neither: a post of it is under way.
         assert!(matches!(
             store.claim_occurrence(claim(s.id, "a", t(9, 0) + Duration::seconds(40))).await.unwrap(),
-            ClaimOutcome::Claimed(o) if o.attempts == 2
+            ClaimOutcome::HeldElsewhere(o) if o.attempts == 1
         ));
         // After the lease: taken over.
-        let late = t(9, 0) + Duration::seconds(101);
+        let late = t(9, 0) + Duration::seconds(61);
         let ClaimOutcome::Claimed(taken) = store
             .claim_occurrence(claim(s.id, "b", late))
             .await
