@@ -21,6 +21,7 @@ use crate::domain::firings::{firings, DstEffect};
 use crate::domain::spec::ScheduleSpec;
 use crate::domain::zone::parse_zone;
 use crate::ops;
+use crate::scheduler::SchedulerOptions;
 use crate::store::{self, Store, StoreOptions};
 
 /// secondheart: movement prompts, check-ins, streaks and leaderboards for
@@ -166,7 +167,15 @@ async fn run(loaded: Loaded) -> anyhow::Result<()> {
         },
         schedules_changed: Arc::default(),
     });
-    let result = discord::run(&settings.discord, &token, app).await;
+    let scheduler = &settings.scheduler;
+    let prompts = discord::PromptOptions {
+        snooze: Duration::from_secs(scheduler.snooze_seconds.into()),
+        scheduler: SchedulerOptions::new(
+            chrono::Duration::minutes(scheduler.catch_up_window_minutes.into()),
+            chrono::Duration::seconds(scheduler.claim_lease_seconds.into()),
+        ),
+    };
+    let result = discord::run(&settings.discord, &token, app, prompts).await;
     match Arc::try_unwrap(store) {
         Ok(store) => store.close().await,
         Err(_) => tracing::warn!(

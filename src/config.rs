@@ -110,13 +110,38 @@ pub struct SchedulerSettings {
     /// A prompt missed by less than this after downtime is posted late; older
     /// ones are skipped.
     pub catch_up_window_minutes: u32,
+    /// How long a process's claim on a prompt holds before another process
+    /// may take it over; posts are retried for three quarters of it.
+    #[serde(deserialize_with = "within::<_, 10, 3600>")]
+    pub claim_lease_seconds: u32,
+    /// How long "Snooze" waits before the private reminder; Discord accepts
+    /// the reminder for 15 minutes after the click.
+    #[serde(deserialize_with = "within::<_, 1, 840>")]
+    pub snooze_seconds: u32,
 }
 
 impl Default for SchedulerSettings {
     fn default() -> Self {
         Self {
             catch_up_window_minutes: 10,
+            claim_lease_seconds: 120,
+            snooze_seconds: 600,
         }
+    }
+}
+
+/// A whole number from `MIN` to `MAX`.
+fn within<'de, D, const MIN: u32, const MAX: u32>(deserializer: D) -> Result<u32, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let value = u32::deserialize(deserializer)?;
+    if (MIN..=MAX).contains(&value) {
+        Ok(value)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "expected a number from {MIN} to {MAX}, found {value}"
+        )))
     }
 }
 

@@ -67,7 +67,7 @@ pub const UNKNOWN_INTERACTION: isize = 10062;
 pub const ALREADY_ACKNOWLEDGED: isize = 40060;
 
 /// A short id that ties an apology to its log entry.
-fn error_id() -> String {
+pub(super) fn error_id() -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let nanos = std::time::SystemTime::now()

@@ -6,21 +6,38 @@
 //! poise and serenity, and a message that should ping opts in explicitly.
 
 mod commands;
+mod components;
 mod errors;
+mod notifier;
+mod prompt;
+mod prompt_updates;
 mod registration;
 mod render;
 mod retry;
+mod snoozes;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 use poise::serenity_prelude as serenity;
 
 use crate::app::App;
 use crate::config::{DiscordSettings, DiscordToken};
+use crate::scheduler::{Scheduler, SchedulerOptions};
 
 pub use errors::CommandError;
+pub use notifier::DiscordNotifier;
+use prompt_updates::PromptUpdates;
+
+/// How prompts behave.
+#[derive(Debug, Clone)]
+pub struct PromptOptions {
+    /// How long "Snooze" waits before the reminder.
+    pub snooze: Duration,
+    pub scheduler: SchedulerOptions,
+}
 
 /// What every command handler gets.
 pub struct Data {
@@ -28,6 +45,12 @@ pub struct Data {
     /// Set when Discord rejects the token, so the bot stops instead of retrying.
     token_rejected: Arc<AtomicBool>,
     shard_manager: Arc<std::sync::OnceLock<Arc<serenity::ShardManager>>>,
+    /// Posts prompts: the scheduler's, and `/schedule test`.
+    notifier: Arc<DiscordNotifier>,
+    prompt_updates: Arc<PromptUpdates>,
+    snooze: Duration,
+    /// Woken when a member snoozes, so the reminder task looks again.
+    snoozes_changed: Arc<tokio::sync::Notify>,
 }
 
 pub type Context<'a> = poise::Context<'a, Data, CommandError>;
@@ -38,6 +61,7 @@ pub async fn run(
     settings: &DiscordSettings,
     token: &DiscordToken,
     app: Arc<App>,
+    prompts: PromptOptions,
 ) -> anyhow::Result<()> {
     let http = http_client(settings, token);
     // Fail fast, with a clear message, on a token Discord does not accept.
@@ -67,15 +91,50 @@ pub async fn run(
             result.context("cannot register the slash commands")?;
         }
     }
+    // Prompts and reminders go out over REST, independent of the gateway.
+    let prompt_http = Arc::new(http_client(settings, token));
+    prompt_http.set_application_id(application.id);
+    let notifier = Arc::new(DiscordNotifier::new(Arc::clone(&prompt_http), prompts.snooze));
+    let scheduler = Scheduler::new(
+        Arc::clone(&app),
+        Arc::clone(&notifier) as Arc<dyn crate::scheduler::Notifier>,
+        prompts.scheduler,
+    );
+    let snoozes_changed = Arc::new(tokio::sync::Notify::new());
+    let background = [
+        tokio::spawn(scheduler.run()),
+        tokio::spawn(snoozes::run(
+            Arc::clone(&app),
+            prompt_http,
+            Arc::clone(&snoozes_changed),
+        )),
+    ];
+    let _stop_background = AbortOnDrop(background);
     let data = Data {
+        prompt_updates: PromptUpdates::new(Arc::clone(&app), Arc::clone(&notifier)),
         app,
         token_rejected: Arc::clone(&token_rejected),
         shard_manager: Arc::clone(&shard_manager),
+        notifier,
+        snooze: prompts.snooze,
+        snoozes_changed,
     };
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
             commands,
             on_error: |error| Box::pin(errors::on_error(error)),
+            event_handler: |framework, event| {
+                Box::pin(async move {
+                    if let serenity::FullEvent::InteractionCreate {
+                        interaction: serenity::Interaction::Component(click),
+                    } = event
+                    {
+                        let data = framework.user_data().await;
+                        components::handle(framework.serenity_context, data, click).await;
+                    }
+                    Ok(())
+                })
+            },
             // poise's default lets every user mention in a reply ping.
             allowed_mentions: Some(serenity::CreateAllowedMentions::new()),
             ..Default::default()
@@ -104,6 +163,17 @@ pub async fn run(
         }
         Err(error) => Err(error).context("the Discord connection failed"),
         Ok(()) => Ok(()),
+    }
+}
+
+/// Background tasks that end with the connection.
+struct AbortOnDrop<const N: usize>([tokio::task::JoinHandle<()>; N]);
+
+impl<const N: usize> Drop for AbortOnDrop<N> {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
     }
 }
 

@@ -47,6 +47,16 @@ pub fn escape_line(text: &str) -> String {
     }
 }
 
+/// The note moderators get once about schedules paused by an error.
+pub fn pause_notices(notices: &[(crate::domain::ScheduleId, String)]) -> String {
+    let mut text = String::from("⚠️ Paused because their prompts could not be posted:");
+    for (id, reason) in notices {
+        text.push_str(&format!("\n- **#{id}**: {}", escape(reason)));
+    }
+    text.push_str("\nFix the channel (or /schedule edit it to another), then /schedule resume.");
+    within_limit(&text)
+}
+
 /// The reply to a recorded check-in.
 pub fn checkin(receipt: &CheckInReceipt) -> String {
     let c = &receipt.checkin;

@@ -39,6 +39,9 @@ pub enum PostError {
     /// moderators.
     #[error("{0}")]
     ChannelUnusable(String),
+    /// The message is gone (deleted by someone): it cannot be edited.
+    #[error("the message was deleted")]
+    MessageGone,
     /// Refused for good (another 4xx).
     #[error("refused: {0}")]
     Rejected(String),

@@ -59,6 +59,20 @@ async fn moderator_caller(ctx: Context<'_>) -> Result<crate::app::settings::Call
             .map(|r| crate::domain::RoleId(r.get()))
             .collect(),
     };
-    ctx.data().app.authorize(&caller).await?;
+    let app = &ctx.data().app;
+    app.authorize(&caller).await?;
+    // Schedules paused because their channel became unusable: told once,
+    // to the first moderator who runs a command, before its own answer.
+    let notices = app.take_pause_notices(guild).await?;
+    if !notices.is_empty() {
+        let text = crate::discord::render::pause_notices(&notices);
+        ctx.send(
+            poise::CreateReply::default()
+                .content(text)
+                .ephemeral(true)
+                .allowed_mentions(poise::serenity_prelude::CreateAllowedMentions::new()),
+        )
+        .await?;
+    }
     Ok(caller)
 }

@@ -1,4 +1,4 @@
-//! `/schedule add|list|edit|remove|pause|resume|preview`: the server's prompt
+//! `/schedule add|list|edit|remove|pause|resume|preview|test`: the server's prompt
 //! schedules. Moderators only, checked by the bot. Channels and roles are
 //! checked against what the bot knows of the server from Discord.
 
@@ -14,7 +14,7 @@ use crate::domain::{ChannelId, RoleId, ScheduleId};
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("add", "list", "edit", "remove", "pause", "resume", "preview")
+    subcommands("add", "list", "edit", "remove", "pause", "resume", "preview", "test")
 )]
 pub async fn schedule(_ctx: Context<'_>) -> Result<(), CommandError> {
     Ok(())
@@ -262,6 +262,35 @@ pub async fn preview(
             render::spec_preview(&spec, zone, &next)
         }
         _ => return Err(UserError::IdOrWhen.into()),
+    };
+    reply(ctx, text).await
+}
+
+/// Post one prompt of a schedule now, to see how it looks (nothing counts).
+#[poise::command(slash_command, guild_only)]
+pub async fn test(
+    ctx: Context<'_>,
+    #[description = "Schedule number"] id: i64,
+) -> Result<(), CommandError> {
+    let caller = super::moderator_caller(ctx).await?;
+    let data = ctx.data();
+    let prompt = data.app.test_prompt(&caller, ScheduleId(id)).await?;
+    // Answered first: a post that waits on Discord's rate limits must not
+    // make the interaction expire.
+    ctx.defer_ephemeral().await?;
+    let text = match data.notifier.post_test(&prompt).await {
+        Ok(()) => format!(
+            "Posted a test prompt of **#{id}** in <#{}>. Its buttons log nothing.",
+            prompt.channel
+        ),
+        Err(crate::scheduler::PostError::ChannelUnusable(reason)) => {
+            format!("I could not post the test prompt: {reason}.")
+        }
+        Err(error) => {
+            return Err(CommandError::Internal(anyhow::anyhow!(
+                "posting a test prompt failed: {error}"
+            )))
+        }
     };
     reply(ctx, text).await
 }

@@ -1,0 +1,98 @@
+//! The component router: clicks on prompt buttons. poise dispatches only
+//! commands, so clicks come here from the event handler.
+//!
+//! A button's `custom_id` is untrusted: it is parsed strictly, and what it
+//! names must be a posted prompt of the server the click came from, on the
+//! message clicked. Every answer is private to the member and pings nobody.
+
+use chrono::Duration;
+use poise::serenity_prelude as serenity;
+use serenity::{
+    ComponentInteraction, CreateAllowedMentions, CreateInteractionResponse,
+    CreateInteractionResponseMessage,
+};
+
+use super::{errors, render, Data};
+use crate::app::prompts::{ClickOutcome, PromptClick};
+use crate::app::AppError;
+use crate::domain::occurrence::Answer;
+use crate::domain::prompt::PromptButton;
+use crate::domain::{GuildId, InteractionId, MessageId, UserId};
+
+/// Answers a click on a button.
+pub async fn handle(ctx: &serenity::Context, data: &Data, click: &ComponentInteraction) {
+    let text = answer(data, click).await;
+    let reply = CreateInteractionResponse::Message(
+        CreateInteractionResponseMessage::new()
+            .content(render::within_limit(&text))
+            .ephemeral(true)
+            .allowed_mentions(CreateAllowedMentions::new()),
+    );
+    if let Err(error) = click.create_response(&ctx.http, reply).await {
+        tracing::warn!(%error, interaction = %click.id, "could not answer a button click");
+        if errors::is_unauthorized(&error) {
+            data.stop_for_rejected_token();
+        }
+    }
+}
+
+/// What the member reads after clicking.
+async fn answer(data: &Data, click: &ComponentInteraction) -> String {
+    let Some(guild) = click.guild_id else {
+        return "Prompt buttons work in servers, not in direct messages.".to_owned();
+    };
+    let button = match PromptButton::parse(&click.data.custom_id) {
+        Ok(button) => button,
+        Err(error) => {
+            tracing::info!(%error, user = %click.user.id, "a click on a button that is not ours");
+            return "That button is not one I know; nothing was logged. /checkin always works."
+                .to_owned();
+        }
+    };
+    let display_name = click
+        .member
+        .as_ref()
+        .map(|m| m.display_name().to_owned())
+        .unwrap_or_else(|| click.user.display_name().to_owned());
+    let request = PromptClick {
+        interaction: InteractionId(click.id.get()),
+        guild: GuildId(guild.get()),
+        user: UserId(click.user.id.get()),
+        display_name,
+        message: MessageId(click.message.id.get()),
+        button,
+        token: click.token.clone(),
+    };
+    let snooze = Duration::from_std(data.snooze).unwrap_or(Duration::minutes(10));
+    match data.app.click_prompt(request, snooze).await {
+        Ok(ClickOutcome::Logged {
+            occurrence,
+            receipt,
+        }) => {
+            data.prompt_updates
+                .request(GuildId(guild.get()), occurrence);
+            format!("{} /undo takes it back.", render::checkin(&receipt))
+        }
+        Ok(ClickOutcome::NotNow) => "Noted: not now. The next prompt is another chance.".to_owned(),
+        Ok(ClickOutcome::AlreadyAnswered(answer)) => match answer {
+            Answer::NotNow => "You already answered \"not now\" to this prompt. /checkin logs it if you did it after all.".to_owned(),
+            Answer::Done | Answer::DoneTwice => "Already logged for this prompt. /undo removes your latest check-in if you want to change it.".to_owned(),
+        },
+        Ok(ClickOutcome::Snoozed { .. }) => {
+            data.snoozes_changed.notify_one();
+            format!(
+                "I will remind you in {} minutes (only you will see it).",
+                snooze.num_minutes().max(1)
+            )
+        }
+        Ok(ClickOutcome::AlreadySnoozed) => "A reminder for this prompt is already on its way.".to_owned(),
+        Ok(ClickOutcome::TestPrompt) => "This is a test prompt: nothing is logged from it.".to_owned(),
+        Err(AppError::User(error)) => error.to_string(),
+        Err(AppError::Internal(error)) => {
+            let id = errors::error_id();
+            tracing::error!(error_id = %id, error = format!("{error:#}"), "a button click failed");
+            format!("Sorry, something went wrong on my side. If it keeps happening, give a moderator this error id: `{id}`.")
+        }
+    }
+}
+

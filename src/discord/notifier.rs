@@ -1,0 +1,313 @@
+//! Posting prompts to Discord: the scheduler's [`Notifier`], and in-place
+//! edits of prompts.
+//!
+//! These requests go out through reqwest with serenity's request builder
+//! (so a proxy or the fake Discord is honoured) instead of serenity's typed
+//! calls, because the scheduler needs what serenity's errors drop: the
+//! `retry_after` of a 429 and Discord's error code. Their pace is the bot's
+//! own: at most 50 requests a second, 5 new messages per 5 seconds per
+//! channel, and a brake when too many requests are refused (Discord bans
+//! a bot for 10,000 refused requests in 10 minutes).
+
+use std::collections::VecDeque;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use poise::serenity_prelude as serenity;
+use serde_json::Value;
+use serenity::http::{LightMethod, Request, Route};
+
+use super::prompt;
+use crate::domain::prompt::is_prompt_of;
+use crate::domain::{ChannelId, MessageId, OccurrenceId};
+use crate::scheduler::{Notifier, PostError, PromptMessage};
+
+/// Refused requests (401, 403, 429) counted over this window...
+const INVALID_WINDOW: Duration = Duration::from_secs(10 * 60);
+/// ...and the count at which the bot holds back: half of Discord's 10,000.
+const INVALID_BRAKE: usize = 5_000;
+
+/// Posts and edits prompts.
+pub struct DiscordNotifier {
+    http: Arc<serenity::Http>,
+    client: reqwest::Client,
+    global: DefaultDirectRateLimiter,
+    per_channel: DefaultKeyedRateLimiter<u64>,
+    refused: Mutex<RefusedRequests>,
+    /// How long "Snooze" waits, for its button's label.
+    snooze: Duration,
+}
+
+impl DiscordNotifier {
+    pub fn new(http: Arc<serenity::Http>, snooze: Duration) -> Self {
+        let per_second = NonZeroU32::new(50).expect("non-zero");
+        let burst = NonZeroU32::new(5).expect("non-zero");
+        let per_channel = Quota::with_period(Duration::from_secs(1))
+            .expect("a non-zero period")
+            .allow_burst(burst);
+        Self {
+            http,
+            client: reqwest::Client::new(),
+            global: RateLimiter::direct(Quota::per_second(per_second)),
+            per_channel: RateLimiter::keyed(per_channel),
+            refused: Mutex::new(RefusedRequests::default()),
+            snooze,
+        }
+    }
+
+    /// Posts a `/schedule test` prompt: once, without retries.
+    pub async fn post_test(&self, prompt: &PromptMessage) -> Result<(), PostError> {
+        self.post_prompt(prompt).await.map(drop)
+    }
+
+    /// Edits a posted prompt in place (its done count).
+    pub async fn edit_prompt(
+        &self,
+        message: MessageId,
+        prompt: &PromptMessage,
+    ) -> Result<(), PostError> {
+        let body = serde_json::to_vec(&prompt::edit(prompt))
+            .map_err(|e| PostError::Rejected(e.to_string()))?;
+        let route = Route::ChannelMessage {
+            channel_id: serenity::ChannelId::new(prompt.channel.0),
+            message_id: serenity::MessageId::new(message.0),
+        };
+        self.send(route, LightMethod::Patch, Some(body), None)
+            .await
+            .map(drop)
+    }
+
+    /// Sends one request at the bot's pace and sorts out its answer.
+    async fn send(
+        &self,
+        route: Route<'_>,
+        method: LightMethod,
+        body: Option<Vec<u8>>,
+        params: Option<Vec<(&'static str, String)>>,
+    ) -> Result<Value, PostError> {
+        let brake = self.refused.lock().expect("refused").brake(Instant::now());
+        if let Some(wait) = brake {
+            tracing::warn!(
+                wait_s = wait.as_secs(),
+                "many requests refused by Discord lately; holding back"
+            );
+            tokio::time::sleep(wait).await;
+        }
+        self.global.until_ready().await;
+        let request = Request::new(route, method)
+            .body(body)
+            .params(params)
+            .build(&self.client, self.http.token(), self.http.proxy.as_deref())
+            .map_err(|e| PostError::Rejected(format!("cannot build the request: {e}")))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| PostError::Unavailable(format!("no answer from Discord: {e}")))?;
+        let status = response.status().as_u16();
+        if matches!(status, 401 | 403 | 429) {
+            self.refused
+                .lock()
+                .expect("refused")
+                .record(Instant::now());
+        }
+        let retry_header = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<f64>().ok());
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        if (200..300).contains(&status) {
+            return Ok(body);
+        }
+        Err(classify(status, &body, retry_header))
+    }
+}
+
+/// What an unsuccessful answer means for the scheduler.
+fn classify(status: u16, body: &Value, retry_header: Option<f64>) -> PostError {
+    let code = body.get("code").and_then(Value::as_i64).unwrap_or(0);
+    let message = body
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
+    match (status, code) {
+        (429, _) => {
+            // The body's value has milliseconds; the header only seconds.
+            let seconds = body
+                .get("retry_after")
+                .and_then(Value::as_f64)
+                .or(retry_header)
+                .unwrap_or(1.0);
+            PostError::RateLimited {
+                retry_after: Duration::from_secs_f64(seconds.clamp(0.0, 3600.0)),
+            }
+        }
+        (_, 10003) => PostError::ChannelUnusable("the channel no longer exists".into()),
+        (_, 50001) => {
+            PostError::ChannelUnusable("I can no longer see the channel (Missing Access)".into())
+        }
+        (_, 50013) => PostError::ChannelUnusable(
+            "I am missing permissions to post in the channel (Missing Permissions)".into(),
+        ),
+        (_, 10008) => PostError::MessageGone,
+        (500.., _) => PostError::Unavailable(format!("Discord answered {status}")),
+        _ => PostError::Rejected(format!("Discord answered {status}, code {code}: {message}")),
+    }
+}
+
+#[async_trait]
+impl Notifier for DiscordNotifier {
+    async fn post_prompt(&self, prompt: &PromptMessage) -> Result<MessageId, PostError> {
+        self.per_channel.until_key_ready(&prompt.channel.0).await;
+        let body = serde_json::to_vec(&prompt::message(prompt, self.snooze))
+            .map_err(|e| PostError::Rejected(e.to_string()))?;
+        let route = Route::ChannelMessages {
+            channel_id: serenity::ChannelId::new(prompt.channel.0),
+        };
+        let message = self.send(route, LightMethod::Post, Some(body), None).await?;
+        message_id(&message)
+            .ok_or_else(|| PostError::Unavailable("Discord's answer had no message id".into()))
+    }
+
+    async fn find_prompt(
+        &self,
+        channel: ChannelId,
+        occurrence: OccurrenceId,
+    ) -> Result<Option<MessageId>, PostError> {
+        let route = Route::ChannelMessages {
+            channel_id: serenity::ChannelId::new(channel.0),
+        };
+        let params = Some(vec![("limit", "50".to_owned())]);
+        let recent = self.send(route, LightMethod::Get, None, params).await?;
+        Ok(recent
+            .as_array()
+            .into_iter()
+            .flatten()
+            // Members cannot put buttons on their messages; bots can.
+            .filter(|m| m["author"]["bot"].as_bool() == Some(true))
+            .find(|m| is_prompt_of(custom_ids(m), occurrence))
+            .and_then(message_id))
+    }
+}
+
+fn message_id(message: &Value) -> Option<MessageId> {
+    message["id"].as_str()?.parse().ok().map(MessageId)
+}
+
+/// The `custom_id`s of a message's buttons.
+fn custom_ids(message: &Value) -> Vec<String> {
+    message["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .filter_map(|c| c["custom_id"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// Requests Discord refused lately.
+#[derive(Debug, Default)]
+struct RefusedRequests {
+    at: VecDeque<Instant>,
+}
+
+impl RefusedRequests {
+    fn record(&mut self, now: Instant) {
+        self.forget_old(now);
+        self.at.push_back(now);
+    }
+
+    /// How long to hold back before the next request, if too many were
+    /// refused in the window: until enough of them have left it.
+    fn brake(&mut self, now: Instant) -> Option<Duration> {
+        self.forget_old(now);
+        if self.at.len() < INVALID_BRAKE {
+            return None;
+        }
+        let oldest_that_must_leave = self.at[self.at.len() - INVALID_BRAKE];
+        Some((oldest_that_must_leave + INVALID_WINDOW).saturating_duration_since(now))
+    }
+
+    fn forget_old(&mut self, now: Instant) {
+        while self
+            .at
+            .front()
+            .is_some_and(|t| now.saturating_duration_since(*t) >= INVALID_WINDOW)
+        {
+            self.at.pop_front();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn discord_answers_are_sorted_into_what_the_scheduler_does() {
+        assert_eq!(
+            classify(429, &json!({"retry_after": 1.5, "global": false}), Some(2.0)),
+            PostError::RateLimited {
+                retry_after: Duration::from_millis(1500)
+            }
+        );
+        assert_eq!(
+            classify(429, &json!(null), Some(3.0)),
+            PostError::RateLimited {
+                retry_after: Duration::from_secs(3)
+            }
+        );
+        assert!(matches!(
+            classify(404, &json!({"code": 10003, "message": "Unknown Channel"}), None),
+            PostError::ChannelUnusable(_)
+        ));
+        assert!(matches!(
+            classify(403, &json!({"code": 50013}), None),
+            PostError::ChannelUnusable(_)
+        ));
+        assert!(matches!(
+            classify(403, &json!({"code": 50001}), None),
+            PostError::ChannelUnusable(_)
+        ));
+        assert_eq!(classify(404, &json!({"code": 10008}), None), PostError::MessageGone);
+        assert!(matches!(classify(502, &json!(null), None), PostError::Unavailable(_)));
+        assert!(matches!(
+            classify(400, &json!({"code": 50035, "message": "Invalid Form Body"}), None),
+            PostError::Rejected(_)
+        ));
+    }
+
+    #[test]
+    fn many_refused_requests_hold_the_bot_back_until_they_age_out() {
+        let start = Instant::now();
+        let mut refused = RefusedRequests::default();
+        for i in 0..INVALID_BRAKE - 1 {
+            refused.record(start + Duration::from_millis(i as u64));
+        }
+        assert_eq!(refused.brake(start + Duration::from_secs(1)), None);
+        refused.record(start + Duration::from_secs(1));
+        let wait = refused.brake(start + Duration::from_secs(2)).expect("brake");
+        // Until the first refusal is ten minutes old.
+        assert_eq!(wait, INVALID_WINDOW - Duration::from_secs(2));
+        assert_eq!(refused.brake(start + INVALID_WINDOW), None);
+    }
+
+    #[test]
+    fn a_prompt_is_found_by_its_buttons_among_recent_messages() {
+        let message = json!({
+            "id": "99",
+            "author": {"id": "5", "bot": true},
+            "components": [{"type": 1, "components": [
+                {"type": 2, "custom_id": "p:7:done"}, {"type": 2, "custom_id": "p:7:notnow"}
+            ]}]
+        });
+        assert!(is_prompt_of(custom_ids(&message), OccurrenceId(7)));
+        assert_eq!(message_id(&message), Some(MessageId(99)));
+    }
+}

@@ -1,0 +1,94 @@
+//! A prompt as members see it: one embed (what to do, a tip, how many did
+//! it, the disclaimer) and four buttons. It mentions only its schedule's
+//! role, and only through `allowed_mentions`.
+
+use std::time::Duration;
+
+use poise::serenity_prelude as serenity;
+use serenity::{
+    ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed,
+    CreateEmbedFooter, CreateMessage, EditMessage,
+};
+
+use crate::domain::prompt::{PromptAction, PromptButton, PromptRef};
+use crate::scheduler::PromptMessage;
+
+/// A friendly green for prompts.
+const COLOR: u32 = 0x2e_a0_43;
+/// The disclaimer, short enough for an embed footer.
+const FOOTER: &str = "General movement tips, not medical advice. With circulation problems, leg swelling or a heart condition, ask a health professional first.";
+
+/// The message that posts a prompt.
+pub fn message(prompt: &PromptMessage, snooze: Duration) -> CreateMessage {
+    let mut message = CreateMessage::new()
+        .embed(embed(prompt))
+        .components(buttons(prompt, snooze));
+    message = match prompt.role {
+        Some(role) => message
+            .content(format!("<@&{role}>"))
+            .allowed_mentions(CreateAllowedMentions::new().roles(vec![role.0])),
+        None => message.allowed_mentions(CreateAllowedMentions::new()),
+    };
+    if let Some(nonce) = &prompt.nonce {
+        message = message
+            .nonce(serenity::Nonce::String(nonce.clone()))
+            .enforce_nonce(true);
+    }
+    message
+}
+
+/// The edit that updates a posted prompt (its done count); the buttons and
+/// mention stay as they are.
+pub fn edit(prompt: &PromptMessage) -> EditMessage {
+    EditMessage::new().embed(embed(prompt))
+}
+
+fn embed(prompt: &PromptMessage) -> CreateEmbed {
+    let exercise = &prompt.exercise;
+    let amount = exercise.default_amount;
+    let title = match prompt.prompt {
+        PromptRef::Occurrence(_) => format!("Time to move: {}", exercise.name),
+        PromptRef::Test(id) => format!("Test prompt (schedule #{id}): {}", exercise.name),
+    };
+    let mut description = format!(
+        "**{amount} {}** of {}, whenever you can in the next few minutes.",
+        exercise.unit.label(amount),
+        exercise.name.to_lowercase()
+    );
+    if let Some(tip) = &prompt.tip {
+        description.push_str(&format!("\n\n💡 {tip}"));
+    }
+    let done = match prompt.done_count {
+        0 => "Nobody yet: be the first!".to_owned(),
+        1 => "1 teammate did it.".to_owned(),
+        n => format!("{n} teammates did it."),
+    };
+    CreateEmbed::new()
+        .title(title)
+        .description(description)
+        .field("Done so far", done, false)
+        .color(COLOR)
+        .footer(CreateEmbedFooter::new(FOOTER))
+}
+
+fn buttons(prompt: &PromptMessage, snooze: Duration) -> Vec<CreateActionRow> {
+    let minutes = snooze.as_secs().div_ceil(60);
+    let buttons = PromptAction::ALL
+        .into_iter()
+        .map(|action| {
+            let id = PromptButton {
+                prompt: prompt.prompt,
+                action,
+            }
+            .custom_id();
+            let (label, style) = match action {
+                PromptAction::Done => ("Done".to_owned(), ButtonStyle::Success),
+                PromptAction::DoneTwice => ("Done x2".to_owned(), ButtonStyle::Primary),
+                PromptAction::Snooze => (format!("Snooze {minutes} min"), ButtonStyle::Secondary),
+                PromptAction::NotNow => ("Not now".to_owned(), ButtonStyle::Secondary),
+            };
+            CreateButton::new(id).label(label).style(style)
+        })
+        .collect();
+    vec![CreateActionRow::Buttons(buttons)]
+}

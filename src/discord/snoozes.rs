@@ -1,0 +1,84 @@
+//! Snooze reminders: when a snooze is due, the member gets a private
+//! follow-up through the interaction token of their click (Discord accepts
+//! follow-ups for 15 minutes). Snoozes are stored, so a restart in between
+//! loses none.
+
+use std::sync::Arc;
+
+use poise::serenity_prelude as serenity;
+use serenity::{Builder as _, CreateAllowedMentions, CreateInteractionResponseFollowup};
+use tokio::sync::Notify;
+
+use crate::app::App;
+use crate::domain::occurrence::Snooze;
+
+/// Sends reminders as snoozes come due, until the task is dropped.
+pub async fn run(app: Arc<App>, http: Arc<serenity::Http>, changed: Arc<Notify>) {
+    loop {
+        let now = app.clock.now();
+        let pending = match app.store.pending_snoozes().await {
+            Ok(pending) => pending,
+            Err(error) => {
+                tracing::error!(%error, "cannot read snoozes");
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(5), changed.notified()).await;
+                continue;
+            }
+        };
+        let mut next = None;
+        for snooze in pending {
+            if snooze.due_at > now {
+                next = Some(snooze.due_at);
+                break;
+            }
+            remind(&app, &http, &snooze).await;
+            if let Err(error) = app.store.remove_snooze(snooze.interaction).await {
+                tracing::error!(%error, "cannot forget a sent snooze");
+            }
+        }
+        match next {
+            Some(at) => {
+                tokio::select! {
+                    () = app.clock.sleep_until(at) => {}
+                    () = changed.notified() => {}
+                }
+            }
+            None => changed.notified().await,
+        }
+    }
+}
+
+async fn remind(app: &App, http: &serenity::Http, snooze: &Snooze) {
+    if app.clock.now() >= snooze.token_expires_at {
+        tracing::info!(user = %snooze.user, "a snooze reminder came too late to send");
+        return;
+    }
+    let link = match app.store.occurrence(snooze.guild, snooze.occurrence).await {
+        Ok(Some(o)) => o
+            .message
+            .map(|m| format!(" https://discord.com/channels/{}/{}/{m}", o.guild, o.channel)),
+        _ => None,
+    };
+    let text = format!(
+        "⏰ Reminder: time for the movement prompt you snoozed.{} Its buttons still work.",
+        link.unwrap_or_default()
+    );
+    let followup = CreateInteractionResponseFollowup::new()
+        .content(text)
+        .ephemeral(true)
+        .allowed_mentions(CreateAllowedMentions::new());
+    for attempt in 0..3u32 {
+        match followup.clone().execute(http, (None, &snooze.token)).await {
+            Ok(_) => {
+                tracing::info!(user = %snooze.user, occurrence = %snooze.occurrence, "snooze reminder sent");
+                return;
+            }
+            Err(error) if super::errors::is_server_error(&error) && attempt < 2 => {
+                tokio::time::sleep(std::time::Duration::from_secs(1 << attempt)).await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, user = %snooze.user, "cannot send a snooze reminder");
+                return;
+            }
+        }
+    }
+}
