@@ -81,8 +81,8 @@ async fn answer(data: &Data, click: &ComponentInteraction) -> String {
         Ok(ClickOutcome::Snoozed { .. }) => {
             data.snoozes_changed.notify_one();
             format!(
-                "I will remind you in {} minutes (only you will see it).",
-                snooze.num_minutes().max(1)
+                "I will remind you in {} (only you will see it).",
+                render::duration(data.snooze)
             )
         }
         Ok(ClickOutcome::AlreadySnoozed) => "A reminder for this prompt is already on its way.".to_owned(),
@@ -95,4 +95,3 @@ async fn answer(data: &Data, click: &ComponentInteraction) -> String {
         }
     }
 }
-

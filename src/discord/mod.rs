@@ -94,7 +94,10 @@ pub async fn run(
     // Prompts and reminders go out over REST, independent of the gateway.
     let prompt_http = Arc::new(http_client(settings, token));
     prompt_http.set_application_id(application.id);
-    let notifier = Arc::new(DiscordNotifier::new(Arc::clone(&prompt_http), prompts.snooze));
+    let notifier = Arc::new(DiscordNotifier::new(
+        Arc::clone(&prompt_http),
+        prompts.snooze,
+    ));
     let scheduler = Scheduler::new(
         Arc::clone(&app),
         Arc::clone(&notifier) as Arc<dyn crate::scheduler::Notifier>,

@@ -108,10 +108,7 @@ impl DiscordNotifier {
             .map_err(|e| PostError::Unavailable(format!("no answer from Discord: {e}")))?;
         let status = response.status().as_u16();
         if matches!(status, 401 | 403 | 429) {
-            self.refused
-                .lock()
-                .expect("refused")
-                .record(Instant::now());
+            self.refused.lock().expect("refused").record(Instant::now());
         }
         let retry_header = response
             .headers()
@@ -168,7 +165,9 @@ impl Notifier for DiscordNotifier {
         let route = Route::ChannelMessages {
             channel_id: serenity::ChannelId::new(prompt.channel.0),
         };
-        let message = self.send(route, LightMethod::Post, Some(body), None).await?;
+        let message = self
+            .send(route, LightMethod::Post, Some(body), None)
+            .await?;
         message_id(&message)
             .ok_or_else(|| PostError::Unavailable("Discord's answer had no message id".into()))
     }
@@ -252,7 +251,11 @@ mod tests {
     #[test]
     fn discord_answers_are_sorted_into_what_the_scheduler_does() {
         assert_eq!(
-            classify(429, &json!({"retry_after": 1.5, "global": false}), Some(2.0)),
+            classify(
+                429,
+                &json!({"retry_after": 1.5, "global": false}),
+                Some(2.0)
+            ),
             PostError::RateLimited {
                 retry_after: Duration::from_millis(1500)
             }
@@ -264,7 +267,11 @@ mod tests {
             }
         );
         assert!(matches!(
-            classify(404, &json!({"code": 10003, "message": "Unknown Channel"}), None),
+            classify(
+                404,
+                &json!({"code": 10003, "message": "Unknown Channel"}),
+                None
+            ),
             PostError::ChannelUnusable(_)
         ));
         assert!(matches!(
@@ -275,10 +282,20 @@ mod tests {
             classify(403, &json!({"code": 50001}), None),
             PostError::ChannelUnusable(_)
         ));
-        assert_eq!(classify(404, &json!({"code": 10008}), None), PostError::MessageGone);
-        assert!(matches!(classify(502, &json!(null), None), PostError::Unavailable(_)));
+        assert_eq!(
+            classify(404, &json!({"code": 10008}), None),
+            PostError::MessageGone
+        );
         assert!(matches!(
-            classify(400, &json!({"code": 50035, "message": "Invalid Form Body"}), None),
+            classify(502, &json!(null), None),
+            PostError::Unavailable(_)
+        ));
+        assert!(matches!(
+            classify(
+                400,
+                &json!({"code": 50035, "message": "Invalid Form Body"}),
+                None
+            ),
             PostError::Rejected(_)
         ));
     }
@@ -292,7 +309,9 @@ mod tests {
         }
         assert_eq!(refused.brake(start + Duration::from_secs(1)), None);
         refused.record(start + Duration::from_secs(1));
-        let wait = refused.brake(start + Duration::from_secs(2)).expect("brake");
+        let wait = refused
+            .brake(start + Duration::from_secs(2))
+            .expect("brake");
         // Until the first refusal is ten minutes old.
         assert_eq!(wait, INVALID_WINDOW - Duration::from_secs(2));
         assert_eq!(refused.brake(start + INVALID_WINDOW), None);

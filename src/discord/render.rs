@@ -47,6 +47,16 @@ pub fn escape_line(text: &str) -> String {
     }
 }
 
+/// A short wait in words: "4 seconds", "1 minute", "10 minutes".
+pub fn duration(wait: std::time::Duration) -> String {
+    let seconds = wait.as_secs();
+    if seconds < 60 {
+        plural(seconds as i64, "second", "seconds")
+    } else {
+        plural(seconds.div_ceil(60) as i64, "minute", "minutes")
+    }
+}
+
 /// The note moderators get once about schedules paused by an error.
 pub fn pause_notices(notices: &[(crate::domain::ScheduleId, String)]) -> String {
     let mut text = String::from("⚠️ Paused because their prompts could not be posted:");

@@ -20,7 +20,8 @@ pub async fn run(app: Arc<App>, http: Arc<serenity::Http>, changed: Arc<Notify>)
             Ok(pending) => pending,
             Err(error) => {
                 tracing::error!(%error, "cannot read snoozes");
-                let _ = tokio::time::timeout(std::time::Duration::from_secs(5), changed.notified()).await;
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(5), changed.notified())
+                    .await;
                 continue;
             }
         };
@@ -53,9 +54,12 @@ async fn remind(app: &App, http: &serenity::Http, snooze: &Snooze) {
         return;
     }
     let link = match app.store.occurrence(snooze.guild, snooze.occurrence).await {
-        Ok(Some(o)) => o
-            .message
-            .map(|m| format!(" https://discord.com/channels/{}/{}/{m}", o.guild, o.channel)),
+        Ok(Some(o)) => o.message.map(|m| {
+            format!(
+                " https://discord.com/channels/{}/{}/{m}",
+                o.guild, o.channel
+            )
+        }),
         _ => None,
     };
     let text = format!(

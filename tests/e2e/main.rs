@@ -10,5 +10,6 @@ mod gateway;
 mod member;
 mod moderation;
 mod preview;
+mod prompts;
 mod schedules;
 mod support;

@@ -24,10 +24,7 @@ async fn run(bot: &Bot, user: u64, name: &str, options: &[(&str, Value)]) -> Str
 }
 
 fn moderator(bot: &Bot) -> u64 {
-    let admins = bot
-        .discord
-        .create_role(bot.guild, "Admins", permissions::MANAGE_GUILD, false);
-    bot.discord.add_member(bot.guild, "Mod", &[admins])
+    bot.add_moderator("Mod")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -103,6 +103,8 @@ pub struct SeenMessage {
     pub edited: bool,
     pub ephemeral: bool,
     pub allowed_mentions: Option<Value>,
+    /// When it was created, in Unix milliseconds.
+    pub created_ms: i64,
 }
 
 impl FakeDiscord {
@@ -580,6 +582,31 @@ impl FakeDiscord {
         user: u64,
         custom_id: &str,
     ) -> Result<u64, String> {
+        let has_button = self
+            .shared
+            .world()
+            .messages
+            .iter()
+            .find(|m| m.id == message && m.channel_id == channel && !m.deleted)
+            .ok_or("no such message")?
+            .components
+            .to_string()
+            .contains(&format!("\"custom_id\":\"{custom_id}\""));
+        if !has_button {
+            return Err(format!("the message has no button `{custom_id}`"));
+        }
+        self.click_forged(channel, message, user, custom_id)
+    }
+
+    /// Sends a click on a button the message does not have: what a
+    /// modified client can send. Returns the interaction id.
+    pub fn click_forged(
+        &self,
+        channel: u64,
+        message: u64,
+        user: u64,
+        custom_id: &str,
+    ) -> Result<u64, String> {
         let mut world = self.shared.world();
         let found = world
             .messages
@@ -587,13 +614,6 @@ impl FakeDiscord {
             .find(|m| m.id == message && m.channel_id == channel && !m.deleted)
             .cloned()
             .ok_or("no such message")?;
-        let has_button = found
-            .components
-            .to_string()
-            .contains(&format!("\"custom_id\":\"{custom_id}\""));
-        if !has_button {
-            return Err(format!("the message has no button `{custom_id}`"));
-        }
         let guild = found.guild_id.ok_or("not in a server")?;
         let author = world
             .user(found.author_id)
@@ -613,6 +633,11 @@ impl FakeDiscord {
         drop(world);
         self.shared.changed.notify_waiters();
         Ok(id)
+    }
+
+    /// How many injected faults have not hit a request yet.
+    pub fn faults_pending(&self) -> u32 {
+        self.shared.world().faults.iter().map(|f| f.remaining).sum()
     }
 
     /// Delivers the same interaction again (Discord may).
@@ -698,6 +723,7 @@ impl FakeDiscord {
                 edited: m.edited_ms.is_some(),
                 ephemeral: m.is_ephemeral(),
                 allowed_mentions: m.allowed_mentions.clone(),
+                created_ms: m.created_ms,
             })
             .collect()
     }

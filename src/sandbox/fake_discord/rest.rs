@@ -43,6 +43,7 @@ pub(super) async fn handle(
     body: Bytes,
 ) -> Response {
     let path = uri.path().to_owned();
+    let received_ms = World::now_ms();
     let content_type = headers
         .get("content-type")
         .and_then(|v| v.to_str().ok())
@@ -89,7 +90,7 @@ pub(super) async fn handle(
             if global {
                 headers.insert("x-ratelimit-global", header("true"));
             }
-            record(&shared, &method, &path, parsed, 429, violation);
+            record(&shared, &method, &path, parsed, 429, violation, received_ms);
             return response;
         }
         Some(FaultKind::Status(status)) => {
@@ -102,7 +103,18 @@ pub(super) async fn handle(
         }
         _ => route(&shared, &method, &path, parsed.clone()),
     };
-    record(&shared, &method, &path, parsed, reply.status(), violation);
+    record(
+        &shared,
+        &method,
+        &path,
+        parsed,
+        reply.status(),
+        violation,
+        received_ms,
+    );
+    if let Some(FaultKind::Hold(hold)) = fault {
+        tokio::time::sleep(hold).await;
+    }
     reply.into_response()
 }
 
@@ -130,6 +142,7 @@ fn record(
     body: Option<Value>,
     status: u16,
     violation: Option<String>,
+    received_ms: i64,
 ) {
     shared.world().requests.push(RecordedRequest {
         method: method.to_string(),
@@ -137,6 +150,7 @@ fn record(
         body,
         status,
         violation,
+        received_ms,
     });
     shared.changed.notify_waiters();
 }

@@ -124,6 +124,8 @@ pub struct RecordedRequest {
     pub status: u16,
     /// Why the body broke Discord's description, in strict mode.
     pub violation: Option<String>,
+    /// When it arrived, in Unix milliseconds.
+    pub received_ms: i64,
 }
 
 /// What a fault does to a matching request.
@@ -135,6 +137,9 @@ pub enum FaultKind {
     Status(u16),
     /// The response is held back this long, then served normally.
     Delay(Duration),
+    /// The request is served at once (a message is created, say) but the
+    /// answer is held back this long: the client cannot know it worked.
+    Hold(Duration),
 }
 
 /// The next `remaining` requests whose method matches and whose path

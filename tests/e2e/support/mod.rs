@@ -158,6 +158,10 @@ pub mod bot {
         pub member: u64,
         pub dir: tempfile::TempDir,
         child: Option<Child>,
+        /// A second bot process on the same database, if started.
+        second: Option<Child>,
+        /// Extra `SECONDHEART__*` settings every start gets.
+        env: Vec<(String, String)>,
     }
 
     /// Starts the fake and the bot, and waits until the bot has registered
@@ -170,7 +174,20 @@ pub mod bot {
     /// server before the bot starts: faults it meets at start-up, or
     /// channels and roles it learns of from GUILD_CREATE.
     pub async fn spawn_bot_with(prepare: impl FnOnce(&FakeDiscord, u64)) -> Bot {
-        let bot = launch_bot(prepare).await;
+        spawn_configured(prepare, &[]).await
+    }
+
+    /// Like [`spawn_bot`], with extra settings such as
+    /// `("SECONDHEART__SCHEDULER__SNOOZE_SECONDS", "2")`.
+    pub async fn spawn_bot_configured(env: &[(&str, &str)]) -> Bot {
+        spawn_configured(|_, _| {}, env).await
+    }
+
+    async fn spawn_configured(
+        prepare: impl FnOnce(&FakeDiscord, u64),
+        env: &[(&str, &str)],
+    ) -> Bot {
+        let bot = launch_configured(prepare, env).await;
         bot.discord
             .wait_for_commands(Duration::from_secs(60))
             .await
@@ -181,6 +198,13 @@ pub mod bot {
 
     /// Starts the fake and the bot process, without waiting for anything.
     pub async fn launch_bot(prepare: impl FnOnce(&FakeDiscord, u64)) -> Bot {
+        launch_configured(prepare, &[]).await
+    }
+
+    async fn launch_configured(
+        prepare: impl FnOnce(&FakeDiscord, u64),
+        env: &[(&str, &str)],
+    ) -> Bot {
         let discord = FakeDiscord::start(TOKEN, openapi())
             .await
             .expect("start the fake Discord");
@@ -196,6 +220,11 @@ pub mod bot {
             member,
             dir,
             child: None,
+            second: None,
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         };
         bot.start();
         bot
@@ -214,12 +243,30 @@ pub mod bot {
         }
 
         fn start_with_log_level(&mut self, level: &str) {
+            let child = self.spawn_process(level, &self.log_path());
+            self.child = Some(child);
+        }
+
+        /// Starts a second bot process on the same database and fake
+        /// Discord, as during an overlapping deployment.
+        pub fn start_second(&mut self) {
+            let child =
+                self.spawn_process("info,secondheart=debug", &self.dir.path().join("bot2.log"));
+            self.second = Some(child);
+        }
+
+        /// What the second process logged.
+        pub fn second_log(&self) -> String {
+            std::fs::read_to_string(self.dir.path().join("bot2.log")).unwrap_or_default()
+        }
+
+        fn spawn_process(&self, level: &str, log: &Path) -> Child {
             let log = std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
-                .open(self.log_path())
+                .open(log)
                 .expect("log file");
-            let child = Command::new(env!("CARGO_BIN_EXE_secondheart"))
+            Command::new(env!("CARGO_BIN_EXE_secondheart"))
                 .arg("run")
                 .current_dir(self.dir.path())
                 .env_clear()
@@ -228,11 +275,22 @@ pub mod bot {
                 .env("SECONDHEART__DISCORD__API_URL", self.discord.api_url())
                 .env("SECONDHEART__DATABASE__URL", self.database_url())
                 .env("SECONDHEART__LOG__LEVEL", level)
+                .envs(self.env.iter().map(|(k, v)| (k, v)))
                 .stdout(Stdio::null())
                 .stderr(log)
                 .spawn()
-                .expect("start secondheart");
-            self.child = Some(child);
+                .expect("start secondheart")
+        }
+
+        /// Adds a member with Manage Server: a moderator.
+        pub fn add_moderator(&self, name: &str) -> u64 {
+            let admins = self.discord.create_role(
+                self.guild,
+                &format!("{name}'s admins"),
+                secondheart::sandbox::fake_discord::permissions::MANAGE_GUILD,
+                false,
+            );
+            self.discord.add_member(self.guild, name, &[admins])
         }
 
         pub fn database_url(&self) -> String {
@@ -334,8 +392,13 @@ pub mod bot {
             );
         }
 
-        fn kill(&mut self) {
-            if let Some(mut child) = self.child.take() {
+        /// Stops the bot process at once, with SIGKILL: no shutdown code runs.
+        pub fn kill(&mut self) {
+            for child in [self.child.take(), self.second.take()]
+                .into_iter()
+                .flatten()
+            {
+                let mut child = child;
                 let _ = child.kill();
                 let _ = child.wait();
             }

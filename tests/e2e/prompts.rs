@@ -1,0 +1,782 @@
+//! Prompts end to end: the scheduler in the real binary posting to the fake
+//! Discord on second-level schedules, through kills, restarts, Discord
+//! errors and a second process; and members clicking the buttons.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use secondheart::domain::occurrence::OccurrenceState;
+use secondheart::domain::schedule::ScheduleState;
+use secondheart::domain::{GuildId, OccurrenceId, ScheduleId};
+use secondheart::sandbox::fake_discord::{ChannelAccess, FaultKind, SeenMessage};
+use serde_json::{json, Value};
+
+use crate::support::bot::{spawn_bot_configured, Bot};
+
+/// Second-level schedules need no minimum interval.
+const FAST: [(&str, &str); 1] = [("SECONDHEART__LIMITS__MIN_INTERVAL_MINUTES", "0")];
+
+async fn add_schedule(bot: &Bot, moderator: u64, when: &str, extra: &[(&str, Value)]) -> String {
+    let mut options = vec![
+        ("channel", json!(bot.channel.to_string())),
+        ("exercise", json!("calf-raises")),
+        ("when", json!(when)),
+        ("timezone", json!("UTC")),
+    ];
+    options.extend(extra.iter().cloned());
+    let reply = bot.ask(moderator, "schedule add", &options).await;
+    assert!(reply.content.starts_with("Added"), "{}", reply.content);
+    reply.content
+}
+
+/// The `custom_id`s of a message's buttons.
+fn custom_ids(components: &Value) -> Vec<String> {
+    components
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .filter_map(|c| c["custom_id"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// The occurrence a scheduled prompt belongs to, from its buttons.
+fn occurrence_of(message: &SeenMessage) -> Option<i64> {
+    let ids = custom_ids(&message.components);
+    let first = ids.first()?;
+    let mut parts = first.split(':');
+    (parts.next()? == "p").then_some(())?;
+    parts.next()?.parse().ok()
+}
+
+/// The scheduled prompts in the bot's channel, oldest first.
+fn prompts(bot: &Bot) -> Vec<SeenMessage> {
+    bot.discord
+        .channel_as_seen_by(bot.channel, bot.member)
+        .into_iter()
+        .filter(|m| occurrence_of(m).is_some())
+        .collect()
+}
+
+async fn wait_for(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if ready() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// Asserts that no occurrence has two messages, and that every posted
+/// occurrence's stored message is in the channel. Returns the states.
+async fn assert_each_posted_once(bot: &Bot) -> BTreeMap<i64, OccurrenceState> {
+    let mut seen = BTreeMap::new();
+    for message in prompts(bot) {
+        let id = occurrence_of(&message).unwrap();
+        if let Some(other) = seen.insert(id, message.id) {
+            panic!(
+                "occurrence {id} was posted twice: messages {other} and {}",
+                message.id
+            );
+        }
+    }
+    let store = bot.store().await;
+    let mut states = BTreeMap::new();
+    for id in 1..=seen.keys().max().copied().unwrap_or(0) + 20 {
+        let Some(o) = store
+            .occurrence(GuildId(bot.guild), OccurrenceId(id))
+            .await
+            .unwrap()
+        else {
+            continue;
+        };
+        if o.state == OccurrenceState::Posted {
+            assert_eq!(
+                o.message.map(|m| m.0),
+                seen.get(&id).copied(),
+                "occurrence {id} is stored as posted with another message"
+            );
+        }
+        states.insert(id, o.state);
+    }
+    store.close().await;
+    for id in seen.keys() {
+        assert!(
+            states.contains_key(id),
+            "a prompt for an unknown occurrence {id}"
+        );
+    }
+    states
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prompts_go_out_once_each_within_a_second_of_their_due_instant() {
+    let bot = spawn_bot_configured(&FAST).await;
+    let moderator = bot.add_moderator("Mo");
+    add_schedule(&bot, moderator, "*/2 * * * * *", &[]).await;
+    wait_for("five prompts", Duration::from_secs(30), || {
+        prompts(&bot).len() >= 5
+    })
+    .await;
+
+    let store = bot.store().await;
+    for message in prompts(&bot) {
+        let id = occurrence_of(&message).unwrap();
+        let occurrence = store
+            .occurrence(GuildId(bot.guild), OccurrenceId(id))
+            .await
+            .unwrap()
+            .expect("stored");
+        let late = message.created_ms - occurrence.due_at.timestamp_millis();
+        assert!(
+            (0..1000).contains(&late),
+            "occurrence {id} posted {late} ms after its due instant"
+        );
+
+        // What members see: the exercise, a tip, the count, the disclaimer,
+        // four buttons, and no mention at all.
+        let embed = &message.embeds[0];
+        assert_eq!(
+            embed["title"], "Time to move: Standing calf raises",
+            "{embed}"
+        );
+        assert!(
+            embed["description"].as_str().unwrap().contains("💡"),
+            "{embed}"
+        );
+        assert_eq!(embed["fields"][0]["value"], "Nobody yet: be the first!");
+        assert!(embed["footer"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("not medical advice"));
+        assert_eq!(
+            custom_ids(&message.components),
+            [
+                format!("p:{id}:done"),
+                format!("p:{id}:done2"),
+                format!("p:{id}:snooze"),
+                format!("p:{id}:notnow")
+            ]
+        );
+        assert_eq!(message.content, "");
+        assert_eq!(
+            message.allowed_mentions.as_ref().unwrap()["parse"],
+            json!([])
+        );
+    }
+    // Tips rotate: two prompts in a row never show the same one.
+    let tips: Vec<String> = prompts(&bot)
+        .iter()
+        .map(|m| m.embeds[0]["description"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(tips.windows(2).all(|w| w[0] != w[1]), "{tips:?}");
+
+    // Each post carried the occurrence's nonce, enforced.
+    let posts: Vec<_> = bot
+        .discord
+        .requests()
+        .into_iter()
+        .filter(|r| {
+            r.method == "POST"
+                && r.path
+                    .ends_with(&format!("/channels/{}/messages", bot.channel))
+        })
+        .collect();
+    for post in &posts {
+        let body = post.body.as_ref().unwrap();
+        assert!(body["nonce"].as_str().unwrap().starts_with("sh-o"));
+        assert_eq!(body["enforce_nonce"], true);
+    }
+    store.close().await;
+    assert_each_posted_once(&bot).await;
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_role_is_the_only_mention_and_a_test_prompt_counts_nothing() {
+    let bot = spawn_bot_configured(&FAST).await;
+    let moderator = bot.add_moderator("Mo");
+    let walkers = bot.discord.create_role(bot.guild, "Walkers", 0, true);
+    // Once a year: only /schedule test posts here.
+    add_schedule(
+        &bot,
+        moderator,
+        "0 9 1 1 *",
+        &[("role", json!(walkers.to_string()))],
+    )
+    .await;
+    let reply = bot
+        .ask(moderator, "schedule test", &[("id", json!(1))])
+        .await;
+    assert!(
+        reply.content.starts_with("Posted a test prompt of **#1**"),
+        "{}",
+        reply.content
+    );
+    let channel = bot.discord.channel_as_seen_by(bot.channel, bot.member);
+    let test = channel
+        .iter()
+        .find(|m| custom_ids(&m.components).contains(&"t:1:done".to_owned()))
+        .expect("the test prompt");
+    assert_eq!(test.content, format!("<@&{walkers}>"));
+    assert_eq!(
+        test.allowed_mentions.as_ref().unwrap(),
+        &json!({"parse": [], "roles": [walkers.to_string()], "users": []})
+    );
+    assert!(test.embeds[0]["title"]
+        .as_str()
+        .unwrap()
+        .starts_with("Test prompt (schedule #1)"));
+
+    let click = bot
+        .discord
+        .click_button(bot.channel, test.id, bot.member, "t:1:done")
+        .unwrap();
+    let answer = bot
+        .discord
+        .reply(click, Duration::from_secs(20))
+        .await
+        .unwrap();
+    assert!(answer.ephemeral);
+    assert_eq!(
+        answer.content,
+        "This is a test prompt: nothing is logged from it."
+    );
+    let store = bot.store().await;
+    assert_eq!(
+        store
+            .count_posted(
+                GuildId(bot.guild),
+                chrono::DateTime::UNIX_EPOCH,
+                chrono::Utc::now() + chrono::Duration::days(1)
+            )
+            .await
+            .unwrap(),
+        0
+    );
+    store.close().await;
+
+    // A plain member may not post test prompts.
+    let refused = bot
+        .ask(bot.member, "schedule test", &[("id", json!(1))])
+        .await;
+    assert!(
+        refused.content.starts_with("Only moderators"),
+        "{}",
+        refused.content
+    );
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_members_clicking_five_times_count_twice_and_edits_are_coalesced() {
+    let bot = spawn_bot_configured(&FAST).await;
+    let moderator = bot.add_moderator("Mo");
+    add_schedule(&bot, moderator, "*/30 * * * * *", &[]).await;
+    wait_for("a prompt", Duration::from_secs(40), || {
+        !prompts(&bot).is_empty()
+    })
+    .await;
+    bot.ask(moderator, "schedule pause", &[("id", json!(1))])
+        .await;
+    let prompt = prompts(&bot).remove(0);
+    let occurrence = occurrence_of(&prompt).unwrap();
+    let done = format!("p:{occurrence}:done");
+    let bo = bot.discord.add_member(bot.guild, "Bo", &[]);
+
+    let mut clicks = Vec::new();
+    for _ in 0..5 {
+        for user in [bot.member, bo] {
+            clicks.push(
+                bot.discord
+                    .click_button(bot.channel, prompt.id, user, &done)
+                    .unwrap(),
+            );
+        }
+    }
+    let mut logged = 0;
+    for click in clicks {
+        let reply = bot
+            .discord
+            .reply(click, Duration::from_secs(20))
+            .await
+            .expect("every click is answered");
+        assert!(reply.ephemeral);
+        if reply
+            .content
+            .starts_with("Logged **20 reps** of Standing calf raises")
+        {
+            logged += 1;
+        } else {
+            assert!(
+                reply.content.starts_with("Already logged for this prompt."),
+                "{}",
+                reply.content
+            );
+        }
+    }
+    assert_eq!(logged, 2);
+
+    // "Done x2" logs twice the default; "Not now" is seen, not done.
+    let cy = bot.discord.add_member(bot.guild, "Cy", &[]);
+    let di = bot.discord.add_member(bot.guild, "Di", &[]);
+    let twice = bot
+        .discord
+        .click_button(bot.channel, prompt.id, cy, &format!("p:{occurrence}:done2"))
+        .unwrap();
+    assert!(bot
+        .discord
+        .reply(twice, Duration::from_secs(20))
+        .await
+        .unwrap()
+        .content
+        .starts_with("Logged **40 reps**"));
+    let not_now = bot
+        .discord
+        .click_button(
+            bot.channel,
+            prompt.id,
+            di,
+            &format!("p:{occurrence}:notnow"),
+        )
+        .unwrap();
+    assert!(bot
+        .discord
+        .reply(not_now, Duration::from_secs(20))
+        .await
+        .unwrap()
+        .content
+        .starts_with("Noted: not now"));
+
+    let store = bot.store().await;
+    assert_eq!(
+        store
+            .done_count(GuildId(bot.guild), OccurrenceId(occurrence))
+            .await
+            .unwrap(),
+        3
+    );
+    store.close().await;
+
+    // The prompt shows the count, after at most a few edits for 12 clicks.
+    wait_for("the updated count", Duration::from_secs(15), || {
+        prompts(&bot)[0].embeds[0]["fields"][0]["value"] == "3 teammates did it."
+    })
+    .await;
+    let edits = bot
+        .discord
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PATCH" && r.path.ends_with(&format!("/messages/{}", prompt.id)))
+        .count();
+    assert!((1..=3).contains(&edits), "{edits} edits for 12 clicks");
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_and_stale_buttons_are_refused_politely() {
+    let bot = spawn_bot_configured(&FAST).await;
+    let moderator = bot.add_moderator("Mo");
+    add_schedule(&bot, moderator, "*/2 * * * * *", &[]).await;
+    wait_for("two prompts", Duration::from_secs(30), || {
+        prompts(&bot).len() >= 2
+    })
+    .await;
+    bot.ask(moderator, "schedule pause", &[("id", json!(1))])
+        .await;
+    let seen = prompts(&bot);
+    let (first, second) = (&seen[0], &seen[1]);
+    let first_id = occurrence_of(&first).unwrap();
+    let cases: [(u64, String, &str); 4] = [
+        (
+            first.id,
+            "p:1:explode".to_owned(),
+            "That button is not one I know",
+        ),
+        (
+            first.id,
+            "'; DROP TABLE checkins; --".to_owned(),
+            "That button is not one I know",
+        ),
+        (
+            first.id,
+            "p:999999:done".to_owned(),
+            "This prompt is not one I can log",
+        ),
+        // The first prompt's id on the second prompt's message.
+        (
+            second.id,
+            format!("p:{first_id}:done"),
+            "This prompt is not one I can log",
+        ),
+    ];
+    for (message, custom_id, expected) in cases {
+        let click = bot
+            .discord
+            .click_forged(bot.channel, message, bot.member, &custom_id)
+            .unwrap();
+        let reply = bot
+            .discord
+            .reply(click, Duration::from_secs(20))
+            .await
+            .expect("answered");
+        assert!(reply.ephemeral);
+        assert!(
+            reply.content.starts_with(expected),
+            "{custom_id}: {}",
+            reply.content
+        );
+    }
+    let store = bot.store().await;
+    assert_eq!(
+        store
+            .done_count(GuildId(bot.guild), OccurrenceId(first_id))
+            .await
+            .unwrap(),
+        0
+    );
+    store.close().await;
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snooze_reminds_the_member_privately_also_after_a_restart() {
+    let mut env = FAST.to_vec();
+    env.push(("SECONDHEART__SCHEDULER__SNOOZE_SECONDS", "4"));
+    let mut bot = spawn_bot_configured(&env).await;
+    let moderator = bot.add_moderator("Mo");
+    add_schedule(&bot, moderator, "*/30 * * * * *", &[]).await;
+    wait_for("a prompt", Duration::from_secs(40), || {
+        !prompts(&bot).is_empty()
+    })
+    .await;
+    bot.ask(moderator, "schedule pause", &[("id", json!(1))])
+        .await;
+    let prompt = prompts(&bot).remove(0);
+    let occurrence = occurrence_of(&prompt).unwrap();
+    let snooze = format!("p:{occurrence}:snooze");
+    assert!(custom_ids(&prompt.components).contains(&snooze));
+    let click = bot
+        .discord
+        .click_button(bot.channel, prompt.id, bot.member, &snooze)
+        .unwrap();
+    let reply = bot
+        .discord
+        .reply(click, Duration::from_secs(20))
+        .await
+        .unwrap();
+    assert_eq!(
+        reply.content,
+        "I will remind you in 4 seconds (only you will see it)."
+    );
+    let again = bot
+        .discord
+        .click_button(bot.channel, prompt.id, bot.member, &snooze)
+        .unwrap();
+    assert_eq!(
+        bot.discord
+            .reply(again, Duration::from_secs(20))
+            .await
+            .unwrap()
+            .content,
+        "A reminder for this prompt is already on its way."
+    );
+
+    bot.restart();
+    bot.wait_connected().await;
+    let reminder = |bot: &Bot| {
+        bot.discord
+            .channel_as_seen_by(bot.channel, bot.member)
+            .into_iter()
+            .filter(|m| m.ephemeral && m.content.starts_with("⏰ Reminder"))
+            .collect::<Vec<_>>()
+    };
+    wait_for("the reminder", Duration::from_secs(20), || {
+        !reminder(&bot).is_empty()
+    })
+    .await;
+    let sent = reminder(&bot);
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0]
+        .content
+        .contains(&format!("/{}/{}/{}", bot.guild, bot.channel, prompt.id)));
+    // Nobody else sees it.
+    let other = bot.discord.add_member(bot.guild, "Eve", &[]);
+    assert!(bot
+        .discord
+        .channel_as_seen_by(bot.channel, other)
+        .iter()
+        .all(|m| !m.content.starts_with("⏰")));
+    bot.finish();
+}
+
+/// Waits until the fake has taken every injected fault, i.e. the bot's
+/// request is in flight.
+async fn wait_in_flight(bot: &Bot) {
+    wait_for("the post to be in flight", Duration::from_secs(30), || {
+        bot.discord.faults_pending() == 0
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_between_claim_and_post_or_post_and_record_a_prompt_still_goes_out_once() {
+    let mut env = FAST.to_vec();
+    env.push(("SECONDHEART__SCHEDULER__CLAIM_LEASE_SECONDS", "10"));
+    let mut bot = spawn_bot_configured(&env).await;
+    let moderator = bot.add_moderator("Mo");
+    add_schedule(&bot, moderator, "*/3 * * * * *", &[]).await;
+    wait_for("a prompt", Duration::from_secs(30), || {
+        !prompts(&bot).is_empty()
+    })
+    .await;
+    let posts = format!("/channels/{}/messages", bot.channel);
+
+    // 1. The post never reaches Discord before the kill: claimed, not posted.
+    bot.discord.fail_next(
+        Some("POST"),
+        &posts,
+        1,
+        FaultKind::Delay(Duration::from_secs(300)),
+    );
+    wait_in_flight(&bot).await;
+    let store = bot.store().await;
+    let unposted = store.unfinished_occurrences().await.unwrap();
+    assert_eq!(unposted.len(), 1, "{unposted:?}");
+    let unposted = unposted[0].id;
+    store.close().await;
+    bot.kill();
+    bot.start();
+
+    // 2. Discord makes the message, the bot dies before it hears back.
+    wait_for(
+        "the taken-over claim to be posted",
+        Duration::from_secs(40),
+        || {
+            prompts(&bot)
+                .iter()
+                .any(|m| occurrence_of(m) == Some(unposted.0))
+        },
+    )
+    .await;
+    bot.discord.fail_next(
+        Some("POST"),
+        &posts,
+        1,
+        FaultKind::Hold(Duration::from_secs(300)),
+    );
+    wait_in_flight(&bot).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let store = bot.store().await;
+    let unrecorded = store.unfinished_occurrences().await.unwrap();
+    assert_eq!(unrecorded.len(), 1, "{unrecorded:?}");
+    let unrecorded = unrecorded[0].id;
+    store.close().await;
+    assert!(
+        prompts(&bot)
+            .iter()
+            .any(|m| occurrence_of(m) == Some(unrecorded.0)),
+        "Discord has the message"
+    );
+    bot.kill();
+    bot.start();
+
+    wait_for(
+        "the unrecorded prompt to be recorded",
+        Duration::from_secs(40),
+        || {
+            let store = futures_lite_block(bot.store());
+            let done = futures_lite_block(store.occurrence(GuildId(bot.guild), unrecorded))
+                .unwrap()
+                .unwrap()
+                .state
+                == OccurrenceState::Posted;
+            futures_lite_block(store.close());
+            done
+        },
+    )
+    .await;
+    let states = assert_each_posted_once(&bot).await;
+    assert_eq!(states[&unposted.0], OccurrenceState::Posted);
+    assert_eq!(states[&unrecorded.0], OccurrenceState::Posted);
+    bot.finish();
+}
+
+/// Runs a future to completion from synchronous code inside the test's
+/// runtime (the wait helpers take plain closures).
+fn futures_lite_block<F: std::future::Future>(future: F) -> F::Output {
+    tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(future))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_downtime_only_the_latest_missed_prompt_goes_out_late() {
+    let mut bot = spawn_bot_configured(&FAST).await;
+    let moderator = bot.add_moderator("Mo");
+    add_schedule(&bot, moderator, "*/2 * * * * *", &[]).await;
+    wait_for("two prompts", Duration::from_secs(30), || {
+        prompts(&bot).len() >= 2
+    })
+    .await;
+    bot.kill();
+    tokio::time::sleep(Duration::from_secs(9)).await;
+    bot.start();
+    bot.wait_connected().await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    bot.kill();
+
+    let states = assert_each_posted_once(&bot).await;
+    let store = bot.store().await;
+    let mut skipped = Vec::new();
+    let mut late = Vec::new();
+    for id in states.keys() {
+        let o = store
+            .occurrence(GuildId(bot.guild), OccurrenceId(*id))
+            .await
+            .unwrap()
+            .unwrap();
+        match o.state {
+            OccurrenceState::Skipped => skipped.push(o.due_at),
+            OccurrenceState::Posted if o.created_at - o.due_at > chrono::Duration::seconds(1) => {
+                late.push(o.due_at)
+            }
+            _ => {}
+        }
+    }
+    store.close().await;
+    assert!(
+        skipped.len() >= 3,
+        "about four firings were missed: {skipped:?}"
+    );
+    assert_eq!(late.len(), 1, "exactly one late post: {late:?}");
+    assert!(
+        skipped.iter().all(|s| *s < late[0]),
+        "the late post is the latest missed firing"
+    );
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_then_a_500_are_waited_out_and_one_message_goes_out() {
+    let bot = spawn_bot_configured(&FAST).await;
+    let moderator = bot.add_moderator("Mo");
+    let posts = format!("/channels/{}/messages", bot.channel);
+    bot.discord.fail_next(
+        Some("POST"),
+        &posts,
+        1,
+        FaultKind::RateLimited {
+            retry_after: 1.5,
+            global: false,
+        },
+    );
+    bot.discord
+        .fail_next(Some("POST"), &posts, 1, FaultKind::Status(500));
+    add_schedule(&bot, moderator, "*/30 * * * * *", &[]).await;
+    wait_for("a prompt", Duration::from_secs(40), || {
+        !prompts(&bot).is_empty()
+    })
+    .await;
+    bot.ask(moderator, "schedule pause", &[("id", json!(1))])
+        .await;
+
+    let tries: Vec<_> = bot
+        .discord
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with(&posts))
+        .collect();
+    assert_eq!(
+        tries.iter().map(|r| r.status).collect::<Vec<_>>(),
+        [429, 500, 200]
+    );
+    let nonces: BTreeSet<_> = tries
+        .iter()
+        .map(|r| r.body.as_ref().unwrap()["nonce"].to_string())
+        .collect();
+    assert_eq!(nonces.len(), 1, "every try carries the same nonce");
+    let waited = tries[1].received_ms - tries[0].received_ms;
+    assert!(waited >= 1500, "retry_after honoured: waited {waited} ms");
+    let backoff = tries[2].received_ms - tries[1].received_ms;
+    assert!(
+        (200..5000).contains(&backoff),
+        "backed off {backoff} ms after the 500"
+    );
+    assert_eq!(prompts(&bot).len(), 1);
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_channel_that_is_gone_pauses_its_schedule_and_moderators_are_told_once() {
+    let bot = spawn_bot_configured(&FAST).await;
+    let moderator = bot.add_moderator("Mo");
+    add_schedule(&bot, moderator, "*/2 * * * * *", &[]).await;
+    wait_for("a prompt", Duration::from_secs(30), || {
+        !prompts(&bot).is_empty()
+    })
+    .await;
+    bot.discord
+        .set_channel_access(bot.channel, ChannelAccess::Gone);
+
+    let paused = || async {
+        let store = bot.store().await;
+        let s = store
+            .schedule(GuildId(bot.guild), ScheduleId(1))
+            .await
+            .unwrap()
+            .unwrap();
+        store.close().await;
+        s.state
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !matches!(paused().await, ScheduleState::PausedByError { .. }) {
+        assert!(Instant::now() < deadline, "the schedule was not paused");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        paused().await,
+        ScheduleState::PausedByError {
+            reason: "the channel no longer exists".into()
+        }
+    );
+
+    // The next moderator command says so, once, before its own answer.
+    let first = bot.ask(moderator, "schedule list", &[]).await;
+    assert!(first.ephemeral);
+    assert!(first.content.starts_with("⚠️ Paused because their prompts could not be posted:\n- **#1**: the channel no longer exists"), "{}", first.content);
+    let second = bot.ask(moderator, "schedule list", &[]).await;
+    assert!(!second.content.contains("⚠️"), "{}", second.content);
+    assert!(
+        second
+            .content
+            .contains("paused: the channel no longer exists"),
+        "{}",
+        second.content
+    );
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_bot_processes_on_one_database_post_every_prompt_once() {
+    let mut bot = spawn_bot_configured(&FAST).await;
+    let moderator = bot.add_moderator("Mo");
+    for _ in 0..3 {
+        add_schedule(&bot, moderator, "*/2 * * * * *", &[]).await;
+    }
+    bot.start_second();
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    bot.kill();
+    assert!(
+        bot.second_log().contains("scheduler started"),
+        "{}",
+        bot.second_log()
+    );
+    let states = assert_each_posted_once(&bot).await;
+    let posted = states
+        .values()
+        .filter(|s| **s == OccurrenceState::Posted)
+        .count();
+    assert!(posted >= 3 * 3, "{posted} prompts in 10 s");
+    bot.finish();
+}
