@@ -1,4 +1,5 @@
-//! The command line: `run` (the default), `check-config`, `migrate`, `backup`.
+//! The command line: `run` (the default), `check-config`, `migrate`, `backup`,
+//! `schedule-preview`, `sandbox`.
 //!
 //! Every failure reaches `main` as one error whose chain reads as one line.
 
@@ -54,6 +55,20 @@ pub enum Command {
     /// Print when a schedule would fire: one firing per line, local time and
     /// UTC offset, with firings moved or repeated by daylight saving marked.
     SchedulePreview(PreviewArgs),
+    /// Try the bot without a Discord account: the real bot against a fake
+    /// Discord in this process, with a small scripted team; the channel is
+    /// printed as it happens.
+    Sandbox(SandboxArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SandboxArgs {
+    /// How long to run before the closing leaderboard, in seconds.
+    #[arg(long, default_value_t = 45, value_parser = clap::value_parser!(u64).range(10..=3600))]
+    pub seconds: u64,
+    /// Seconds between prompts.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(2..=59))]
+    pub every: u32,
 }
 
 #[derive(Debug, clap::Args)]
@@ -80,6 +95,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => runtime()?.block_on(migrate(loaded)),
         Command::Backup { file } => runtime()?.block_on(backup(loaded, &file)),
         Command::SchedulePreview(args) => schedule_preview(&loaded, &args),
+        Command::Sandbox(args) => runtime()?.block_on(crate::sandbox::run(loaded, &args)),
     }
 }
 
@@ -142,7 +158,6 @@ fn check_config(loaded: &Loaded) -> anyhow::Result<()> {
 async fn run(loaded: Loaded) -> anyhow::Result<()> {
     let settings = loaded.settings;
     ops::logging::init(&settings.log)?;
-    let catalog = config::load_catalog(&settings)?;
     let Some((token, _)) = config::load_token()? else {
         bail!(
             "no Discord token: set {} or {}",
@@ -150,6 +165,13 @@ async fn run(loaded: Loaded) -> anyhow::Result<()> {
             config::TOKEN_FILE_VAR
         );
     };
+    serve(settings, token).await
+}
+
+/// Opens the store and runs the bot (its commands, scheduler and
+/// reminders) until the Discord connection ends for good.
+pub async fn serve(settings: config::Settings, token: config::DiscordToken) -> anyhow::Result<()> {
+    let catalog = config::load_catalog(&settings)?;
     let store = Arc::new(Store::open(&store_options(&settings.database)).await?);
     tracing::info!(
         database = %store.path().display(),

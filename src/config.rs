@@ -350,6 +350,10 @@ pub fn load_catalog(settings: &Settings) -> Result<Catalog, ConfigError> {
 pub struct DiscordToken(SecretString);
 
 impl DiscordToken {
+    pub fn new(token: String) -> Self {
+        Self(SecretString::from(token))
+    }
+
     /// The token itself, for the one place that hands it to Discord.
     pub fn expose(&self) -> &str {
         self.0.expose_secret()

@@ -40,7 +40,7 @@ pub enum ClickOutcome {
     /// "Done" or "Done x2": a check-in was logged.
     Logged {
         occurrence: OccurrenceId,
-        receipt: CheckInReceipt,
+        receipt: Box<CheckInReceipt>,
     },
     /// "Not now" was noted: seen, not done.
     NotNow,
@@ -218,7 +218,7 @@ impl App {
         Ok(match outcome {
             AnswerOutcome::Recorded { checkin: Some(c) } => ClickOutcome::Logged {
                 occurrence: id,
-                receipt: self.receipt(c, exercise, false).await?,
+                receipt: Box::new(self.receipt(c, exercise, false).await?),
             },
             AnswerOutcome::Recorded { checkin: None } => ClickOutcome::NotNow,
             AnswerOutcome::AlreadyAnswered(previous) => {

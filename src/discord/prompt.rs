@@ -72,7 +72,7 @@ fn embed(prompt: &PromptMessage) -> CreateEmbed {
 }
 
 fn buttons(prompt: &PromptMessage, snooze: Duration) -> Vec<CreateActionRow> {
-    let minutes = snooze.as_secs().div_ceil(60);
+    let snooze = super::render::duration(snooze);
     let buttons = PromptAction::ALL
         .into_iter()
         .map(|action| {
@@ -84,7 +84,7 @@ fn buttons(prompt: &PromptMessage, snooze: Duration) -> Vec<CreateActionRow> {
             let (label, style) = match action {
                 PromptAction::Done => ("Done".to_owned(), ButtonStyle::Success),
                 PromptAction::DoneTwice => ("Done x2".to_owned(), ButtonStyle::Primary),
-                PromptAction::Snooze => (format!("Snooze {minutes} min"), ButtonStyle::Secondary),
+                PromptAction::Snooze => (format!("Snooze {snooze}"), ButtonStyle::Secondary),
                 PromptAction::NotNow => ("Not now".to_owned(), ButtonStyle::Secondary),
             };
             CreateButton::new(id).label(label).style(style)

@@ -47,13 +47,13 @@ pub fn escape_line(text: &str) -> String {
     }
 }
 
-/// A short wait in words: "4 seconds", "1 minute", "10 minutes".
+/// A short wait in words: "4 s", "1 min", "10 min".
 pub fn duration(wait: std::time::Duration) -> String {
     let seconds = wait.as_secs();
     if seconds < 60 {
-        plural(seconds as i64, "second", "seconds")
+        format!("{seconds} s")
     } else {
-        plural(seconds.div_ceil(60) as i64, "minute", "minutes")
+        format!("{} min", seconds.div_ceil(60))
     }
 }
 

@@ -3,6 +3,9 @@
 
 use std::collections::VecDeque;
 
+/// A server's channels, each with its items, in order of first appearance.
+type Channels<C, T> = VecDeque<(C, VecDeque<T>)>;
+
 /// Reorders `items` round-robin: first across servers (in order of first
 /// appearance), and within a server across its channels. The relative
 /// order of items of one channel is kept.
@@ -11,7 +14,7 @@ pub fn interleave<T, G: PartialEq, C: PartialEq>(
     key: impl Fn(&T) -> (G, C),
 ) -> Vec<T> {
     // servers -> channels -> items, each in order of first appearance.
-    let mut servers: Vec<(G, VecDeque<(C, VecDeque<T>)>)> = Vec::new();
+    let mut servers: Vec<(G, Channels<C, T>)> = Vec::new();
     let total = items.len();
     for item in items {
         let (guild, channel) = key(&item);

@@ -11,5 +11,6 @@ mod member;
 mod moderation;
 mod preview;
 mod prompts;
+mod sandbox;
 mod schedules;
 mod support;

@@ -388,7 +388,7 @@ async fn forged_and_stale_buttons_are_refused_politely() {
         .await;
     let seen = prompts(&bot);
     let (first, second) = (&seen[0], &seen[1]);
-    let first_id = occurrence_of(&first).unwrap();
+    let first_id = occurrence_of(first).unwrap();
     let cases: [(u64, String, &str); 4] = [
         (
             first.id,
@@ -469,7 +469,7 @@ async fn a_snooze_reminds_the_member_privately_also_after_a_restart() {
         .unwrap();
     assert_eq!(
         reply.content,
-        "I will remind you in 4 seconds (only you will see it)."
+        "I will remind you in 4 s (only you will see it)."
     );
     let again = bot
         .discord
