@@ -24,3 +24,16 @@ CREATE TABLE snoozes (
     UNIQUE (occurrence_id, user_id)
 );
 CREATE INDEX snoozes_by_due ON snoozes (due_at);
+
+-- What a schedule posts: movement prompts, or the server's leaderboard (at
+-- most one per server, set with /settings leaderboard-schedule). Board posts
+-- are occurrences too, so they are claimed and posted exactly like prompts.
+ALTER TABLE schedules ADD COLUMN kind TEXT NOT NULL DEFAULT 'prompt'
+    CHECK (kind IN ('prompt', 'board'));
+-- With kind 'board': which week the board shows, 'this-week' or 'last-week'.
+ALTER TABLE schedules ADD COLUMN board_period TEXT
+    CHECK (board_period IN ('this-week', 'last-week'));
+CREATE UNIQUE INDEX schedules_one_board_per_server ON schedules (guild_id) WHERE kind = 'board';
+-- Board occurrences have no exercise: theirs is ''.
+ALTER TABLE occurrences ADD COLUMN kind TEXT NOT NULL DEFAULT 'prompt'
+    CHECK (kind IN ('prompt', 'board'));

@@ -82,6 +82,10 @@ pub enum UserError {
     Quiet(#[from] QuietError),
     #[error("This prompt is not one I can log anything for any more; use /checkin instead.")]
     StalePrompt,
+    #[error("Choose a leaderboard channel first with /settings leaderboard-channel.")]
+    NoLeaderboardChannel,
+    #[error("Choose `this-week` or `last-week`.")]
+    BoardWeek,
 }
 
 /// The sentence with a capital first letter.

@@ -2,6 +2,7 @@
 //! with `domain`, store with `store`, and return results and user errors for
 //! the adapter to render; they never build Discord text.
 
+pub mod boards;
 pub mod checkins;
 mod clock;
 mod commands;

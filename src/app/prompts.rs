@@ -9,7 +9,7 @@ use crate::domain::exercise::Exercise;
 use crate::domain::occurrence::{Answer, Occurrence, OccurrenceState, Snooze};
 use crate::domain::prompt::{nonce, PromptAction, PromptButton, PromptRef};
 use crate::domain::{GuildId, InteractionId, MessageId, OccurrenceId, ScheduleId, UserId};
-use crate::scheduler::PromptMessage;
+use crate::scheduler::{Post, PromptMessage};
 use crate::store::AnswerOutcome;
 
 use super::checkins::CheckInReceipt;
@@ -55,9 +55,17 @@ pub enum ClickOutcome {
 }
 
 impl App {
-    /// The message for a claimed occurrence, with its exercise, tip and role.
+    /// What a claimed occurrence posts: a prompt, or the server's board.
+    pub async fn post_for(&self, occurrence: &Occurrence) -> Result<Post, AppError> {
+        Ok(match occurrence.exercise {
+            Some(_) => Post::Prompt(self.prompt_for(occurrence).await?),
+            None => Post::Board(self.board_for(occurrence).await?),
+        })
+    }
+
+    /// The prompt of an occurrence, with its exercise, tip and role.
     pub async fn prompt_for(&self, occurrence: &Occurrence) -> Result<PromptMessage, AppError> {
-        let exercise = self.prompt_exercise(occurrence.exercise.as_str())?;
+        let exercise = self.occurrence_exercise(occurrence)?;
         let role = match occurrence.schedule {
             Some(id) => self
                 .store
@@ -185,7 +193,7 @@ impl App {
             PromptAction::DoneTwice => Answer::DoneTwice,
             PromptAction::NotNow => Answer::NotNow,
         };
-        let exercise = self.prompt_exercise(occurrence.exercise.as_str())?;
+        let exercise = self.occurrence_exercise(&occurrence)?;
         let checkin = match answer {
             Answer::NotNow => None,
             Answer::Done | Answer::DoneTwice => {
@@ -228,6 +236,12 @@ impl App {
         })
     }
 
+    /// The exercise a prompt asks for; a board post has none to answer.
+    fn occurrence_exercise(&self, occurrence: &Occurrence) -> Result<Exercise, AppError> {
+        let key = occurrence.exercise.as_ref().ok_or(UserError::StalePrompt)?;
+        self.prompt_exercise(key.as_str())
+    }
+
     /// A catalog exercise a prompt names (also one turned off since).
     fn prompt_exercise(&self, key: &str) -> Result<Exercise, AppError> {
         self.catalog.get(key).cloned().ok_or_else(|| {
@@ -235,5 +249,133 @@ impl App {
                 "a prompt names `{key}`, which the catalog no longer has"
             ))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::app::test_support::app_at;
+    use crate::domain::exercise::ExerciseKey;
+    use crate::domain::occurrence::{ClaimOutcome, OccurrenceClaim};
+    use crate::domain::prompt::PromptAction;
+    use crate::domain::schedule::{NewSchedule, ScheduleKind};
+    use crate::domain::ChannelId;
+    use crate::store::Finish;
+
+    fn click(
+        guild: u64,
+        user: u64,
+        interaction: u64,
+        occurrence: OccurrenceId,
+        message: u64,
+        action: PromptAction,
+    ) -> PromptClick {
+        PromptClick {
+            interaction: InteractionId(interaction),
+            guild: GuildId(guild),
+            user: UserId(user),
+            display_name: format!("member {user}"),
+            message: MessageId(message),
+            button: PromptButton {
+                prompt: PromptRef::Occurrence(occurrence),
+                action,
+            },
+            token: "token".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_click_counts_once_and_only_in_the_prompts_own_server() {
+        let now = Utc.with_ymd_and_hms(2027, 5, 3, 9, 0, 0).unwrap();
+        let (app, _clock, _dir) = app_at(now).await;
+        let schedule = app
+            .store
+            .insert_schedule(NewSchedule {
+                guild: GuildId(1),
+                kind: ScheduleKind::Prompt,
+                channel: ChannelId(5),
+                exercises: vec![ExerciseKey::parse("walk").unwrap()],
+                spec: "0 9 * * *".into(),
+                timezone: chrono_tz::UTC,
+                role: None,
+                expires_at: None,
+                next_due_at: Some(now),
+                created_by: UserId(1),
+                at: now,
+            })
+            .await
+            .unwrap();
+        let ClaimOutcome::Claimed(o) = app
+            .store
+            .claim_occurrence(OccurrenceClaim {
+                schedule: schedule.id,
+                due_at: now,
+                exercise: Some(ExerciseKey::parse("walk").unwrap()),
+                owner: "me".into(),
+                now,
+                lease_until: now + Duration::minutes(2),
+                tips: 3,
+            })
+            .await
+            .unwrap()
+        else {
+            panic!()
+        };
+        let snooze = Duration::minutes(10);
+        // Not posted yet: nothing to answer.
+        let early = app
+            .click_prompt(click(1, 7, 100, o.id, 55, PromptAction::Done), snooze)
+            .await;
+        assert_eq!(
+            early.unwrap_err().to_string(),
+            UserError::StalePrompt.to_string()
+        );
+        app.store
+            .finish_occurrence(o.id, "me", Finish::Posted(MessageId(55)), now)
+            .await
+            .unwrap();
+
+        // Another server naming this prompt's id finds nothing.
+        let elsewhere = app
+            .click_prompt(click(2, 7, 101, o.id, 55, PromptAction::Done), snooze)
+            .await;
+        assert!(matches!(
+            elsewhere,
+            Err(AppError::User(UserError::StalePrompt))
+        ));
+        // Nor does a click on another message.
+        let other_message = app
+            .click_prompt(click(1, 7, 102, o.id, 56, PromptAction::Done), snooze)
+            .await;
+        assert!(matches!(
+            other_message,
+            Err(AppError::User(UserError::StalePrompt))
+        ));
+
+        let ClickOutcome::Logged { receipt, .. } = app
+            .click_prompt(click(1, 7, 103, o.id, 55, PromptAction::DoneTwice), snooze)
+            .await
+            .unwrap()
+        else {
+            panic!()
+        };
+        let walk = app.catalog.get("walk").unwrap();
+        assert_eq!(receipt.checkin.amount, walk.default_amount * 2);
+        assert_eq!(receipt.checkin.occurrence, Some(o.id));
+        assert!(matches!(
+            app.click_prompt(click(1, 7, 104, o.id, 55, PromptAction::NotNow), snooze)
+                .await
+                .unwrap(),
+            ClickOutcome::AlreadyAnswered(Answer::DoneTwice)
+        ));
+        assert!(matches!(
+            app.click_prompt(click(1, 7, 105, o.id, 55, PromptAction::Snooze), snooze).await.unwrap(),
+            ClickOutcome::Snoozed { until } if until == now + snooze
+        ));
+        assert_eq!(app.store.done_count(GuildId(1), o.id).await.unwrap(), 1);
+        assert_eq!(app.store.done_count(GuildId(2), o.id).await.unwrap(), 0);
     }
 }

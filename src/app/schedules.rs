@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 use crate::domain::audit::NewAuditEntry;
 use crate::domain::exercise::ExerciseKey;
 use crate::domain::firings::{next_due, Firing, Quiet, Window};
-use crate::domain::schedule::{NewSchedule, Schedule, ScheduleState};
+use crate::domain::schedule::{NewSchedule, Schedule, ScheduleKind, ScheduleState};
 use crate::domain::server::ServerSettings;
 use crate::domain::spec::ScheduleSpec;
 use crate::domain::zone::parse_zone;
@@ -85,6 +85,7 @@ impl App {
             .store
             .insert_schedule(NewSchedule {
                 guild: caller.guild,
+                kind: ScheduleKind::Prompt,
                 channel,
                 exercises: vec![exercise],
                 spec: spec.written().to_owned(),
@@ -294,7 +295,7 @@ impl App {
         Ok(())
     }
 
-    fn quiet(&self, settings: &ServerSettings) -> Quiet {
+    pub(super) fn quiet(&self, settings: &ServerSettings) -> Quiet {
         Quiet {
             tz: settings.timezone.unwrap_or(self.default_zone),
             hours: settings.quiet_hours,
@@ -323,7 +324,7 @@ impl App {
         out
     }
 
-    fn view(
+    pub(super) fn view(
         &self,
         settings: &ServerSettings,
         mut schedule: Schedule,

@@ -160,7 +160,7 @@ impl App {
     }
 
     /// Applies `change` to the settings as a moderator, and logs it.
-    async fn change(
+    pub(super) async fn change(
         &self,
         caller: &Caller,
         action: &str,

@@ -23,7 +23,7 @@ use serenity::http::{LightMethod, Request, Route};
 use super::prompt;
 use crate::domain::prompt::is_prompt_of;
 use crate::domain::{ChannelId, MessageId, OccurrenceId};
-use crate::scheduler::{Notifier, PostError, PromptMessage};
+use crate::scheduler::{BoardMessage, Notifier, PostError, PromptMessage};
 
 /// Refused requests (401, 403, 429) counted over this window...
 const INVALID_WINDOW: Duration = Duration::from_secs(10 * 60);
@@ -172,7 +172,21 @@ impl Notifier for DiscordNotifier {
             .ok_or_else(|| PostError::Unavailable("Discord's answer had no message id".into()))
     }
 
-    async fn find_prompt(
+    async fn post_board(&self, board: &BoardMessage) -> Result<MessageId, PostError> {
+        self.per_channel.until_key_ready(&board.channel.0).await;
+        let body = serde_json::to_vec(&prompt::board_message(board))
+            .map_err(|e| PostError::Rejected(e.to_string()))?;
+        let route = Route::ChannelMessages {
+            channel_id: serenity::ChannelId::new(board.channel.0),
+        };
+        let message = self
+            .send(route, LightMethod::Post, Some(body), None)
+            .await?;
+        message_id(&message)
+            .ok_or_else(|| PostError::Unavailable("Discord's answer had no message id".into()))
+    }
+
+    async fn find_post(
         &self,
         channel: ChannelId,
         occurrence: OccurrenceId,
@@ -188,7 +202,10 @@ impl Notifier for DiscordNotifier {
             .flatten()
             // Members cannot put buttons on their messages; bots can.
             .filter(|m| m["author"]["bot"].as_bool() == Some(true))
-            .find(|m| is_prompt_of(custom_ids(m), occurrence))
+            .find(|m| {
+                is_prompt_of(custom_ids(m), occurrence)
+                    || prompt::is_board_of(&m["embeds"], occurrence)
+            })
             .and_then(message_id))
     }
 }

@@ -1,6 +1,7 @@
-//! A prompt as members see it: one embed (what to do, a tip, how many did
-//! it, the disclaimer) and four buttons. It mentions only its schedule's
-//! role, and only through `allowed_mentions`.
+//! Scheduled posts as members see them. A prompt: one embed (what to do, a
+//! tip, how many did it, the disclaimer) and four buttons; it mentions only
+//! its schedule's role, and only through `allowed_mentions`. A board: the
+//! week's ranking in an embed, mentioning nobody.
 
 use std::time::Duration;
 
@@ -10,8 +11,9 @@ use serenity::{
     CreateEmbedFooter, CreateMessage, EditMessage,
 };
 
-use crate::domain::prompt::{PromptAction, PromptButton, PromptRef};
-use crate::scheduler::PromptMessage;
+use crate::domain::prompt::{nonce, PromptAction, PromptButton, PromptRef};
+use crate::domain::{OccurrenceId, UserId};
+use crate::scheduler::{BoardMessage, PromptMessage};
 
 /// A friendly green for prompts.
 const COLOR: u32 = 0x2e_a0_43;
@@ -91,4 +93,40 @@ fn buttons(prompt: &PromptMessage, snooze: Duration) -> Vec<CreateActionRow> {
         })
         .collect();
     vec![CreateActionRow::Buttons(buttons)]
+}
+
+/// The message that posts a server's leaderboard. Its footer names the
+/// occurrence, so a post can be found again after a restart.
+pub fn board_message(post: &BoardMessage) -> CreateMessage {
+    let nobody = UserId(0);
+    let text = super::render::leaderboard(&post.board, nobody);
+    let (title, body) = text.split_once('\n').unwrap_or((text.as_str(), ""));
+    CreateMessage::new()
+        .embed(
+            CreateEmbed::new()
+                .title(title.replace("**", ""))
+                .description(body)
+                .color(COLOR)
+                .footer(CreateEmbedFooter::new(board_footer(post.occurrence))),
+        )
+        .allowed_mentions(CreateAllowedMentions::new())
+        .nonce(serenity::Nonce::String(post.nonce.clone()))
+        .enforce_nonce(true)
+}
+
+fn board_footer(occurrence: OccurrenceId) -> String {
+    format!(
+        "Posted on the server's leaderboard schedule · {}",
+        nonce(occurrence)
+    )
+}
+
+/// Whether a message's embeds show it is the board post of `occurrence`.
+pub fn is_board_of(embeds: &serde_json::Value, occurrence: OccurrenceId) -> bool {
+    let footer = board_footer(occurrence);
+    embeds
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|e| e["footer"]["text"].as_str() == Some(footer.as_str()))
 }

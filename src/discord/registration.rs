@@ -106,6 +106,10 @@ fn add_choices(definitions: &mut Value, app: &App) {
             "metric" => Some(metrics.clone()),
             "leaderboard" | "enabled" => Some(on_off.clone()),
             "day" => Some(Value::Array(days.clone())),
+            "week" => Some(json!([
+                {"name": "This week so far", "value": "this-week"},
+                {"name": "Last week", "value": "last-week"},
+            ])),
             _ => None,
         }
     };

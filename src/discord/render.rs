@@ -237,6 +237,48 @@ pub fn leaderboard(board: &Board, viewer: UserId) -> String {
     fit(lines)
 }
 
+/// The reply to `/settings leaderboard-channel`.
+pub fn leaderboard_channel(channel: Option<crate::domain::ChannelId>) -> String {
+    match channel {
+        Some(channel) => format!(
+            "The leaderboard is posted in <#{channel}>. /settings leaderboard-schedule sets when."
+        ),
+        None => "No leaderboard channel: scheduled leaderboard posts are off.".to_owned(),
+    }
+}
+
+/// The reply to `/settings leaderboard-schedule`.
+pub fn board_schedule(
+    set: Option<&(
+        crate::app::schedules::ScheduleView,
+        crate::domain::schedule::BoardWeek,
+    )>,
+) -> String {
+    let Some((view, week)) = set else {
+        return "Scheduled leaderboard posts are off.".to_owned();
+    };
+    let s = &view.schedule;
+    let which = match week {
+        crate::domain::schedule::BoardWeek::This => "this week's",
+        crate::domain::schedule::BoardWeek::Last => "last week's",
+    };
+    let mut lines = vec![
+        format!(
+            "The leaderboard ({which} points) is posted in <#{}> on `{}` ({}).",
+            s.channel,
+            s.spec.replace('`', "'"),
+            s.timezone.name()
+        ),
+        "Next:".to_owned(),
+    ];
+    lines.extend(
+        view.next
+            .iter()
+            .map(|f| format!("• {}", firing_line(f, s.timezone))),
+    );
+    fit(lines)
+}
+
 /// The reply to `/me timezone`.
 pub fn member_zone(zone: Option<Tz>) -> String {
     match zone {

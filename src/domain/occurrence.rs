@@ -59,7 +59,8 @@ pub struct Occurrence {
     pub schedule: Option<ScheduleId>,
     pub guild: GuildId,
     pub channel: ChannelId,
-    pub exercise: ExerciseKey,
+    /// What the prompt asks for; `None` for a leaderboard post.
+    pub exercise: Option<ExerciseKey>,
     pub due_at: DateTime<Utc>,
     pub state: OccurrenceState,
     pub claim_owner: Option<String>,
@@ -78,7 +79,8 @@ pub struct Occurrence {
 pub struct OccurrenceClaim {
     pub schedule: ScheduleId,
     pub due_at: DateTime<Utc>,
-    pub exercise: ExerciseKey,
+    /// What the prompt asks for; `None` for a leaderboard post.
+    pub exercise: Option<ExerciseKey>,
     /// Who claims it: an id unique to one running process.
     pub owner: String,
     pub now: DateTime<Utc>,

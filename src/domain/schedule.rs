@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::exercise::ExerciseKey;
+use super::leaderboard::Period;
 use super::{ChannelId, GuildId, RoleId, ScheduleId, UserId};
 
 /// Whether a schedule fires.
@@ -27,13 +28,54 @@ impl ScheduleState {
     }
 }
 
+/// Which week a leaderboard post shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoardWeek {
+    This,
+    Last,
+}
+
+impl BoardWeek {
+    pub fn key(self) -> &'static str {
+        match self {
+            BoardWeek::This => "this-week",
+            BoardWeek::Last => "last-week",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "this-week" | "this" => Some(BoardWeek::This),
+            "last-week" | "last" => Some(BoardWeek::Last),
+            _ => None,
+        }
+    }
+
+    pub fn period(self) -> Period {
+        match self {
+            BoardWeek::This => Period::ThisWeek,
+            BoardWeek::Last => Period::LastWeek,
+        }
+    }
+}
+
+/// What a schedule posts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScheduleKind {
+    /// Movement prompts with buttons.
+    Prompt,
+    /// The server's leaderboard for a week; one such schedule per server.
+    Board(BoardWeek),
+}
+
 /// A moderator's schedule as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Schedule {
     pub id: ScheduleId,
     pub guild: GuildId,
+    pub kind: ScheduleKind,
     pub channel: ChannelId,
-    /// Prompted in rotation; at least one.
+    /// Prompted in rotation; at least one for prompts, none for boards.
     pub exercises: Vec<ExerciseKey>,
     /// The cron expression or friendly form, as the moderator wrote it.
     pub spec: String,
@@ -53,6 +95,7 @@ pub struct Schedule {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSchedule {
     pub guild: GuildId,
+    pub kind: ScheduleKind,
     pub channel: ChannelId,
     pub exercises: Vec<ExerciseKey>,
     pub spec: String,

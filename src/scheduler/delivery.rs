@@ -11,7 +11,7 @@ use std::future::Future;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::notifier::PostError;
+use super::notifier::{Post, PostError};
 use super::{backoff, Scheduler};
 use crate::domain::occurrence::Occurrence;
 use crate::store::Finish;
@@ -76,7 +76,7 @@ impl Scheduler {
             // The nonce may be forgotten: look before posting again.
             let found = self
                 .with_retries(started + window, || {
-                    self.notifier.find_prompt(occurrence.channel, occurrence.id)
+                    self.notifier.find_post(occurrence.channel, occurrence.id)
                 })
                 .await;
             match found {
@@ -91,14 +91,17 @@ impl Scheduler {
             }
         }
         let deadline = (started + window).min(trusted_until);
-        let prompt = match self.app.prompt_for(occurrence).await {
-            Ok(prompt) => prompt,
-            Err(error) => return Finish::Failed(format!("cannot build the prompt: {error}")),
+        let post = match self.app.post_for(occurrence).await {
+            Ok(post) => post,
+            Err(error) => return Finish::Failed(format!("cannot build the post: {error}")),
         };
-        match self
-            .with_retries(deadline, || self.notifier.post_prompt(&prompt))
-            .await
-        {
+        let send = || async {
+            match &post {
+                Post::Prompt(prompt) => self.notifier.post_prompt(prompt).await,
+                Post::Board(board) => self.notifier.post_board(board).await,
+            }
+        };
+        match self.with_retries(deadline, send).await {
             Ok(message) => Finish::Posted(message),
             Err(GaveUp::Final(PostError::ChannelUnusable(reason))) => {
                 if let Some(schedule) = occurrence.schedule {

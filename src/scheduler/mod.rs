@@ -25,10 +25,10 @@ use crate::app::App;
 use crate::domain::catch_up::catch_up;
 use crate::domain::firings::{next_due, Quiet, Window};
 use crate::domain::occurrence::{ClaimOutcome, Occurrence, OccurrenceClaim};
-use crate::domain::schedule::{Schedule, ScheduleState};
+use crate::domain::schedule::{Schedule, ScheduleKind, ScheduleState};
 use crate::domain::spec::ScheduleSpec;
 
-pub use notifier::{Notifier, PostError, PromptMessage};
+pub use notifier::{BoardMessage, Notifier, Post, PostError, PromptMessage};
 
 /// Schedules read per pass; more wait for the next pass, right after.
 const BATCH: u32 = 500;
@@ -313,11 +313,16 @@ impl Scheduler {
 
         let mut claimed = None;
         if let Some(due_at) = decision.post {
-            let exercise = schedule.exercises[rotation(due_at, schedule.exercises.len())].clone();
-            let tips = self
-                .app
-                .catalog
-                .get(exercise.as_str())
+            let exercise = match schedule.kind {
+                ScheduleKind::Board(_) => None,
+                ScheduleKind::Prompt => schedule
+                    .exercises
+                    .get(rotation(due_at, schedule.exercises.len()))
+                    .cloned(),
+            };
+            let tips = exercise
+                .as_ref()
+                .and_then(|e| self.app.catalog.get(e.as_str()))
                 .map_or(0, |e| e.tips.len() as u32);
             let claim = OccurrenceClaim {
                 schedule: schedule.id,

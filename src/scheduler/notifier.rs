@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use crate::app::leaderboard::Board;
 use crate::domain::exercise::Exercise;
 use crate::domain::prompt::PromptRef;
 use crate::domain::{ChannelId, GuildId, MessageId, OccurrenceId, RoleId};
@@ -24,6 +25,24 @@ pub struct PromptMessage {
     /// Sent with `enforce_nonce`, so retries of one occurrence make one
     /// message. `None` for test prompts.
     pub nonce: Option<String>,
+}
+
+/// A server's leaderboard, ready to post on its schedule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoardMessage {
+    pub occurrence: OccurrenceId,
+    pub guild: GuildId,
+    pub channel: ChannelId,
+    pub board: Board,
+    /// Sent with `enforce_nonce`, like a prompt's.
+    pub nonce: String,
+}
+
+/// What an occurrence posts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Post {
+    Prompt(PromptMessage),
+    Board(BoardMessage),
 }
 
 /// Why a post (or a look at a channel) did not work.
@@ -52,9 +71,12 @@ pub trait Notifier: Send + Sync {
     /// Posts the prompt; its message id.
     async fn post_prompt(&self, prompt: &PromptMessage) -> Result<MessageId, PostError>;
 
-    /// The channel's recent prompt of `occurrence`, if one is there (it is
-    /// recognised by its buttons).
-    async fn find_prompt(
+    /// Posts the leaderboard; its message id.
+    async fn post_board(&self, board: &BoardMessage) -> Result<MessageId, PostError>;
+
+    /// The channel's recent post of `occurrence`, if one is there (a prompt
+    /// is recognised by its buttons, a board by its footer).
+    async fn find_post(
         &self,
         channel: ChannelId,
         occurrence: OccurrenceId,

@@ -20,6 +20,7 @@ use crate::domain::{ChannelId, GuildId, MessageId, OccurrenceId, UserId};
 struct Recorder {
     clock: Arc<ManualClock>,
     posts: Mutex<Vec<(DateTime<Utc>, PromptMessage)>>,
+    boards: Mutex<Vec<(DateTime<Utc>, BoardMessage)>>,
     /// Tries, failed or not, with their time.
     tries: Mutex<Vec<DateTime<Utc>>>,
     failures: Mutex<VecDeque<PostError>>,
@@ -33,6 +34,7 @@ impl Recorder {
         Arc::new(Self {
             clock,
             posts: Mutex::default(),
+            boards: Mutex::default(),
             tries: Mutex::default(),
             failures: Mutex::default(),
             found: Mutex::new(Ok(None)),
@@ -62,7 +64,14 @@ impl Notifier for Recorder {
         Ok(MessageId(1000 + posts.len() as u64))
     }
 
-    async fn find_prompt(
+    async fn post_board(&self, board: &BoardMessage) -> Result<MessageId, PostError> {
+        let now = self.clock.now();
+        self.tries.lock().unwrap().push(now);
+        self.boards.lock().unwrap().push((now, board.clone()));
+        Ok(MessageId(5000 + self.boards.lock().unwrap().len() as u64))
+    }
+
+    async fn find_post(
         &self,
         _channel: ChannelId,
         _occurrence: OccurrenceId,
@@ -419,7 +428,7 @@ async fn an_old_unfinished_claim_is_checked_against_the_channel_before_any_retry
     let claim = |due: DateTime<Utc>| crate::domain::occurrence::OccurrenceClaim {
         schedule,
         due_at: due,
-        exercise: crate::domain::exercise::ExerciseKey::parse("walk").unwrap(),
+        exercise: Some(crate::domain::exercise::ExerciseKey::parse("walk").unwrap()),
         owner: "gone".into(),
         now: due,
         lease_until: due + Duration::minutes(2),
@@ -502,4 +511,34 @@ async fn an_old_unfinished_claim_is_checked_against_the_channel_before_any_retry
         ]
     );
     assert_eq!(s2.recorder.post_times().len(), 1);
+}
+
+#[tokio::test]
+async fn the_weekly_board_goes_out_on_its_day_through_the_same_claims() {
+    // Monday 2027-05-03.
+    let s = setup(utc(2027, 5, 3, 9, 0)).await;
+    s.app
+        .set_leaderboard_channel(&admin(), Some(ChannelId(9)))
+        .await
+        .unwrap();
+    s.app
+        .set_board_schedule(&admin(), "fri 16:00", Some("last-week"))
+        .await
+        .unwrap();
+    s.scheduler.run_until(utc(2027, 5, 17, 0, 0)).await;
+    let boards = s.recorder.boards.lock().unwrap().clone();
+    let times: Vec<_> = boards.iter().map(|b| b.0).collect();
+    assert_eq!(times, [utc(2027, 5, 7, 16, 0), utc(2027, 5, 14, 16, 0)]);
+    assert!(boards.iter().all(|b| b.1.channel == ChannelId(9)
+        && b.1.board.period == crate::domain::leaderboard::Period::LastWeek));
+    assert!(s.recorder.post_times().is_empty(), "no prompts");
+    // Recorded as posted occurrences, but no prompt counts for consistency.
+    assert_eq!(
+        s.app
+            .store
+            .count_posted(GuildId(1), utc(2027, 5, 1, 0, 0), utc(2027, 6, 1, 0, 0))
+            .await
+            .unwrap(),
+        0
+    );
 }

@@ -35,7 +35,11 @@ impl TryFrom<OccurrenceRow> for Occurrence {
             schedule: row.schedule_id.map(ScheduleId),
             guild: GuildId(snowflake(row.guild_id)),
             channel: ChannelId(snowflake(row.channel_id)),
-            exercise: exercise_key(&row.exercise)?,
+            // Board posts have no exercise.
+            exercise: match row.exercise.as_str() {
+                "" => None,
+                key => Some(exercise_key(key)?),
+            },
             due_at: instant(row.due_at)?,
             state: OccurrenceState::parse(&row.state)
                 .ok_or_else(|| StoreError::Corrupt(format!("occurrence state `{}`", row.state)))?,
@@ -85,9 +89,10 @@ impl Store {
         self.write(move |conn| {
             Box::pin(async move {
                 let done = sqlx::query!(
-                    r#"INSERT INTO occurrences (schedule_id, guild_id, channel_id, exercise, due_at,
-                           state, detail, created_at, updated_at)
-                       SELECT id, guild_id, channel_id, substr(exercises || ' ', 1, instr(exercises || ' ', ' ') - 1),
+                    r#"INSERT INTO occurrences (schedule_id, guild_id, kind, channel_id, exercise,
+                           due_at, state, detail, created_at, updated_at)
+                       SELECT id, guild_id, kind, channel_id,
+                              substr(exercises || ' ', 1, instr(exercises || ' ', ' ') - 1),
                               ?, 'skipped', ?, ?, ?
                        FROM schedules WHERE id = ?
                        ON CONFLICT (schedule_id, due_at) DO NOTHING"#,
@@ -259,7 +264,8 @@ impl Store {
         let (from, to) = (millis(from), millis(to));
         let count = sqlx::query_scalar!(
             r#"SELECT COUNT(*) FROM occurrences
-               WHERE guild_id = ? AND due_at >= ? AND due_at < ? AND state = 'posted'"#,
+               WHERE guild_id = ? AND due_at >= ? AND due_at < ? AND state = 'posted'
+                 AND kind = 'prompt'"#,
             guild_id,
             from,
             to
@@ -277,7 +283,10 @@ async fn claim_in(
     let due_at = millis(claim.due_at);
     let now = millis(claim.now);
     let lease_until = millis(claim.lease_until);
-    let exercise = claim.exercise.as_str().to_owned();
+    let exercise = claim
+        .exercise
+        .as_ref()
+        .map_or_else(String::new, |e| e.as_str().to_owned());
     // The tip after the one the channel's last prompt of this exercise
     // showed, fixed with the claim so every try posts the same message.
     let last_tip = sqlx::query_scalar!(
@@ -297,9 +306,9 @@ async fn claim_in(
     )
     .map(|t| t as i64);
     let inserted = sqlx::query_scalar!(
-        r#"INSERT INTO occurrences (schedule_id, guild_id, channel_id, exercise, due_at, state,
-               claim_owner, lease_until, attempts, tip_index, created_at, updated_at)
-           SELECT id, guild_id, channel_id, ?, ?, 'claimed', ?, ?, 1, ?, ?, ?
+        r#"INSERT INTO occurrences (schedule_id, guild_id, kind, channel_id, exercise, due_at,
+               state, claim_owner, lease_until, attempts, tip_index, created_at, updated_at)
+           SELECT id, guild_id, kind, channel_id, ?, ?, 'claimed', ?, ?, 1, ?, ?, ?
            FROM schedules WHERE id = ?
            ON CONFLICT (schedule_id, due_at) DO NOTHING
            RETURNING id"#,
@@ -370,7 +379,7 @@ pub(crate) mod tests {
         OccurrenceClaim {
             schedule,
             due_at: t(9, 0),
-            exercise: ExerciseKey::parse("walk").unwrap(),
+            exercise: Some(ExerciseKey::parse("walk").unwrap()),
             owner: owner.into(),
             now,
             lease_until: now + Duration::seconds(60),
@@ -513,7 +522,7 @@ pub(crate) mod tests {
             panic!("a skipped firing is finished")
         };
         assert_eq!(skipped.state, OccurrenceState::Skipped);
-        assert_eq!(skipped.exercise.as_str(), "calf-raises");
+        assert_eq!(skipped.exercise.unwrap().as_str(), "calf-raises");
 
         let unknown_claim = OccurrenceClaim {
             due_at: t(10, 0),

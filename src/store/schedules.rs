@@ -6,13 +6,15 @@ use super::{
     db_id, exercise_keys, instant, join_keys, millis, optional_instant, snowflake, time_zone,
     Store, StoreError,
 };
-use crate::domain::schedule::{NewSchedule, Schedule, ScheduleState};
+use crate::domain::schedule::{BoardWeek, NewSchedule, Schedule, ScheduleKind, ScheduleState};
 use crate::domain::{ChannelId, GuildId, RoleId, ScheduleId, UserId};
 
 /// A `schedules` row as read.
 struct ScheduleRow {
     id: i64,
     guild_id: i64,
+    kind: String,
+    board_period: Option<String>,
     channel_id: i64,
     exercises: String,
     spec: String,
@@ -43,9 +45,18 @@ impl TryFrom<ScheduleRow> for Schedule {
             },
             (other, _) => return Err(StoreError::Corrupt(format!("schedule state `{other}`"))),
         };
+        let kind = match (row.kind.as_str(), row.board_period.as_deref()) {
+            ("prompt", _) => ScheduleKind::Prompt,
+            ("board", Some(week)) => ScheduleKind::Board(
+                BoardWeek::parse(week)
+                    .ok_or_else(|| StoreError::Corrupt(format!("board week `{week}`")))?,
+            ),
+            (other, _) => return Err(StoreError::Corrupt(format!("schedule kind `{other}`"))),
+        };
         Ok(Schedule {
             id: ScheduleId(row.id),
             guild: GuildId(snowflake(row.guild_id)),
+            kind,
             channel: ChannelId(snowflake(row.channel_id)),
             exercises: exercise_keys(&row.exercises)?,
             spec: row.spec,
@@ -59,6 +70,14 @@ impl TryFrom<ScheduleRow> for Schedule {
             created_at: instant(row.created_at)?,
             updated_at: instant(row.updated_at)?,
         })
+    }
+}
+
+/// The stored columns of a kind.
+fn kind_columns(kind: ScheduleKind) -> (&'static str, Option<&'static str>) {
+    match kind {
+        ScheduleKind::Prompt => ("prompt", None),
+        ScheduleKind::Board(week) => ("board", Some(week.key())),
     }
 }
 
@@ -84,16 +103,19 @@ impl Store {
         let created_by = db_id(new.created_by.0);
         let at = millis(new.at);
         let spec = new.spec.clone();
+        let (kind, board_period) = kind_columns(new.kind);
         let id = self
             .write(move |conn| {
                 Box::pin(async move {
                     let id = sqlx::query_scalar!(
-                        r#"INSERT INTO schedules (guild_id, channel_id, exercises, spec, timezone,
-                               role_id, expires_at, state, next_due_at, created_by, created_at,
-                               updated_at)
-                           VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?)
+                        r#"INSERT INTO schedules (guild_id, kind, board_period, channel_id, exercises,
+                               spec, timezone, role_id, expires_at, state, next_due_at, created_by,
+                               created_at, updated_at)
+                           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?)
                            RETURNING id"#,
                         guild_id,
+                        kind,
+                        board_period,
                         channel_id,
                         exercises,
                         spec,
@@ -114,6 +136,7 @@ impl Store {
         Ok(Schedule {
             id: ScheduleId(id),
             guild: new.guild,
+            kind: new.kind,
             channel: new.channel,
             exercises: new.exercises,
             spec: new.spec,
@@ -139,10 +162,11 @@ impl Store {
         let guild_id = db_id(guild.0);
         sqlx::query_as!(
             ScheduleRow,
-            r#"SELECT id, guild_id, channel_id, exercises, spec, timezone, role_id, expires_at,
+            r#"SELECT id, guild_id, kind, board_period, channel_id, exercises, spec, timezone,
+                      role_id, expires_at,
                       state, paused_until, pause_reason, next_due_at, last_fired_at, created_by,
                       created_at, updated_at
-               FROM schedules WHERE guild_id = ? AND id = ?"#,
+               FROM schedules WHERE guild_id = ? AND id = ? AND kind = 'prompt'"#,
             guild_id,
             id.0
         )
@@ -157,10 +181,11 @@ impl Store {
         let guild_id = db_id(guild.0);
         sqlx::query_as!(
             ScheduleRow,
-            r#"SELECT id, guild_id, channel_id, exercises, spec, timezone, role_id, expires_at,
+            r#"SELECT id, guild_id, kind, board_period, channel_id, exercises, spec, timezone,
+                      role_id, expires_at,
                       state, paused_until, pause_reason, next_due_at, last_fired_at, created_by,
                       created_at, updated_at
-               FROM schedules WHERE guild_id = ? ORDER BY id"#,
+               FROM schedules WHERE guild_id = ? AND kind = 'prompt' ORDER BY id"#,
             guild_id
         )
         .fetch_all(&self.readers)
@@ -170,11 +195,45 @@ impl Store {
         .collect()
     }
 
+    /// The server's leaderboard schedule, if it has one.
+    pub async fn board_schedule(&self, guild: GuildId) -> Result<Option<Schedule>, StoreError> {
+        let guild_id = db_id(guild.0);
+        sqlx::query_as!(
+            ScheduleRow,
+            r#"SELECT id, guild_id, kind, board_period, channel_id, exercises, spec, timezone,
+                      role_id, expires_at, state, paused_until, pause_reason, next_due_at,
+                      last_fired_at, created_by, created_at, updated_at
+               FROM schedules WHERE guild_id = ? AND kind = 'board'"#,
+            guild_id
+        )
+        .fetch_optional(&self.readers)
+        .await?
+        .map(Schedule::try_from)
+        .transpose()
+    }
+
+    /// Removes the server's leaderboard schedule; whether it had one.
+    pub async fn remove_board_schedule(&self, guild: GuildId) -> Result<bool, StoreError> {
+        let guild_id = db_id(guild.0);
+        self.write(move |conn| {
+            Box::pin(async move {
+                let done = sqlx::query!(
+                    "DELETE FROM schedules WHERE guild_id = ? AND kind = 'board'",
+                    guild_id
+                )
+                .execute(&mut *conn)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            })
+        })
+        .await
+    }
+
     /// How many schedules the server has, for the per-server limit.
     pub async fn count_schedules(&self, guild: GuildId) -> Result<u32, StoreError> {
         let guild_id = db_id(guild.0);
         let count = sqlx::query_scalar!(
-            "SELECT COUNT(*) FROM schedules WHERE guild_id = ?",
+            "SELECT COUNT(*) FROM schedules WHERE guild_id = ? AND kind = 'prompt'",
             guild_id
         )
         .fetch_one(&self.readers)
@@ -198,6 +257,7 @@ impl Store {
         let role_id = schedule.role.map(|r| db_id(r.0));
         let expires_at = schedule.expires_at.map(millis);
         let (state, paused_until, pause_reason) = state_columns(&schedule.state);
+        let (_, board_period) = kind_columns(schedule.kind);
         let next_due_at = schedule.next_due_at.map(millis);
         let updated_at = millis(now);
         self.write(move |conn| {
@@ -206,7 +266,8 @@ impl Store {
                     r#"UPDATE schedules SET channel_id = ?, exercises = ?, spec = ?, timezone = ?,
                            role_id = ?, expires_at = ?, state = ?, paused_until = ?,
                            pause_reason = ?, next_due_at = ?, updated_at = ?,
-                           pause_notice_pending = pause_notice_pending AND ? = 'paused_by_error'
+                           pause_notice_pending = pause_notice_pending AND ? = 'paused_by_error',
+                           board_period = ?
                        WHERE guild_id = ? AND id = ?"#,
                     channel_id,
                     exercises,
@@ -220,6 +281,7 @@ impl Store {
                     next_due_at,
                     updated_at,
                     state,
+                    board_period,
                     guild_id,
                     id,
                 )
@@ -242,7 +304,7 @@ impl Store {
         self.write(move |conn| {
             Box::pin(async move {
                 let done = sqlx::query!(
-                    "DELETE FROM schedules WHERE guild_id = ? AND id = ?",
+                    "DELETE FROM schedules WHERE guild_id = ? AND id = ? AND kind = 'prompt'",
                     guild_id,
                     id.0
                 )
@@ -278,7 +340,8 @@ impl Store {
         let limit = i64::from(limit);
         sqlx::query_as!(
             ScheduleRow,
-            r#"SELECT id, guild_id, channel_id, exercises, spec, timezone, role_id, expires_at,
+            r#"SELECT id, guild_id, kind, board_period, channel_id, exercises, spec, timezone,
+                      role_id, expires_at,
                       state, paused_until, pause_reason, next_due_at, last_fired_at, created_by,
                       created_at, updated_at
                FROM schedules
@@ -422,6 +485,7 @@ pub(crate) mod tests {
     pub(crate) fn new_schedule(guild: u64, next: Option<DateTime<Utc>>) -> NewSchedule {
         NewSchedule {
             guild: GuildId(guild),
+            kind: crate::domain::schedule::ScheduleKind::Prompt,
             channel: ChannelId(guild * 10),
             exercises: vec![
                 ExerciseKey::parse("calf-raises").unwrap(),

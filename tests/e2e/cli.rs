@@ -145,7 +145,7 @@ fn migrate_creates_the_database_and_its_folder() {
     assert!(run.succeeded(), "{}", run.stderr());
     assert!(run
         .stdout()
-        .contains("is up to date: migration 20261124000002 (bot state)"));
+        .contains("is up to date: migration 20261128000001 (prompts)"));
     assert!(ws.path("data/secondheart.db").is_file());
     // Again: nothing to do, still fine.
     assert!(ws.run(&["migrate"]).succeeded());

@@ -780,3 +780,128 @@ async fn two_bot_processes_on_one_database_post_every_prompt_once() {
     assert!(posted >= 3 * 3, "{posted} prompts in 10 s");
     bot.finish();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_leaderboard_is_posted_on_its_schedule_through_the_same_claims() {
+    let bot = spawn_bot_configured(&FAST).await;
+    let moderator = bot.add_moderator("Mo");
+    let early = bot
+        .ask(
+            moderator,
+            "settings leaderboard-schedule",
+            &[("when", json!("fri 16:00"))],
+        )
+        .await;
+    assert_eq!(
+        early.content,
+        "Choose a leaderboard channel first with /settings leaderboard-channel."
+    );
+    let set = bot
+        .ask(
+            moderator,
+            "settings leaderboard-channel",
+            &[("channel", json!(bot.channel.to_string()))],
+        )
+        .await;
+    assert!(
+        set.content
+            .starts_with(&format!("The leaderboard is posted in <#{}>", bot.channel)),
+        "{}",
+        set.content
+    );
+    let checked_in = bot
+        .ask(
+            bot.member,
+            "checkin",
+            &[("exercise", json!("walk")), ("amount", json!(30))],
+        )
+        .await;
+    assert!(
+        checked_in.content.starts_with("Logged"),
+        "{}",
+        checked_in.content
+    );
+    let too_often = bot
+        .ask(
+            moderator,
+            "settings leaderboard-schedule",
+            &[("when", json!("every 5 minutes"))],
+        )
+        .await;
+    assert!(
+        too_often.content.contains("60 minutes"),
+        "{}",
+        too_often.content
+    );
+
+    // Once a year, a few seconds from now (UTC, the server's default zone).
+    let at = chrono::Utc::now() + chrono::Duration::seconds(4);
+    let when = at.format("%S %M %H %d %m *").to_string();
+    let reply = bot
+        .ask(
+            moderator,
+            "settings leaderboard-schedule",
+            &[("when", json!(when)), ("week", json!("this-week"))],
+        )
+        .await;
+    assert!(
+        reply
+            .content
+            .starts_with("The leaderboard (this week's points) is posted in"),
+        "{}",
+        reply.content
+    );
+
+    let boards = || {
+        bot.discord
+            .channel_as_seen_by(bot.channel, bot.member)
+            .into_iter()
+            .filter(|m| {
+                m.embeds[0]["title"]
+                    .as_str()
+                    .is_some_and(|t| t.starts_with("Leaderboard"))
+            })
+            .collect::<Vec<_>>()
+    };
+    wait_for("the board post", Duration::from_secs(20), || {
+        !boards().is_empty()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let posted = boards();
+    assert_eq!(posted.len(), 1);
+    let embed = &posted[0].embeds[0];
+    assert_eq!(embed["title"], "Leaderboard · points · this week");
+    assert_eq!(embed["description"], "1. Ada — 30 points");
+    assert_eq!(
+        posted[0].allowed_mentions.as_ref().unwrap()["parse"],
+        json!([])
+    );
+    assert!(posted[0].created_ms - at.timestamp_millis() < 1000);
+
+    // It is not one of the prompt schedules, and it counts as no prompt.
+    let list = bot.ask(moderator, "schedule list", &[]).await;
+    assert!(!list.content.contains("#1"), "{}", list.content);
+    let store = bot.store().await;
+    assert_eq!(
+        store
+            .count_posted(
+                GuildId(bot.guild),
+                chrono::DateTime::UNIX_EPOCH,
+                chrono::Utc::now() + chrono::Duration::days(1)
+            )
+            .await
+            .unwrap(),
+        0
+    );
+    store.close().await;
+    let off = bot
+        .ask(
+            moderator,
+            "settings leaderboard-schedule",
+            &[("when", json!("off"))],
+        )
+        .await;
+    assert_eq!(off.content, "Scheduled leaderboard posts are off.");
+    bot.finish();
+}

@@ -27,7 +27,7 @@ async fn reply(ctx: Context<'_>, text: String) -> Result<(), CommandError> {
 }
 
 /// A channel of this server where the bot can view, send and embed.
-fn usable_channel(
+pub(super) fn usable_channel(
     ctx: Context<'_>,
     channel: serenity::ChannelId,
 ) -> Result<ChannelId, CommandError> {

@@ -1,5 +1,6 @@
 //! `/settings ...`: a server's time zone, week start, moderator role, quiet
-//! hours and exercises. Moderators only, checked by the bot.
+//! hours, exercises and leaderboard posts. Moderators only, checked by the
+//! bot.
 
 use poise::serenity_prelude as serenity;
 use poise::CreateReply;
@@ -18,6 +19,8 @@ use crate::domain::RoleId;
         "moderator_role",
         "quiet_hours",
         "exercises",
+        "leaderboard_channel",
+        "leaderboard_schedule",
         "show"
     )
 )]
@@ -108,6 +111,44 @@ pub async fn exercises(
         .set_exercise_enabled(&caller, &exercise, on)
         .await?;
     confirm(ctx, render::exercise_switched(&exercise, on)).await
+}
+
+/// Where the weekly leaderboard is posted (leave empty to stop the posts).
+#[poise::command(slash_command, guild_only, rename = "leaderboard-channel")]
+pub async fn leaderboard_channel(
+    ctx: Context<'_>,
+    #[description = "A text channel; leave empty for none"]
+    #[channel_types("Text", "News")]
+    channel: Option<serenity::GuildChannel>,
+) -> Result<(), CommandError> {
+    let caller = super::moderator_caller(ctx).await?;
+    let channel = match channel {
+        Some(c) => Some(super::schedule::usable_channel(ctx, c.id)?),
+        None => None,
+    };
+    ctx.data()
+        .app
+        .set_leaderboard_channel(&caller, channel)
+        .await?;
+    confirm(ctx, render::leaderboard_channel(channel)).await
+}
+
+/// When the leaderboard is posted, e.g. fri 16:00 (or off), and which week.
+#[poise::command(slash_command, guild_only, rename = "leaderboard-schedule")]
+pub async fn leaderboard_schedule(
+    ctx: Context<'_>,
+    #[description = "e.g. fri 16:00, or off"]
+    #[max_length = 100]
+    when: String,
+    #[description = "Which week the board shows (default: this week)"] week: Option<String>,
+) -> Result<(), CommandError> {
+    let caller = super::moderator_caller(ctx).await?;
+    let set = ctx
+        .data()
+        .app
+        .set_board_schedule(&caller, &when, week.as_deref())
+        .await?;
+    confirm(ctx, render::board_schedule(set.as_ref())).await
 }
 
 /// This server's settings.
