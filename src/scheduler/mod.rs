@@ -351,7 +351,7 @@ impl Scheduler {
         let next = next_due(&spec, schedule.timezone, &quiet, window, after).map(|f| f.at);
         let fired = decision.post.unwrap_or(last);
         store
-            .advance_schedule(schedule.id, fired, next, now)
+            .advance_schedule(schedule.id, first, fired, next, now)
             .await?;
         Ok(claimed)
     }

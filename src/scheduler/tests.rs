@@ -542,3 +542,38 @@ async fn the_weekly_board_goes_out_on_its_day_through_the_same_claims() {
         0
     );
 }
+
+#[tokio::test]
+async fn one_broken_schedule_is_paused_with_its_reason_and_the_others_go_on() {
+    let s = setup(utc(2027, 5, 3, 8, 59)).await;
+    s.app
+        .add_schedule(&admin(), request("0 * * * *", "UTC"))
+        .await
+        .unwrap();
+    // A stored spec that no longer reads (written by an older version, say).
+    let broken = s
+        .app
+        .store
+        .insert_schedule(crate::domain::schedule::NewSchedule {
+            guild: GuildId(1),
+            kind: crate::domain::schedule::ScheduleKind::Prompt,
+            channel: ChannelId(6),
+            exercises: vec![crate::domain::exercise::ExerciseKey::parse("walk").unwrap()],
+            spec: "every blue moon".into(),
+            timezone: Tz::UTC,
+            role: None,
+            expires_at: None,
+            next_due_at: Some(utc(2027, 5, 3, 9, 0)),
+            created_by: UserId(10),
+            at: utc(2027, 5, 3, 8, 0),
+        })
+        .await
+        .unwrap();
+    s.scheduler.run_until(utc(2027, 5, 3, 11, 0)).await;
+    assert_eq!(s.recorder.post_times().len(), 3);
+    let broken = s.app.store.schedule(GuildId(1), broken.id).await.unwrap().unwrap();
+    let crate::domain::schedule::ScheduleState::PausedByError { reason } = broken.state else {
+        panic!("{:?}", broken.state)
+    };
+    assert!(reason.contains("every blue moon"), "{reason}");
+}

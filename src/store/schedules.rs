@@ -439,15 +439,19 @@ impl Store {
         .await
     }
 
-    /// Moves a schedule on after it fired (or was skipped) at `fired_at`.
-    /// Returns whether the schedule still exists.
+    /// Moves a schedule on after it fired (or was skipped) at `fired_at`,
+    /// if its next due instant is still `handled`: a moderator's change or
+    /// another process's advance in the meantime wins. Returns whether it
+    /// moved.
     pub async fn advance_schedule(
         &self,
         id: ScheduleId,
+        handled: DateTime<Utc>,
         fired_at: DateTime<Utc>,
         next_due_at: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
+        let handled = millis(handled);
         let fired_at = millis(fired_at);
         let next_due_at = next_due_at.map(millis);
         let now = millis(now);
@@ -455,11 +459,12 @@ impl Store {
             Box::pin(async move {
                 let done = sqlx::query!(
                     r#"UPDATE schedules SET last_fired_at = ?, next_due_at = ?, updated_at = ?
-                       WHERE id = ?"#,
+                       WHERE id = ? AND next_due_at = ?"#,
                     fired_at,
                     next_due_at,
                     now,
-                    id.0
+                    id.0,
+                    handled
                 )
                 .execute(&mut *conn)
                 .await?;
@@ -620,9 +625,15 @@ pub(crate) mod tests {
             .advance_schedule(
                 early.id,
                 t(9, 0),
+                t(9, 0),
                 Some(t(9, 0) + Duration::hours(2)),
                 t(9, 0)
             )
+            .await
+            .unwrap());
+        // Advanced already (by another process, say): left alone.
+        assert!(!store
+            .advance_schedule(early.id, t(9, 0), t(9, 0), Some(t(12, 0)), t(9, 1))
             .await
             .unwrap());
         let moved = store.schedule(GuildId(2), early.id).await.unwrap().unwrap();
@@ -630,7 +641,7 @@ pub(crate) mod tests {
         assert_eq!(moved.next_due_at, Some(t(11, 0)));
         assert_eq!(store.earliest_due().await.unwrap(), Some(t(10, 0)));
         assert!(!store
-            .advance_schedule(ScheduleId(9999), t(9, 0), None, t(9, 0))
+            .advance_schedule(ScheduleId(9999), t(9, 0), t(9, 0), None, t(9, 0))
             .await
             .unwrap());
         store.close().await;
