@@ -148,6 +148,15 @@ impl App {
         Ok(self.store.take_pause_notices(guild).await?)
     }
 
+    /// Puts back pause notices that could not be shown.
+    pub async fn restore_pause_notices(
+        &self,
+        guild: GuildId,
+        ids: Vec<ScheduleId>,
+    ) -> Result<(), AppError> {
+        Ok(self.store.restore_pause_notices(guild, ids).await?)
+    }
+
     /// Acts on a click on a prompt button. `snooze` is how long "Snooze"
     /// waits.
     pub async fn click_prompt(

@@ -94,9 +94,16 @@ pub async fn run(
     // Prompts and reminders go out over REST, independent of the gateway.
     let prompt_http = Arc::new(http_client(settings, token));
     prompt_http.set_application_id(application.id);
+    let bot_user = prompt_http
+        .get_current_user()
+        .await
+        .context("cannot read the bot's own user")?
+        .id
+        .get();
     let notifier = Arc::new(DiscordNotifier::new(
         Arc::clone(&prompt_http),
         prompts.snooze,
+        bot_user,
     ));
     let scheduler = Scheduler::new(
         Arc::clone(&app),

@@ -39,10 +39,12 @@ pub struct DiscordNotifier {
     refused: Mutex<RefusedRequests>,
     /// How long "Snooze" waits, for its button's label.
     snooze: Duration,
+    /// The bot's own user id: its prompts are found among its messages.
+    bot_user: u64,
 }
 
 impl DiscordNotifier {
-    pub fn new(http: Arc<serenity::Http>, snooze: Duration) -> Self {
+    pub fn new(http: Arc<serenity::Http>, snooze: Duration, bot_user: u64) -> Self {
         let per_second = NonZeroU32::new(50).expect("non-zero");
         let burst = NonZeroU32::new(5).expect("non-zero");
         let per_channel = Quota::with_period(Duration::from_secs(1))
@@ -55,6 +57,7 @@ impl DiscordNotifier {
             per_channel: RateLimiter::keyed(per_channel),
             refused: Mutex::new(RefusedRequests::default()),
             snooze,
+            bot_user,
         }
     }
 
@@ -114,7 +117,8 @@ impl DiscordNotifier {
             .headers()
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<f64>().ok());
+            .and_then(|v| v.parse::<f64>().ok())
+            .filter(|v| v.is_finite());
         let body: Value = response.json().await.unwrap_or(Value::Null);
         if (200..300).contains(&status) {
             return Ok(body);
@@ -137,6 +141,7 @@ fn classify(status: u16, body: &Value, retry_header: Option<f64>) -> PostError {
             let seconds = body
                 .get("retry_after")
                 .and_then(Value::as_f64)
+                .filter(|v| v.is_finite())
                 .or(retry_header)
                 .unwrap_or(1.0);
             PostError::RateLimited {
@@ -194,14 +199,15 @@ impl Notifier for DiscordNotifier {
         let route = Route::ChannelMessages {
             channel_id: serenity::ChannelId::new(channel.0),
         };
-        let params = Some(vec![("limit", "50".to_owned())]);
+        let params = Some(vec![("limit", "100".to_owned())]);
         let recent = self.send(route, LightMethod::Get, None, params).await?;
         Ok(recent
             .as_array()
             .into_iter()
             .flatten()
-            // Members cannot put buttons on their messages; bots can.
-            .filter(|m| m["author"]["bot"].as_bool() == Some(true))
+            // Only the bot's own messages: members cannot put buttons on
+            // theirs, but another bot could copy ours.
+            .filter(|m| m["author"]["id"].as_str() == Some(self.bot_user.to_string().as_str()))
             .find(|m| {
                 is_prompt_of(custom_ids(m), occurrence)
                     || prompt::is_board_of(&m["embeds"], occurrence)

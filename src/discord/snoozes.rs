@@ -16,34 +16,29 @@ use crate::domain::occurrence::Snooze;
 pub async fn run(app: Arc<App>, http: Arc<serenity::Http>, changed: Arc<Notify>) {
     loop {
         let now = app.clock.now();
-        let pending = match app.store.pending_snoozes().await {
-            Ok(pending) => pending,
-            Err(error) => {
-                tracing::error!(%error, "cannot read snoozes");
-                let _ = tokio::time::timeout(std::time::Duration::from_secs(5), changed.notified())
-                    .await;
-                continue;
+        // Taken out of the store before sending: a reminder that fails to
+        // send is lost (and logged), never sent twice.
+        match app.store.take_due_snoozes(now).await {
+            Ok(due) => {
+                for snooze in due {
+                    remind(&app, &http, &snooze).await;
+                }
             }
-        };
-        let mut next = None;
-        for snooze in pending {
-            if snooze.due_at > now {
-                next = Some(snooze.due_at);
-                break;
-            }
-            remind(&app, &http, &snooze).await;
-            if let Err(error) = app.store.remove_snooze(snooze.interaction).await {
-                tracing::error!(%error, "cannot forget a sent snooze");
-            }
+            Err(error) => tracing::error!(%error, "cannot read due snoozes"),
         }
-        match next {
-            Some(at) => {
+        match app.store.earliest_snooze().await {
+            Ok(Some(at)) => {
                 tokio::select! {
-                    () = app.clock.sleep_until(at) => {}
+                    () = app.clock.sleep_until(at.max(now + chrono::Duration::milliseconds(10))) => {}
                     () = changed.notified() => {}
                 }
             }
-            None => changed.notified().await,
+            Ok(None) => changed.notified().await,
+            Err(error) => {
+                tracing::error!(%error, "cannot read when the next snooze is due");
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(5), changed.notified())
+                    .await;
+            }
         }
     }
 }

@@ -33,7 +33,9 @@ impl Scheduler {
     /// another process claimed it first and stopped.
     pub(super) async fn deliver(&self, occurrence: Occurrence, taken_over: bool) {
         let id = occurrence.id;
-        let finish = self.try_deliver(&occurrence, taken_over).await;
+        let Some(finish) = self.try_deliver(&occurrence, taken_over).await else {
+            return;
+        };
         let now = self.app.clock.now();
         let lateness_ms = (now - occurrence.due_at).num_milliseconds();
         match &finish {
@@ -66,12 +68,41 @@ impl Scheduler {
         }
     }
 
-    async fn try_deliver(&self, occurrence: &Occurrence, taken_over: bool) -> Finish {
+    /// How the claim ended, or `None` if it is no longer this process's to
+    /// post (another process took it over meanwhile).
+    async fn try_deliver(&self, occurrence: &Occurrence, taken_over: bool) -> Option<Finish> {
         let started = self.app.clock.now();
+        // The claim may have waited for a free slot: it must still be ours,
+        // and its lease runs from now.
+        let lease_until = started + self.options.lease;
+        match self
+            .app
+            .store
+            .renew_claim(occurrence.id, &self.options.owner, started, lease_until)
+            .await
+        {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                tracing::info!(occurrence = %occurrence.id, "the claim was taken over before posting; not posting");
+                return None;
+            }
+            Err(error) => {
+                // Left claimed: after its lease it is taken over and
+                // reconciled.
+                tracing::error!(%error, occurrence = %occurrence.id, "cannot renew a claim; not posting now");
+                return None;
+            }
+        }
         // Retries stop while the nonce still guards against a second
-        // message, and well before the claim's lease runs out.
+        // message, and well before the claim's lease runs out. The nonce
+        // guards a post made in the last few minutes: by this delivery, or,
+        // for a claim taken over, by the process before.
         let window = self.options.lease * 3 / 4;
-        let mut trusted_until = occurrence.created_at + NONCE_TRUST;
+        let mut trusted_until = if taken_over {
+            occurrence.created_at + NONCE_TRUST
+        } else {
+            started + NONCE_TRUST
+        };
         if taken_over && started >= trusted_until {
             // The nonce may be forgotten: look before posting again.
             let found = self
@@ -80,20 +111,20 @@ impl Scheduler {
                 })
                 .await;
             match found {
-                Ok(Some(message)) => return Finish::Posted(message),
+                Ok(Some(message)) => return Some(Finish::Posted(message)),
                 // Not there: a fresh post, guarded by the nonce from now.
                 Ok(None) => trusted_until = started + NONCE_TRUST,
                 Err(GaveUp::Deadline(e) | GaveUp::Final(e)) => {
-                    return Finish::Unknown(format!(
+                    return Some(Finish::Unknown(format!(
                         "the channel could not be read to tell whether the prompt went out ({e})"
-                    ))
+                    )))
                 }
             }
         }
         let deadline = (started + window).min(trusted_until);
         let post = match self.app.post_for(occurrence).await {
             Ok(post) => post,
-            Err(error) => return Finish::Failed(format!("cannot build the post: {error}")),
+            Err(error) => return Some(Finish::Failed(format!("cannot build the post: {error}"))),
         };
         let send = || async {
             match &post {
@@ -101,7 +132,7 @@ impl Scheduler {
                 Post::Board(board) => self.notifier.post_board(board).await,
             }
         };
-        match self.with_retries(deadline, send).await {
+        Some(match self.with_retries(deadline, send).await {
             Ok(message) => Finish::Posted(message),
             Err(GaveUp::Final(PostError::ChannelUnusable(reason))) => {
                 if let Some(schedule) = occurrence.schedule {
@@ -128,7 +159,7 @@ impl Scheduler {
             }
             Err(GaveUp::Final(e)) => Finish::Failed(e.to_string()),
             Err(GaveUp::Deadline(e)) => Finish::Failed(format!("gave up retrying: {e}")),
-        }
+        })
     }
 
     /// Runs `request` until it succeeds, fails for good, or no further try
@@ -145,6 +176,11 @@ impl Scheduler {
         Fut: Future<Output = Result<T, PostError>>,
     {
         let clock = &self.app.clock;
+        if clock.now() >= deadline {
+            return Err(GaveUp::Deadline(PostError::Unavailable(
+                "no time left within the claim".into(),
+            )));
+        }
         let mut failures = 0u32;
         loop {
             let timeout =

@@ -14,7 +14,8 @@ mod delivery;
 pub mod fair;
 mod notifier;
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
@@ -27,6 +28,7 @@ use crate::domain::firings::{next_due, Quiet, Window};
 use crate::domain::occurrence::{ClaimOutcome, Occurrence, OccurrenceClaim};
 use crate::domain::schedule::{Schedule, ScheduleKind, ScheduleState};
 use crate::domain::spec::ScheduleSpec;
+use crate::domain::OccurrenceId;
 
 pub use notifier::{BoardMessage, Notifier, Post, PostError, PromptMessage};
 
@@ -58,11 +60,14 @@ pub struct SchedulerOptions {
 impl SchedulerOptions {
     /// Defaults, with an owner id unique to this process.
     pub fn new(catch_up_window: Duration, lease: Duration) -> Self {
+        // A try never outlasts a quarter of the lease, so the last one ends
+        // well before another process may take the claim over.
+        let quarter = (lease / 4).to_std().unwrap_or_default();
         Self {
             owner: format!("{}-{:08x}", std::process::id(), fastrand::u32(..)),
             catch_up_window,
             lease,
-            attempt_timeout: StdDuration::from_secs(10),
+            attempt_timeout: StdDuration::from_secs(10).min(quarter),
             max_in_flight: 8,
         }
     }
@@ -74,6 +79,8 @@ pub struct Scheduler {
     notifier: Arc<dyn Notifier>,
     options: SchedulerOptions,
     in_flight: Arc<Semaphore>,
+    /// Claims this process is posting: never taken over by itself.
+    delivering: Mutex<HashSet<OccurrenceId>>,
 }
 
 /// What one pass started.
@@ -95,6 +102,7 @@ impl Scheduler {
             notifier,
             options,
             in_flight,
+            delivering: Mutex::default(),
         })
     }
 
@@ -145,7 +153,8 @@ impl Scheduler {
 
         match self.app.store.expired_claims(now).await {
             Ok(expired) => {
-                for occurrence in expired {
+                let delivering = self.delivering.lock().expect("delivering").clone();
+                for occurrence in expired.into_iter().filter(|o| !delivering.contains(&o.id)) {
                     let lease_until = now + self.options.lease;
                     match self
                         .app
@@ -174,6 +183,7 @@ impl Scheduler {
         let due = match self.app.store.due_schedules(now, BATCH).await {
             Ok(due) => due,
             Err(error) => {
+                had_errors = true;
                 tracing::error!(%error, "cannot read due schedules");
                 Vec::new()
             }
@@ -182,7 +192,12 @@ impl Scheduler {
         for schedule in due {
             let id = schedule.id;
             match self.fire(schedule, now).await {
-                Ok(Some(claimed)) => claims.push((claimed, false)),
+                // More than one attempt: the claim was another process's,
+                // taken over after its lease ran out.
+                Ok(Some(claimed)) => {
+                    let taken_over = claimed.attempts > 1;
+                    claims.push((claimed, taken_over));
+                }
                 Ok(None) => {}
                 Err(error) => {
                     // One schedule's failure never stops the others.
@@ -195,6 +210,10 @@ impl Scheduler {
         let ordered = fair::interleave(claims, |(o, _)| (o.guild, o.channel));
         let mut deliveries = Vec::with_capacity(ordered.len());
         for (occurrence, taken_over) in ordered {
+            self.delivering
+                .lock()
+                .expect("delivering")
+                .insert(occurrence.id);
             // Permits are handed out first come, first served, so posts
             // start in the fair order.
             let permit = Arc::clone(&self.in_flight)
@@ -203,7 +222,9 @@ impl Scheduler {
                 .expect("the semaphore is never closed");
             let scheduler = Arc::clone(self);
             deliveries.push(tokio::spawn(async move {
+                let id = occurrence.id;
                 scheduler.deliver(occurrence, taken_over).await;
+                scheduler.delivering.lock().expect("delivering").remove(&id);
                 drop(permit);
             }));
         }
@@ -220,10 +241,13 @@ impl Scheduler {
                 }
             }
         };
+        // Something due now that this pass could not handle (a row that
+        // does not read, say) must not make the loop spin.
+        let stuck = deliveries.is_empty() && !full_batch && next.is_some_and(|n| n <= now);
         Pass {
             next,
             deliveries,
-            had_errors,
+            had_errors: had_errors || stuck,
         }
     }
 
@@ -284,17 +308,26 @@ impl Scheduler {
         // Every firing from the stored one up to now was missed or is due.
         let mut missed = vec![first];
         let mut last = first;
-        while missed.len() < MAX_MISSED {
-            match next_due(&spec, schedule.timezone, &quiet, window, last) {
+        let mut from = first;
+        loop {
+            if missed.len() == MAX_MISSED {
+                // A long outage: the oldest are recorded, then the search
+                // jumps to the catch-up window, whose latest firing may
+                // still go out.
+                let window_start = now - self.options.catch_up_window - Duration::milliseconds(1);
+                if from < window_start {
+                    tracing::warn!(schedule = %schedule.id, "more than {MAX_MISSED} firings missed; the rest before the catch-up window are not recorded");
+                    from = window_start;
+                }
+            }
+            match next_due(&spec, schedule.timezone, &quiet, window, from.max(last)) {
                 Some(f) if f.at <= now => {
                     missed.push(f.at);
                     last = f.at;
+                    from = f.at;
                 }
                 _ => break,
             }
-        }
-        if missed.len() == MAX_MISSED {
-            tracing::warn!(schedule = %schedule.id, "more than {MAX_MISSED} firings missed; only the first are recorded");
         }
         let decision = catch_up(missed, now, self.options.catch_up_window);
         for skipped in &decision.skip {
@@ -350,9 +383,14 @@ impl Scheduler {
             .fold(now, DateTime::max);
         let next = next_due(&spec, schedule.timezone, &quiet, window, after).map(|f| f.at);
         let fired = decision.post.unwrap_or(last);
-        store
+        if let Err(error) = store
             .advance_schedule(schedule.id, first, fired, next, now)
-            .await?;
+            .await
+        {
+            // The claim still goes out; the schedule is due again and the
+            // next pass finds this firing finished.
+            tracing::error!(%error, schedule = %schedule.id, "cannot store the next due instant");
+        }
         Ok(claimed)
     }
 }

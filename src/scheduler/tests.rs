@@ -571,7 +571,13 @@ async fn one_broken_schedule_is_paused_with_its_reason_and_the_others_go_on() {
         .unwrap();
     s.scheduler.run_until(utc(2027, 5, 3, 11, 0)).await;
     assert_eq!(s.recorder.post_times().len(), 3);
-    let broken = s.app.store.schedule(GuildId(1), broken.id).await.unwrap().unwrap();
+    let broken = s
+        .app
+        .store
+        .schedule(GuildId(1), broken.id)
+        .await
+        .unwrap()
+        .unwrap();
     let crate::domain::schedule::ScheduleState::PausedByError { reason } = broken.state else {
         panic!("{:?}", broken.state)
     };

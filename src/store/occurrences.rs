@@ -186,6 +186,41 @@ impl Store {
         .collect()
     }
 
+    /// Renews this owner's claim until `lease_until`, just before posting.
+    /// `None` if it is no longer this owner's (another process took it over
+    /// after the lease ran out) or is finished: then this owner must not post.
+    pub async fn renew_claim(
+        &self,
+        id: OccurrenceId,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<Occurrence>, StoreError> {
+        let owner = owner.to_owned();
+        let (now, lease_until) = (millis(now), millis(lease_until));
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query_as!(
+                    OccurrenceRow,
+                    r#"UPDATE occurrences SET lease_until = ?, updated_at = ?
+                       WHERE id = ? AND state = 'claimed' AND claim_owner = ?
+                       RETURNING id, schedule_id, guild_id, channel_id, exercise, due_at, state,
+                                 claim_owner, lease_until, message_id, attempts, detail, tip_index,
+                                 created_at"#,
+                    lease_until,
+                    now,
+                    id.0,
+                    owner
+                )
+                .fetch_optional(&mut *conn)
+                .await?
+                .map(Occurrence::try_from)
+                .transpose()
+            })
+        })
+        .await
+    }
+
     /// Claims whose lease ran out before they were finished: the process
     /// posting them stopped. Oldest first.
     pub async fn expired_claims(&self, now: DateTime<Utc>) -> Result<Vec<Occurrence>, StoreError> {
@@ -436,7 +471,20 @@ pub(crate) mod tests {
             vec![taken.clone()]
         );
 
-        // The old owner can no longer finish it; the new one can.
+        // The old owner can neither renew nor finish it; the new one can.
+        assert_eq!(
+            store
+                .renew_claim(first.id, "a", late, late + Duration::seconds(60))
+                .await
+                .unwrap(),
+            None
+        );
+        let renewed = store
+            .renew_claim(first.id, "b", late, late + Duration::seconds(90))
+            .await
+            .unwrap()
+            .expect("b holds it");
+        assert_eq!(renewed.lease_until, Some(late + Duration::seconds(90)));
         assert!(!store
             .finish_occurrence(first.id, "a", Finish::Posted(MessageId(5)), late)
             .await

@@ -419,6 +419,32 @@ impl Store {
         .await
     }
 
+    /// Puts back notices that could not be delivered, for the next
+    /// moderator command (of schedules still paused by an error).
+    pub async fn restore_pause_notices(
+        &self,
+        guild: GuildId,
+        ids: Vec<ScheduleId>,
+    ) -> Result<(), StoreError> {
+        let guild_id = db_id(guild.0);
+        self.write(move |conn| {
+            Box::pin(async move {
+                for id in ids {
+                    sqlx::query!(
+                        r#"UPDATE schedules SET pause_notice_pending = 1
+                           WHERE guild_id = ? AND id = ? AND state = 'paused_by_error'"#,
+                        guild_id,
+                        id.0
+                    )
+                    .execute(&mut *conn)
+                    .await?;
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
     /// Ends a pause whose time has come: the schedule is active again.
     pub async fn end_pause(&self, id: ScheduleId, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let now = millis(now);

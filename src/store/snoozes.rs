@@ -37,16 +37,27 @@ impl Store {
         .await
     }
 
-    /// Every snooze waiting for its reminder, earliest first.
-    pub async fn pending_snoozes(&self) -> Result<Vec<Snooze>, StoreError> {
-        let rows = sqlx::query!(
-            r#"SELECT interaction_id, guild_id, user_id, occurrence_id, interaction_token, due_at,
-                      token_expires_at
-               FROM snoozes ORDER BY due_at, interaction_id"#
-        )
-        .fetch_all(&self.readers)
-        .await?;
-        rows.into_iter()
+    /// Takes the snoozes due at `now` out of the store, earliest first: the
+    /// caller sends their reminders. Taking them in one statement means two
+    /// processes never both send one.
+    pub async fn take_due_snoozes(&self, now: DateTime<Utc>) -> Result<Vec<Snooze>, StoreError> {
+        let now = millis(now);
+        let rows = self
+            .write(move |conn| {
+                Box::pin(async move {
+                    Ok(sqlx::query!(
+                        r#"DELETE FROM snoozes WHERE due_at <= ?
+                           RETURNING interaction_id, guild_id, user_id, occurrence_id,
+                                     interaction_token, due_at, token_expires_at"#,
+                        now
+                    )
+                    .fetch_all(&mut *conn)
+                    .await?)
+                })
+            })
+            .await?;
+        let mut snoozes = rows
+            .into_iter()
             .map(|r| {
                 Ok(Snooze {
                     interaction: InteractionId(snowflake(r.interaction_id)),
@@ -58,21 +69,9 @@ impl Store {
                     token_expires_at: instant(r.token_expires_at)?,
                 })
             })
-            .collect()
-    }
-
-    /// Forgets a snooze once its reminder is sent (or can no longer be).
-    pub async fn remove_snooze(&self, interaction: InteractionId) -> Result<(), StoreError> {
-        let interaction = db_id(interaction.0);
-        self.write(move |conn| {
-            Box::pin(async move {
-                sqlx::query!("DELETE FROM snoozes WHERE interaction_id = ?", interaction)
-                    .execute(&mut *conn)
-                    .await?;
-                Ok(())
-            })
-        })
-        .await
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        snoozes.sort_by_key(|s| (s.due_at, s.interaction));
+        Ok(snoozes)
     }
 
     /// When the earliest snooze is due.
@@ -81,5 +80,76 @@ impl Store {
             .fetch_one(&self.readers)
             .await?;
         at.map(instant).transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone};
+
+    use super::*;
+    use crate::domain::exercise::ExerciseKey;
+    use crate::domain::occurrence::{ClaimOutcome, OccurrenceClaim};
+    use crate::store::schedules::tests::new_schedule;
+    use crate::store::test_support::temp_store;
+
+    #[tokio::test]
+    async fn a_snooze_is_taken_once_when_due_and_only_for_its_own_server() {
+        let (store, _dir) = temp_store().await;
+        let now = Utc.with_ymd_and_hms(2027, 5, 3, 9, 0, 0).unwrap();
+        let s = store
+            .insert_schedule(new_schedule(1, Some(now)))
+            .await
+            .unwrap();
+        let ClaimOutcome::Claimed(o) = store
+            .claim_occurrence(OccurrenceClaim {
+                schedule: s.id,
+                due_at: now,
+                exercise: Some(ExerciseKey::parse("walk").unwrap()),
+                owner: "a".into(),
+                now,
+                lease_until: now + Duration::minutes(2),
+                tips: 1,
+            })
+            .await
+            .unwrap()
+        else {
+            panic!()
+        };
+        let snooze = |interaction: u64, guild: u64| Snooze {
+            interaction: InteractionId(interaction),
+            guild: GuildId(guild),
+            user: UserId(7),
+            occurrence: o.id,
+            token: "secret".into(),
+            due_at: now + Duration::minutes(10),
+            token_expires_at: now + Duration::minutes(15),
+        };
+        assert!(store.add_snooze(snooze(1, 1)).await.unwrap());
+        // One per member and prompt; none for another server's prompt.
+        assert!(!store.add_snooze(snooze(2, 1)).await.unwrap());
+        assert!(!store.add_snooze(snooze(3, 2)).await.unwrap());
+        assert_eq!(
+            store.earliest_snooze().await.unwrap(),
+            Some(now + Duration::minutes(10))
+        );
+
+        assert!(store
+            .take_due_snoozes(now + Duration::minutes(9))
+            .await
+            .unwrap()
+            .is_empty());
+        let due = store
+            .take_due_snoozes(now + Duration::minutes(10))
+            .await
+            .unwrap();
+        assert_eq!(due, vec![snooze(1, 1)]);
+        assert!(store
+            .take_due_snoozes(now + Duration::minutes(11))
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(store.earliest_snooze().await.unwrap(), None);
+        store.close().await;
     }
 }

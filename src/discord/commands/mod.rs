@@ -66,13 +66,20 @@ async fn moderator_caller(ctx: Context<'_>) -> Result<crate::app::settings::Call
     let notices = app.take_pause_notices(guild).await?;
     if !notices.is_empty() {
         let text = crate::discord::render::pause_notices(&notices);
-        ctx.send(
-            poise::CreateReply::default()
-                .content(text)
-                .ephemeral(true)
-                .allowed_mentions(poise::serenity_prelude::CreateAllowedMentions::new()),
-        )
-        .await?;
+        let sent = ctx
+            .send(
+                poise::CreateReply::default()
+                    .content(text)
+                    .ephemeral(true)
+                    .allowed_mentions(poise::serenity_prelude::CreateAllowedMentions::new()),
+            )
+            .await;
+        if let Err(error) = sent {
+            // Not seen: keep it for the next moderator command.
+            let ids = notices.into_iter().map(|(id, _)| id).collect();
+            app.restore_pause_notices(guild, ids).await?;
+            return Err(error.into());
+        }
     }
     Ok(caller)
 }

@@ -53,6 +53,8 @@ pub(super) fn usable_channel(
         (permissions.view_channel(), "View Channel"),
         (permissions.send_messages(), "Send Messages"),
         (permissions.embed_links(), "Embed Links"),
+        // To find its own prompts again after a restart.
+        (permissions.read_message_history(), "Read Message History"),
     ]
     .into_iter()
     .filter_map(|(has, name)| (!has).then_some(name))
