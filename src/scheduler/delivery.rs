@@ -72,32 +72,40 @@ impl Scheduler {
     /// post (another process took it over meanwhile).
     async fn try_deliver(&self, occurrence: &Occurrence, taken_over: bool) -> Option<Finish> {
         let started = self.app.clock.now();
-        // The claim may have waited for a free slot: it must still be ours,
-        // and its lease runs from now.
-        let lease_until = started + self.options.lease;
-        match self
-            .app
-            .store
-            .renew_claim(occurrence.id, &self.options.owner, started, lease_until)
-            .await
-        {
-            Ok(Some(_)) => {}
-            Ok(None) => {
-                tracing::info!(occurrence = %occurrence.id, "the claim was taken over before posting; not posting");
-                return None;
+        let lease = self.options.lease;
+        // A claim that waited for a posting slot may be near the end of its
+        // lease: renew it (it must still be ours). A fresh one is posted at
+        // once: a renewal is one more synchronous write before the post.
+        let fresh = occurrence
+            .lease_until
+            .is_some_and(|until| until - started >= lease * 3 / 4);
+        let lease_until = if fresh {
+            occurrence.lease_until.unwrap_or(started + lease)
+        } else {
+            let renewed = self
+                .app
+                .store
+                .renew_claim(occurrence.id, &self.options.owner, started, started + lease)
+                .await;
+            match renewed {
+                Ok(Some(_)) => started + lease,
+                Ok(None) => {
+                    tracing::info!(occurrence = %occurrence.id, "the claim was taken over before posting; not posting");
+                    return None;
+                }
+                Err(error) => {
+                    // Left claimed: after its lease it is taken over and
+                    // reconciled.
+                    tracing::error!(%error, occurrence = %occurrence.id, "cannot renew a claim; not posting now");
+                    return None;
+                }
             }
-            Err(error) => {
-                // Left claimed: after its lease it is taken over and
-                // reconciled.
-                tracing::error!(%error, occurrence = %occurrence.id, "cannot renew a claim; not posting now");
-                return None;
-            }
-        }
-        // Retries stop while the nonce still guards against a second
-        // message, and well before the claim's lease runs out. The nonce
-        // guards a post made in the last few minutes: by this delivery, or,
+        };
+        // Retries stop a quarter lease before the lease ends (a try lasts at
+        // most that long), and while the nonce still guards against a second
+        // message: a post made in the last few minutes by this delivery, or,
         // for a claim taken over, by the process before.
-        let window = self.options.lease * 3 / 4;
+        let window = lease_until - started - lease / 4;
         let mut trusted_until = if taken_over {
             occurrence.created_at + NONCE_TRUST
         } else {
