@@ -10,8 +10,8 @@ use crate::domain::prompt::nonce;
 use crate::domain::schedule::{BoardWeek, NewSchedule, ScheduleKind, ScheduleState};
 use crate::domain::spec::ScheduleSpec;
 use crate::domain::{ChannelId, UserId};
-use crate::scheduler::BoardMessage;
 
+use super::prompts::BoardMessage;
 use super::schedules::ScheduleView;
 use super::settings::Caller;
 use super::{App, AppError, UserError};

@@ -1,5 +1,5 @@
-//! Prompts: the message a firing posts, members' clicks on its buttons, and
-//! test prompts. Clicks answer through the same check-in store as
+//! Prompts: what a firing posts (a prompt, or a server's board), members'
+//! clicks on a prompt's buttons, and test prompts. Clicks answer through the same check-in store as
 //! `/checkin`; an answer counts once per member and prompt.
 
 use chrono::{DateTime, Duration, Utc};
@@ -8,13 +8,50 @@ use crate::domain::checkin::{NewCheckIn, Source};
 use crate::domain::exercise::Exercise;
 use crate::domain::occurrence::{Answer, Occurrence, OccurrenceState, Snooze};
 use crate::domain::prompt::{nonce, PromptAction, PromptButton, PromptRef};
-use crate::domain::{GuildId, InteractionId, MessageId, OccurrenceId, ScheduleId, UserId};
-use crate::scheduler::{Post, PromptMessage};
+use crate::domain::{
+    ChannelId, GuildId, InteractionId, MessageId, OccurrenceId, RoleId, ScheduleId, UserId,
+};
 use crate::store::AnswerOutcome;
 
 use super::checkins::CheckInReceipt;
+use super::leaderboard::Board;
 use super::settings::Caller;
 use super::{App, AppError, UserError};
+
+/// One prompt, ready to post.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PromptMessage {
+    pub prompt: PromptRef,
+    pub guild: GuildId,
+    pub channel: ChannelId,
+    /// The only role the message may mention.
+    pub role: Option<RoleId>,
+    pub exercise: Exercise,
+    pub tip: Option<String>,
+    /// How many members did it (0 when posted).
+    pub done_count: u32,
+    /// Sent with `enforce_nonce`, so retries of one occurrence make one
+    /// message. `None` for test prompts.
+    pub nonce: Option<String>,
+}
+
+/// A server's leaderboard, ready to post on its schedule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoardMessage {
+    pub occurrence: OccurrenceId,
+    pub guild: GuildId,
+    pub channel: ChannelId,
+    pub board: Board,
+    /// Sent with `enforce_nonce`, like a prompt's.
+    pub nonce: String,
+}
+
+/// What an occurrence posts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Post {
+    Prompt(PromptMessage),
+    Board(BoardMessage),
+}
 
 /// How long Discord accepts follow-ups through an interaction's token.
 pub const INTERACTION_TOKEN_LIFE: Duration = Duration::minutes(15);

@@ -11,8 +11,9 @@ use std::future::Future;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::notifier::{Post, PostError};
+use super::notifier::PostError;
 use super::{backoff, Scheduler};
+use crate::app::prompts::Post;
 use crate::domain::occurrence::Occurrence;
 use crate::store::Finish;
 

@@ -30,7 +30,8 @@ use crate::domain::schedule::{Schedule, ScheduleKind, ScheduleState};
 use crate::domain::spec::ScheduleSpec;
 use crate::domain::OccurrenceId;
 
-pub use notifier::{BoardMessage, Notifier, Post, PostError, PromptMessage};
+pub use crate::app::prompts::{BoardMessage, Post, PromptMessage};
+pub use notifier::{Notifier, PostError};
 
 /// Schedules read per pass; more wait for the next pass, right after.
 const BATCH: u32 = 500;

@@ -5,45 +5,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::app::leaderboard::Board;
-use crate::domain::exercise::Exercise;
-use crate::domain::prompt::PromptRef;
-use crate::domain::{ChannelId, GuildId, MessageId, OccurrenceId, RoleId};
-
-/// One prompt, ready to post.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PromptMessage {
-    pub prompt: PromptRef,
-    pub guild: GuildId,
-    pub channel: ChannelId,
-    /// The only role the message may mention.
-    pub role: Option<RoleId>,
-    pub exercise: Exercise,
-    pub tip: Option<String>,
-    /// How many members did it (0 when posted).
-    pub done_count: u32,
-    /// Sent with `enforce_nonce`, so retries of one occurrence make one
-    /// message. `None` for test prompts.
-    pub nonce: Option<String>,
-}
-
-/// A server's leaderboard, ready to post on its schedule.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BoardMessage {
-    pub occurrence: OccurrenceId,
-    pub guild: GuildId,
-    pub channel: ChannelId,
-    pub board: Board,
-    /// Sent with `enforce_nonce`, like a prompt's.
-    pub nonce: String,
-}
-
-/// What an occurrence posts.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Post {
-    Prompt(PromptMessage),
-    Board(BoardMessage),
-}
+use crate::app::prompts::{BoardMessage, PromptMessage};
+use crate::domain::{ChannelId, MessageId, OccurrenceId};
 
 /// Why a post (or a look at a channel) did not work.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
