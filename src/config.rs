@@ -520,6 +520,30 @@ mod tests {
     }
 
     #[test]
+    fn scheduler_durations_are_kept_within_what_works() {
+        jail(|jail| {
+            jail.set_env("SECONDHEART__SCHEDULER__SNOOZE_SECONDS", "900");
+            let error = load(None).unwrap_err().to_string();
+            assert!(
+                error.contains("scheduler.snooze_seconds")
+                    && error.contains("expected a number from 1 to 840, found 900"),
+                "{error}"
+            );
+            jail.set_env("SECONDHEART__SCHEDULER__SNOOZE_SECONDS", "5");
+            jail.set_env("SECONDHEART__SCHEDULER__CLAIM_LEASE_SECONDS", "3");
+            let error = load(None).unwrap_err().to_string();
+            assert!(error.contains("scheduler.claim_lease_seconds"), "{error}");
+            jail.set_env("SECONDHEART__SCHEDULER__CLAIM_LEASE_SECONDS", "30");
+            let s = load(None).unwrap().settings;
+            assert_eq!(
+                (s.scheduler.snooze_seconds, s.scheduler.claim_lease_seconds),
+                (5, 30)
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
     fn layers_apply_in_order() {
         jail(|jail| {
             jail.create_dir("config")?;

@@ -66,7 +66,18 @@ async fn remind(app: &App, http: &serenity::Http, snooze: &Snooze) {
         .ephemeral(true)
         .allowed_mentions(CreateAllowedMentions::new());
     for attempt in 0..3u32 {
-        match followup.clone().execute(http, (None, &snooze.token)).await {
+        // Bounded also when serenity's own rate limiter is the one waiting.
+        let sent = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            followup.clone().execute(http, (None, &snooze.token)),
+        )
+        .await;
+        let Ok(sent) = sent else {
+            // It may have gone out: not sent again.
+            tracing::warn!(user = %snooze.user, "a snooze reminder timed out");
+            return;
+        };
+        match sent {
             Ok(_) => {
                 tracing::info!(user = %snooze.user, occurrence = %snooze.occurrence, "snooze reminder sent");
                 return;
