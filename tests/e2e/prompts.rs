@@ -905,3 +905,79 @@ async fn the_leaderboard_is_posted_on_its_schedule_through_the_same_claims() {
     assert_eq!(off.content, "Scheduled leaderboard posts are off.");
     bot.finish();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_prompt_is_no_longer_edited_and_the_schedule_goes_on() {
+    let bot = spawn_bot_configured(&FAST).await;
+    let moderator = bot.add_moderator("Mo");
+    add_schedule(&bot, moderator, "*/4 * * * * *", &[]).await;
+    wait_for("a prompt", Duration::from_secs(30), || {
+        !prompts(&bot).is_empty()
+    })
+    .await;
+    let prompt = prompts(&bot).remove(0);
+    let occurrence = occurrence_of(&prompt).unwrap();
+    let bo = bot.discord.add_member(bot.guild, "Bo", &[]);
+    // The first click's edit goes out at once; the second's waits, and by
+    // then the prompt is gone.
+    for user in [bot.member, bo] {
+        let click = bot
+            .discord
+            .click_button(
+                bot.channel,
+                prompt.id,
+                user,
+                &format!("p:{occurrence}:done"),
+            )
+            .unwrap();
+        assert!(bot
+            .discord
+            .reply(click, Duration::from_secs(20))
+            .await
+            .unwrap()
+            .content
+            .starts_with("Logged"));
+    }
+    assert!(bot.discord.delete_message(bot.channel, prompt.id));
+    let edits = || {
+        bot.discord
+            .requests()
+            .into_iter()
+            .filter(|r| {
+                r.method == "PATCH" && r.path.ends_with(&format!("/messages/{}", prompt.id))
+            })
+            .map(|r| r.status)
+            .collect::<Vec<_>>()
+    };
+    wait_for("the refused edit", Duration::from_secs(15), || {
+        edits().contains(&404)
+    })
+    .await;
+    wait_for("the next prompts", Duration::from_secs(20), || {
+        prompts(&bot).len() >= 2
+    })
+    .await;
+    assert!(
+        bot.log()
+            .contains("the prompt was deleted; it is no longer updated"),
+        "{}",
+        bot.log()
+    );
+    let store = bot.store().await;
+    let schedule = store
+        .schedule(GuildId(bot.guild), ScheduleId(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(schedule.state, ScheduleState::Active);
+    assert_eq!(
+        store
+            .done_count(GuildId(bot.guild), OccurrenceId(occurrence))
+            .await
+            .unwrap(),
+        2
+    );
+    store.close().await;
+    assert_eq!(edits().iter().filter(|s| **s == 404).count(), 1);
+    bot.finish();
+}

@@ -635,6 +635,22 @@ impl FakeDiscord {
         Ok(id)
     }
 
+    /// Deletes a message, as a moderator in the Discord client would.
+    pub fn delete_message(&self, channel: u64, message: u64) -> bool {
+        let mut world = self.shared.world();
+        let Some(found) = world
+            .messages
+            .iter_mut()
+            .find(|m| m.id == message && m.channel_id == channel && !m.deleted)
+        else {
+            return false;
+        };
+        found.deleted = true;
+        drop(world);
+        self.shared.changed.notify_waiters();
+        true
+    }
+
     /// How many injected faults have not hit a request yet.
     pub fn faults_pending(&self) -> u32 {
         self.shared.world().faults.iter().map(|f| f.remaining).sum()
