@@ -981,3 +981,91 @@ async fn a_deleted_prompt_is_no_longer_edited_and_the_schedule_goes_on() {
     assert_eq!(edits().iter().filter(|s| **s == 404).count(), 1);
     bot.finish();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prompts_due_together_take_turns_and_keep_to_a_channels_pace() {
+    let bot = spawn_bot_configured(&FAST).await;
+    let moderator = bot.add_moderator("Mo");
+    // Another server, added while the bot is connected, with one schedule.
+    let other = bot.discord.create_guild("Stand-up Club");
+    let other_channel = bot.discord.create_channel(other, "stretch");
+    let admins = bot.discord.create_role(
+        other,
+        "Admins",
+        secondheart::sandbox::fake_discord::permissions::MANAGE_GUILD,
+        false,
+    );
+    let other_moderator = bot.discord.add_member(other, "Ola", &[admins]);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let every = "*/20 * * * * *";
+    let id = bot
+        .discord
+        .send_command(
+            other,
+            other_channel,
+            other_moderator,
+            "schedule add",
+            &[
+                ("channel", json!(other_channel.to_string())),
+                ("exercise", json!("stretch")),
+                ("when", json!(every)),
+            ],
+        )
+        .unwrap();
+    let added = bot
+        .discord
+        .reply(id, Duration::from_secs(20))
+        .await
+        .unwrap();
+    assert!(added.content.starts_with("Added"), "{}", added.content);
+    // Six schedules in one channel of the first server, all due together.
+    for _ in 0..6 {
+        add_schedule(&bot, moderator, every, &[]).await;
+    }
+    // A round where all seven were due at the same instant.
+    let due_of = |guild: u64, message: &SeenMessage| {
+        let id = OccurrenceId(occurrence_of(message).unwrap());
+        let store = futures_lite_block(bot.store());
+        let o = futures_lite_block(store.occurrence(GuildId(guild), id))
+            .unwrap()
+            .unwrap();
+        futures_lite_block(store.close());
+        o.due_at
+    };
+    let mut round = None;
+    wait_for(
+        "a round of seven prompts due together",
+        Duration::from_secs(60),
+        || {
+            let others: Vec<_> = bot
+                .discord
+                .channel_as_seen_by(other_channel, other_moderator)
+                .into_iter()
+                .filter(|m| occurrence_of(m).is_some())
+                .collect();
+            for other_prompt in others {
+                let due = due_of(other, &other_prompt);
+                let same: Vec<_> = prompts(&bot)
+                    .into_iter()
+                    .filter(|m| due_of(bot.guild, m) == due)
+                    .collect();
+                if same.len() == 6 {
+                    round = Some((other_prompt, same));
+                    return true;
+                }
+            }
+            false
+        },
+    )
+    .await;
+    let (other_prompt, first_round) = round.unwrap();
+    // The other server did not wait for all six of the first's.
+    assert!(other_prompt.created_ms < first_round[5].created_ms);
+    // Five messages per five seconds in a channel: the sixth waited.
+    let spread = first_round[5].created_ms - first_round[0].created_ms;
+    assert!(
+        spread >= 700,
+        "six prompts in one channel within {spread} ms"
+    );
+    bot.finish();
+}
