@@ -15,7 +15,6 @@ use serenity::{
 use super::{errors, render, Data};
 use crate::app::prompts::{ClickOutcome, PromptClick};
 use crate::app::AppError;
-use crate::domain::occurrence::Answer;
 use crate::domain::prompt::PromptButton;
 use crate::domain::{GuildId, InteractionId, MessageId, UserId};
 
@@ -65,33 +64,21 @@ async fn answer(data: &Data, click: &ComponentInteraction) -> String {
     };
     let snooze = Duration::from_std(data.snooze).unwrap_or(Duration::minutes(10));
     match data.app.click_prompt(request, snooze).await {
-        Ok(ClickOutcome::Logged {
-            occurrence,
-            receipt,
-        }) => {
-            data.prompt_updates
-                .request(GuildId(guild.get()), occurrence);
-            format!("{} /undo takes it back.", render::checkin(&receipt))
+        Ok(outcome) => {
+            match &outcome {
+                ClickOutcome::Logged { occurrence, .. } => data
+                    .prompt_updates
+                    .request(GuildId(guild.get()), *occurrence),
+                ClickOutcome::Snoozed { .. } => data.snoozes_changed.notify_one(),
+                _ => {}
+            }
+            render::prompt_click(&outcome, data.snooze)
         }
-        Ok(ClickOutcome::NotNow) => "Noted: not now. The next prompt is another chance.".to_owned(),
-        Ok(ClickOutcome::AlreadyAnswered(answer)) => match answer {
-            Answer::NotNow => "You already answered \"not now\" to this prompt. /checkin logs it if you did it after all.".to_owned(),
-            Answer::Done | Answer::DoneTwice => "Already logged for this prompt. /undo removes your latest check-in if you want to change it.".to_owned(),
-        },
-        Ok(ClickOutcome::Snoozed { .. }) => {
-            data.snoozes_changed.notify_one();
-            format!(
-                "I will remind you in {} (only you will see it).",
-                render::duration(data.snooze)
-            )
-        }
-        Ok(ClickOutcome::AlreadySnoozed) => "A reminder for this prompt is already on its way.".to_owned(),
-        Ok(ClickOutcome::TestPrompt) => "This is a test prompt: nothing is logged from it.".to_owned(),
         Err(AppError::User(error)) => error.to_string(),
         Err(AppError::Internal(error)) => {
             let id = errors::error_id();
             tracing::error!(error_id = %id, error = format!("{error:#}"), "a button click failed");
-            format!("Sorry, something went wrong on my side. If it keeps happening, give a moderator this error id: `{id}`.")
+            render::apology(&id)
         }
     }
 }

@@ -133,11 +133,7 @@ async fn internal(ctx: Context<'_>, error: &anyhow::Error) {
         ctx.data().stop_for_rejected_token();
         return;
     }
-    reply_privately(
-        ctx,
-        &format!("Sorry, something went wrong on my side. If it keeps happening, give a moderator this error id: `{id}`."),
-    )
-    .await;
+    reply_privately(ctx, &super::render::apology(&id)).await;
 }
 
 async fn reply_privately(ctx: Context<'_>, text: &str) {

@@ -57,6 +57,32 @@ pub fn duration(wait: std::time::Duration) -> String {
     }
 }
 
+/// What a member reads after clicking a prompt's button.
+pub fn prompt_click(
+    outcome: &crate::app::prompts::ClickOutcome,
+    snooze: std::time::Duration,
+) -> String {
+    use crate::app::prompts::ClickOutcome;
+    use crate::domain::occurrence::Answer;
+    match outcome {
+        ClickOutcome::Logged { receipt, .. } => format!("{} /undo takes it back.", checkin(receipt)),
+        ClickOutcome::NotNow => "Noted: not now. The next prompt is another chance.".to_owned(),
+        ClickOutcome::AlreadyAnswered(Answer::NotNow) => "You already answered \"not now\" to this prompt. /checkin logs it if you did it after all.".to_owned(),
+        ClickOutcome::AlreadyAnswered(Answer::Done | Answer::DoneTwice) => "Already logged for this prompt. /undo removes your latest check-in if you want to change it.".to_owned(),
+        ClickOutcome::Snoozed { .. } => format!(
+            "I will remind you in {} (only you will see it).",
+            duration(snooze)
+        ),
+        ClickOutcome::AlreadySnoozed => "A reminder for this prompt is already on its way.".to_owned(),
+        ClickOutcome::TestPrompt => "This is a test prompt: nothing is logged from it.".to_owned(),
+    }
+}
+
+/// The apology for a failure on the bot's side, with the id of its log entry.
+pub fn apology(error_id: &str) -> String {
+    format!("Sorry, something went wrong on my side. If it keeps happening, give a moderator this error id: `{error_id}`.")
+}
+
 /// The note moderators get once about schedules paused by an error.
 pub fn pause_notices(notices: &[(crate::domain::ScheduleId, String)]) -> String {
     let mut text = String::from("⚠️ Paused because their prompts could not be posted:");
