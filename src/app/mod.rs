@@ -87,6 +87,16 @@ pub(crate) mod test_support {
         }
     }
 
+    /// Member 10 of server 1, with Manage Server.
+    pub fn admin() -> settings::Caller {
+        settings::Caller {
+            guild: crate::domain::GuildId(1),
+            user: crate::domain::UserId(10),
+            manage_server: true,
+            roles: vec![],
+        }
+    }
+
     /// A `/checkin` by member `user` (named "member {user}") in server 1.
     pub fn checkin_request(
         interaction: u64,

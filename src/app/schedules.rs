@@ -480,17 +480,8 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::app::test_support::app_at;
-    use crate::domain::{GuildId, UserId};
-
-    fn admin() -> Caller {
-        Caller {
-            guild: GuildId(1),
-            user: UserId(10),
-            manage_server: true,
-            roles: vec![],
-        }
-    }
+    use crate::app::test_support::{admin, app_at};
+    use crate::domain::GuildId;
 
     fn hourly() -> ScheduleRequest {
         ScheduleRequest {

@@ -9,8 +9,7 @@ use chrono_tz::{Europe, Tz};
 
 use super::*;
 use crate::app::schedules::ScheduleRequest;
-use crate::app::settings::Caller;
-use crate::app::test_support::{app_at, ManualClock};
+use crate::app::test_support::{admin, app_at, ManualClock};
 use crate::app::Clock;
 use crate::domain::occurrence::OccurrenceState;
 use crate::domain::prompt::PromptRef;
@@ -85,15 +84,6 @@ fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
 }
 
-fn admin() -> Caller {
-    Caller {
-        guild: GuildId(1),
-        user: UserId(10),
-        manage_server: true,
-        roles: vec![],
-    }
-}
-
 fn request(when: &str, zone: &str) -> ScheduleRequest {
     ScheduleRequest {
         channel: Some(ChannelId(5)),
@@ -134,6 +124,16 @@ fn scheduler_for(app: &Arc<App>, recorder: &Arc<Recorder>, owner: &str) -> Arc<S
         Arc::clone(recorder) as Arc<dyn Notifier>,
         options,
     )
+}
+
+/// Adds a schedule as the server's moderator; its id.
+async fn add(s: &Setup, when: &str, zone: &str) -> crate::domain::ScheduleId {
+    s.app
+        .add_schedule(&admin(), request(when, zone))
+        .await
+        .unwrap()
+        .schedule
+        .id
 }
 
 /// Local dates and times of the posts, in `tz`.
@@ -238,13 +238,7 @@ async fn quiet_hours_pauses_and_expiry_hold_prompts_back() {
 #[tokio::test]
 async fn after_downtime_the_latest_missed_firing_is_posted_late_and_the_rest_skipped() {
     let s = setup(utc(2027, 5, 3, 9, 0)).await;
-    let id = s
-        .app
-        .add_schedule(&admin(), request("*/5 * * * *", "UTC"))
-        .await
-        .unwrap()
-        .schedule
-        .id;
+    let id = add(&s, "*/5 * * * *", "UTC").await;
     s.scheduler.run_until(utc(2027, 5, 3, 9, 10)).await;
     assert_eq!(s.recorder.post_times().len(), 2);
 
@@ -343,13 +337,7 @@ async fn rate_limits_are_waited_out_and_server_errors_retried_with_backoff() {
 #[tokio::test]
 async fn a_channel_that_is_gone_pauses_its_schedule_and_moderators_hear_once() {
     let s = setup(utc(2027, 5, 3, 8, 59)).await;
-    let id = s
-        .app
-        .add_schedule(&admin(), request("0 * * * *", "UTC"))
-        .await
-        .unwrap()
-        .schedule
-        .id;
+    let id = add(&s, "0 * * * *", "UTC").await;
     s.recorder.fail_next([PostError::ChannelUnusable(
         "the channel no longer exists".into(),
     )]);
@@ -417,13 +405,7 @@ async fn two_schedulers_on_one_database_post_each_firing_once() {
 #[tokio::test]
 async fn an_old_unfinished_claim_is_checked_against_the_channel_before_any_retry() {
     let s = setup(utc(2027, 5, 3, 8, 59)).await;
-    let schedule = s
-        .app
-        .add_schedule(&admin(), request("0 9 * * *", "UTC"))
-        .await
-        .unwrap()
-        .schedule
-        .id;
+    let schedule = add(&s, "0 9 * * *", "UTC").await;
     // Another process claimed 09:00 and stopped: its claim is unfinished.
     let claim = |due: DateTime<Utc>| crate::domain::occurrence::OccurrenceClaim {
         schedule,

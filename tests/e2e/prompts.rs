@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use secondheart::domain::occurrence::OccurrenceState;
 use secondheart::domain::schedule::ScheduleState;
 use secondheart::domain::{GuildId, OccurrenceId, ScheduleId};
-use secondheart::sandbox::fake_discord::{ChannelAccess, FaultKind, SeenMessage};
+use secondheart::sandbox::fake_discord::{ChannelAccess, FaultKind, InteractionReply, SeenMessage};
 use serde_json::{json, Value};
 
 use crate::support::bot::{spawn_bot_configured, Bot};
@@ -56,6 +56,33 @@ fn prompts(bot: &Bot) -> Vec<SeenMessage> {
         .into_iter()
         .filter(|m| occurrence_of(m).is_some())
         .collect()
+}
+
+/// Clicks a button on a message as `user`, and waits for the bot's answer.
+async fn click(bot: &Bot, message: u64, user: u64, custom_id: &str) -> InteractionReply {
+    let id = bot
+        .discord
+        .click_button(bot.channel, message, user, custom_id)
+        .unwrap_or_else(|e| panic!("{custom_id}: {e}"));
+    bot.discord
+        .reply(id, Duration::from_secs(20))
+        .await
+        .unwrap_or_else(|| panic!("no answer to {custom_id}; log:\n{}", bot.log()))
+}
+
+/// How many prompts the server has had posted, ever.
+async fn prompts_counted(bot: &Bot) -> u32 {
+    let store = bot.store().await;
+    let posted = store
+        .count_posted(
+            GuildId(bot.guild),
+            chrono::DateTime::UNIX_EPOCH,
+            chrono::Utc::now() + chrono::Duration::days(1),
+        )
+        .await
+        .unwrap();
+    store.close().await;
+    posted
 }
 
 async fn wait_for(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
@@ -230,33 +257,13 @@ async fn a_role_is_the_only_mention_and_a_test_prompt_counts_nothing() {
         .unwrap()
         .starts_with("Test prompt (schedule #1)"));
 
-    let click = bot
-        .discord
-        .click_button(bot.channel, test.id, bot.member, "t:1:done")
-        .unwrap();
-    let answer = bot
-        .discord
-        .reply(click, Duration::from_secs(20))
-        .await
-        .unwrap();
+    let answer = click(&bot, test.id, bot.member, "t:1:done").await;
     assert!(answer.ephemeral);
     assert_eq!(
         answer.content,
         "This is a test prompt: nothing is logged from it."
     );
-    let store = bot.store().await;
-    assert_eq!(
-        store
-            .count_posted(
-                GuildId(bot.guild),
-                chrono::DateTime::UNIX_EPOCH,
-                chrono::Utc::now() + chrono::Duration::days(1)
-            )
-            .await
-            .unwrap(),
-        0
-    );
-    store.close().await;
+    assert_eq!(prompts_counted(&bot).await, 0);
 
     // A plain member may not post test prompts.
     let refused = bot
@@ -322,33 +329,10 @@ async fn two_members_clicking_five_times_count_twice_and_edits_are_coalesced() {
     // "Done x2" logs twice the default; "Not now" is seen, not done.
     let cy = bot.discord.add_member(bot.guild, "Cy", &[]);
     let di = bot.discord.add_member(bot.guild, "Di", &[]);
-    let twice = bot
-        .discord
-        .click_button(bot.channel, prompt.id, cy, &format!("p:{occurrence}:done2"))
-        .unwrap();
-    assert!(bot
-        .discord
-        .reply(twice, Duration::from_secs(20))
-        .await
-        .unwrap()
-        .content
-        .starts_with("Logged **40 reps**"));
-    let not_now = bot
-        .discord
-        .click_button(
-            bot.channel,
-            prompt.id,
-            di,
-            &format!("p:{occurrence}:notnow"),
-        )
-        .unwrap();
-    assert!(bot
-        .discord
-        .reply(not_now, Duration::from_secs(20))
-        .await
-        .unwrap()
-        .content
-        .starts_with("Noted: not now"));
+    let twice = click(&bot, prompt.id, cy, &format!("p:{occurrence}:done2")).await;
+    assert!(twice.content.starts_with("Logged **40 reps**"));
+    let not_now = click(&bot, prompt.id, di, &format!("p:{occurrence}:notnow")).await;
+    assert!(not_now.content.starts_with("Noted: not now"));
 
     let store = bot.store().await;
     assert_eq!(
@@ -458,29 +442,13 @@ async fn a_snooze_reminds_the_member_privately_also_after_a_restart() {
     let occurrence = occurrence_of(&prompt).unwrap();
     let snooze = format!("p:{occurrence}:snooze");
     assert!(custom_ids(&prompt.components).contains(&snooze));
-    let click = bot
-        .discord
-        .click_button(bot.channel, prompt.id, bot.member, &snooze)
-        .unwrap();
-    let reply = bot
-        .discord
-        .reply(click, Duration::from_secs(20))
-        .await
-        .unwrap();
+    let reply = click(&bot, prompt.id, bot.member, &snooze).await;
     assert_eq!(
         reply.content,
         "I will remind you in 4 s (only you will see it)."
     );
-    let again = bot
-        .discord
-        .click_button(bot.channel, prompt.id, bot.member, &snooze)
-        .unwrap();
     assert_eq!(
-        bot.discord
-            .reply(again, Duration::from_secs(20))
-            .await
-            .unwrap()
-            .content,
+        click(&bot, prompt.id, bot.member, &snooze).await.content,
         "A reminder for this prompt is already on its way."
     );
 
@@ -882,19 +850,7 @@ async fn the_leaderboard_is_posted_on_its_schedule_through_the_same_claims() {
     // It is not one of the prompt schedules, and it counts as no prompt.
     let list = bot.ask(moderator, "schedule list", &[]).await;
     assert!(!list.content.contains("#1"), "{}", list.content);
-    let store = bot.store().await;
-    assert_eq!(
-        store
-            .count_posted(
-                GuildId(bot.guild),
-                chrono::DateTime::UNIX_EPOCH,
-                chrono::Utc::now() + chrono::Duration::days(1)
-            )
-            .await
-            .unwrap(),
-        0
-    );
-    store.close().await;
+    assert_eq!(prompts_counted(&bot).await, 0);
     let off = bot
         .ask(
             moderator,
@@ -921,22 +877,8 @@ async fn a_deleted_prompt_is_no_longer_edited_and_the_schedule_goes_on() {
     // The first click's edit goes out at once; the second's waits, and by
     // then the prompt is gone.
     for user in [bot.member, bo] {
-        let click = bot
-            .discord
-            .click_button(
-                bot.channel,
-                prompt.id,
-                user,
-                &format!("p:{occurrence}:done"),
-            )
-            .unwrap();
-        assert!(bot
-            .discord
-            .reply(click, Duration::from_secs(20))
-            .await
-            .unwrap()
-            .content
-            .starts_with("Logged"));
+        let reply = click(&bot, prompt.id, user, &format!("p:{occurrence}:done")).await;
+        assert!(reply.content.starts_with("Logged"));
     }
     assert!(bot.discord.delete_message(bot.channel, prompt.id));
     let edits = || {
