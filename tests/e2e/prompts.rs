@@ -58,6 +58,19 @@ fn prompts(bot: &Bot) -> Vec<SeenMessage> {
         .collect()
 }
 
+/// Adds schedule #1 firing every 30 seconds, waits for its first prompt
+/// and pauses it, so the channel holds that one prompt; returns it.
+async fn one_prompt(bot: &Bot, moderator: u64) -> SeenMessage {
+    add_schedule(bot, moderator, "*/30 * * * * *", &[]).await;
+    wait_for("a prompt", Duration::from_secs(40), || {
+        !prompts(bot).is_empty()
+    })
+    .await;
+    bot.ask(moderator, "schedule pause", &[("id", json!(1))])
+        .await;
+    prompts(bot).remove(0)
+}
+
 /// Clicks a button on a message as `user`, and waits for the bot's answer.
 async fn click(bot: &Bot, message: u64, user: u64, custom_id: &str) -> InteractionReply {
     let id = bot
@@ -234,6 +247,17 @@ async fn a_role_is_the_only_mention_and_a_test_prompt_counts_nothing() {
         &[("role", json!(walkers.to_string()))],
     )
     .await;
+    // Discord failing on its side is worth another try, said plainly.
+    let posts = format!("/channels/{}/messages", bot.channel);
+    bot.discord
+        .fail_next(Some("POST"), &posts, 1, FaultKind::Status(502));
+    let refused = bot
+        .ask(moderator, "schedule test", &[("id", json!(1))])
+        .await;
+    assert_eq!(
+        refused.content,
+        "Discord did not take the test prompt just now; please try again in a minute."
+    );
     let reply = bot
         .ask(moderator, "schedule test", &[("id", json!(1))])
         .await;
@@ -281,14 +305,7 @@ async fn a_role_is_the_only_mention_and_a_test_prompt_counts_nothing() {
 async fn two_members_clicking_five_times_count_twice_and_edits_are_coalesced() {
     let bot = spawn_bot_configured(&FAST).await;
     let moderator = bot.add_moderator("Mo");
-    add_schedule(&bot, moderator, "*/30 * * * * *", &[]).await;
-    wait_for("a prompt", Duration::from_secs(40), || {
-        !prompts(&bot).is_empty()
-    })
-    .await;
-    bot.ask(moderator, "schedule pause", &[("id", json!(1))])
-        .await;
-    let prompt = prompts(&bot).remove(0);
+    let prompt = one_prompt(&bot, moderator).await;
     let occurrence = occurrence_of(&prompt).unwrap();
     let done = format!("p:{occurrence}:done");
     let bo = bot.discord.add_member(bot.guild, "Bo", &[]);
@@ -431,14 +448,7 @@ async fn a_snooze_reminds_the_member_privately_also_after_a_restart() {
     env.push(("SECONDHEART__SCHEDULER__SNOOZE_SECONDS", "4"));
     let mut bot = spawn_bot_configured(&env).await;
     let moderator = bot.add_moderator("Mo");
-    add_schedule(&bot, moderator, "*/30 * * * * *", &[]).await;
-    wait_for("a prompt", Duration::from_secs(40), || {
-        !prompts(&bot).is_empty()
-    })
-    .await;
-    bot.ask(moderator, "schedule pause", &[("id", json!(1))])
-        .await;
-    let prompt = prompts(&bot).remove(0);
+    let prompt = one_prompt(&bot, moderator).await;
     let occurrence = occurrence_of(&prompt).unwrap();
     let snooze = format!("p:{occurrence}:snooze");
     assert!(custom_ids(&prompt.components).contains(&snooze));
@@ -641,13 +651,7 @@ async fn a_429_then_a_500_are_waited_out_and_one_message_goes_out() {
     );
     bot.discord
         .fail_next(Some("POST"), &posts, 1, FaultKind::Status(500));
-    add_schedule(&bot, moderator, "*/30 * * * * *", &[]).await;
-    wait_for("a prompt", Duration::from_secs(40), || {
-        !prompts(&bot).is_empty()
-    })
-    .await;
-    bot.ask(moderator, "schedule pause", &[("id", json!(1))])
-        .await;
+    one_prompt(&bot, moderator).await;
 
     let tries: Vec<_> = bot
         .discord

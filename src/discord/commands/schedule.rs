@@ -288,6 +288,15 @@ pub async fn test(
         Err(crate::scheduler::PostError::ChannelUnusable(reason)) => {
             format!("I could not post the test prompt: {reason}.")
         }
+        // Discord's side, not ours: worth another try, no error id needed.
+        Err(
+            error @ (crate::scheduler::PostError::RateLimited { .. }
+            | crate::scheduler::PostError::Unavailable(_)),
+        ) => {
+            tracing::warn!(%error, "a test prompt was not taken by Discord");
+            "Discord did not take the test prompt just now; please try again in a minute."
+                .to_owned()
+        }
         Err(error) => {
             return Err(CommandError::Internal(anyhow::anyhow!(
                 "posting a test prompt failed: {error}"
