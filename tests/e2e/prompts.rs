@@ -12,6 +12,7 @@ use secondheart::sandbox::fake_discord::{ChannelAccess, FaultKind, InteractionRe
 use serde_json::{json, Value};
 
 use crate::support::bot::{spawn_bot_configured, Bot};
+use crate::support::wait_for;
 
 /// Second-level schedules need no minimum interval.
 const FAST: [(&str, &str); 1] = [("SECONDHEART__LIMITS__MIN_INTERVAL_MINUTES", "0")];
@@ -96,17 +97,6 @@ async fn prompts_counted(bot: &Bot) -> u32 {
         .unwrap();
     store.close().await;
     posted
-}
-
-async fn wait_for(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while Instant::now() < deadline {
-        if ready() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for {what}");
 }
 
 /// Asserts that no occurrence has two messages, and that every posted

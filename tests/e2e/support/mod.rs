@@ -1,13 +1,48 @@
 //! Shared helpers for the end-to-end tests.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use secondheart::domain::checkin::{NewCheckIn, Source};
 use secondheart::domain::exercise::ExerciseKey;
 use secondheart::domain::{GuildId, InteractionId, UserId};
 use tempfile::TempDir;
+
+/// How often the waits below look again.
+const POLL: Duration = Duration::from_millis(50);
+
+/// Waits until `ready` holds, looking every 50 ms, and fails the test naming
+/// `what` if it does not within `timeout`. Tests wait for the event they need
+/// this way, never by sleeping a guessed time and then asserting.
+pub async fn wait_for(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if ready() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// [`wait_for`] for a condition that has to await (a store read, say).
+pub async fn wait_for_async<F, Fut>(what: &str, timeout: Duration, mut ready: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if ready().await {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        tokio::time::sleep(POLL).await;
+    }
+}
 
 /// A working directory of its own for one test, with the shipped
 /// `config/default.toml`, like a deployment's.
