@@ -12,6 +12,7 @@ mod members;
 pub mod prompts;
 pub mod schedules;
 pub mod settings;
+pub mod snoozes;
 pub mod stats;
 pub mod undo;
 

@@ -458,21 +458,7 @@ impl App {
 
 /// `30m`, `2h`, `3d` or `1w`, at most a year.
 pub fn parse_duration(text: &str) -> Result<Duration, AppError> {
-    let bad = || AppError::from(UserError::BadDuration(text.to_owned()));
-    let text = text.trim();
-    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?);
-    let n: i64 = number.parse().map_err(|_| bad())?;
-    let duration = match unit.trim() {
-        "m" | "min" | "minutes" => Duration::minutes(n),
-        "h" | "hours" => Duration::hours(n),
-        "d" | "days" => Duration::days(n),
-        "w" | "weeks" => Duration::weeks(n),
-        _ => return Err(bad()),
-    };
-    if n <= 0 || duration > Duration::days(366) {
-        return Err(bad());
-    }
-    Ok(duration)
+    crate::domain::duration::parse_pause(text).map_err(|bad| UserError::BadDuration(bad.0).into())
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use crate::app::stats::{ExerciseTotal, Stats};
 use crate::domain::checkin::CheckIn;
 use crate::domain::exercise::{Exercise, Unit};
 use crate::domain::leaderboard::{Metric, Period, Score};
+use crate::domain::text;
 use crate::domain::UserId;
 
 /// Discord's limit on a message's content.
@@ -19,11 +20,13 @@ const MAX_NAME: usize = 32;
 /// The disclaimer every health text carries.
 pub const DISCLAIMER: &str = "*General movement tips for information only, not medical advice. If you have circulation problems, leg swelling or a heart condition, ask a health professional before starting new exercise.*";
 
-/// Member text inside a line of a reply: markdown escaped so it shows as
-/// typed, line breaks folded. Mentions stay as typed; replies allow none, so
-/// they never ping.
+/// Member text inside a line of a reply: line breaks folded, invisible and
+/// reordering characters taken out ([`text::readable`]), markdown escaped so
+/// it shows as typed. Mentions stay as typed; replies allow none, so they
+/// never ping.
 pub fn escape(text: &str) -> String {
     let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let line = text::readable(&line);
     let mut out = String::with_capacity(line.len() + 8);
     for c in line.chars() {
         // Brackets too: a bot's message renders [text](url) as a link.
@@ -140,7 +143,8 @@ fn period_phrase(period: Period) -> &'static str {
 
 /// A member's name as the bot last saw it, escaped and cut to size.
 fn name(name: Option<&str>) -> String {
-    match name {
+    let name = name.map(text::readable);
+    match name.as_deref() {
         Some(n) if !n.trim().is_empty() => {
             let cut: String = n.chars().take(MAX_NAME).collect();
             let more = if n.chars().count() > MAX_NAME {
@@ -646,5 +650,15 @@ mod tests {
         assert_eq!(escape("[win](https://x.co)"), "\\[win\\](https://x.co)");
         assert_eq!(escape_line("# big\n- list"), "\\# big - list");
         assert_eq!(escape("#1 mid-line"), "#1 mid-line");
+    }
+
+    #[test]
+    fn member_text_shown_to_others_cannot_hide_or_reorder() {
+        assert_eq!(escape("legs\u{202E}gnp.exe\u{0}"), "legsgnp.exe");
+        assert_eq!(escape_line("\u{200B}# big"), "\\# big");
+        assert_eq!(name(Some("\u{200B}\u{2060}\u{FEFF}")), "a member");
+        assert_eq!(name(Some("Ada\u{202E}\u{2066}")), "Ada");
+        let family = "\u{1F468}\u{200D}\u{1F469}";
+        assert_eq!(name(Some(family)), family);
     }
 }

@@ -16,17 +16,21 @@ use crate::domain::occurrence::Snooze;
 pub async fn run(app: Arc<App>, http: Arc<serenity::Http>, changed: Arc<Notify>) {
     loop {
         let now = app.clock.now();
-        // Taken out of the store before sending: a reminder that fails to
-        // send is lost (and logged), never sent twice.
-        match app.store.take_due_snoozes(now).await {
+        // Claimed, not taken out: a snooze leaves the store only once its
+        // reminder was sent (or can never be), so a crash loses none.
+        match app.due_snoozes().await {
             Ok(due) => {
                 for snooze in due {
-                    remind(&app, &http, &snooze).await;
+                    if remind(&app, &http, &snooze).await == Reminder::Done {
+                        if let Err(error) = app.snooze_finished(&snooze).await {
+                            tracing::error!(%error, "cannot take a sent snooze out of the store");
+                        }
+                    }
                 }
             }
             Err(error) => tracing::error!(%error, "cannot read due snoozes"),
         }
-        match app.store.earliest_snooze().await {
+        match app.next_snooze().await {
             Ok(Some(at)) => {
                 tokio::select! {
                     () = app.clock.sleep_until(at.max(now + chrono::Duration::milliseconds(10))) => {}
@@ -43,10 +47,20 @@ pub async fn run(app: Arc<App>, http: Arc<serenity::Http>, changed: Arc<Notify>)
     }
 }
 
-async fn remind(app: &App, http: &serenity::Http, snooze: &Snooze) {
+/// What became of one reminder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reminder {
+    /// Sent, or never sendable: the snooze is finished.
+    Done,
+    /// Maybe not sent (a timeout, Discord failing): left claimed, so it comes
+    /// due again after its claim and is tried once more.
+    TryAgain,
+}
+
+async fn remind(app: &App, http: &serenity::Http, snooze: &Snooze) -> Reminder {
     if app.clock.now() >= snooze.token_expires_at {
         tracing::info!(user = %snooze.user, "a snooze reminder came too late to send");
-        return;
+        return Reminder::Done;
     }
     let link = match app.store.occurrence(snooze.guild, snooze.occurrence).await {
         Ok(Some(o)) => o.message.map(|m| {
@@ -73,22 +87,39 @@ async fn remind(app: &App, http: &serenity::Http, snooze: &Snooze) {
         )
         .await;
         let Ok(sent) = sent else {
-            // It may have gone out: not sent again.
+            // It may have gone out, or not: kept, and tried again after its
+            // claim. A second reminder is better than none.
             tracing::warn!(user = %snooze.user, "a snooze reminder timed out");
-            return;
+            return Reminder::TryAgain;
         };
         match sent {
             Ok(_) => {
                 tracing::info!(user = %snooze.user, occurrence = %snooze.occurrence, "snooze reminder sent");
-                return;
+                return Reminder::Done;
             }
-            Err(error) if super::errors::is_server_error(&error) && attempt < 2 => {
+            Err(error) if refused_for_good(&error) => {
+                tracing::warn!(%error, user = %snooze.user, "cannot send a snooze reminder");
+                return Reminder::Done;
+            }
+            Err(_) if attempt < 2 => {
                 tokio::time::sleep(std::time::Duration::from_secs(1 << attempt)).await;
             }
             Err(error) => {
-                tracing::warn!(%error, user = %snooze.user, "cannot send a snooze reminder");
-                return;
+                tracing::warn!(%error, user = %snooze.user, "Discord keeps failing a snooze reminder; trying again later");
+                return Reminder::TryAgain;
             }
         }
     }
+    Reminder::TryAgain
+}
+
+/// Whether Discord refused a reminder in a way no retry changes (a 4xx other
+/// than 429: the token is unknown or the member cannot be reached). Server
+/// errors, rate limits and lost connections are worth another try.
+fn refused_for_good(error: &serenity::Error) -> bool {
+    matches!(
+        error,
+        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response))
+            if response.status_code.is_client_error() && response.status_code.as_u16() != 429
+    )
 }

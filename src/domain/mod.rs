@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod catch_up;
 pub mod checkin;
+pub mod duration;
 pub mod exercise;
 pub mod firings;
 pub mod ids;
@@ -18,6 +19,9 @@ pub mod schedule;
 pub mod server;
 pub mod spec;
 pub mod streak;
+pub mod text;
+#[cfg(test)]
+mod untrusted_input;
 pub mod zone;
 
 pub use ids::{

@@ -206,11 +206,55 @@ mod tests {
         assert_eq!(next_tip(2, Some(7)), Some(0));
     }
 
+    /// Buttons as the bot writes them: ids as SQLite hands them out (up to
+    /// the 18 digits a custom_id takes), every action, both kinds.
+    fn button() -> impl Strategy<Value = PromptButton> {
+        let id = 1i64..1_000_000_000_000_000_000;
+        let prompt = prop_oneof![
+            id.clone()
+                .prop_map(|i| PromptRef::Occurrence(OccurrenceId(i))),
+            id.prop_map(|i| PromptRef::Test(ScheduleId(i))),
+        ];
+        (prompt, prop::sample::select(PromptAction::ALL.to_vec()))
+            .prop_map(|(prompt, action)| PromptButton { prompt, action })
+    }
+
     proptest! {
         #![proptest_config(crate::domain::proptest_config())]
 
         #[test]
-        fn parsing_never_panics_and_accepts_only_what_it_writes(text in ".{0,40}") {
+        fn every_button_the_bot_writes_parses_back(button in button()) {
+            prop_assert_eq!(PromptButton::parse(&button.custom_id()), Ok(button));
+        }
+
+        /// A forged id one edit away from a real one is refused, or is itself
+        /// exactly what the bot would write for some button.
+        #[test]
+        fn an_edited_id_is_refused_or_canonical(
+            button in button(),
+            at in any::<prop::sample::Index>(),
+            edit in prop_oneof![
+                any::<char>().prop_map(Some),
+                prop::sample::select(vec!['0', '9', ':', '-', '+', ' ']).prop_map(Some),
+                Just(None),
+            ],
+            replace in any::<bool>(),
+        ) {
+            let mut chars: Vec<char> = button.custom_id().chars().collect();
+            let i = at.index(chars.len());
+            match (edit, replace) {
+                (Some(c), true) => chars[i] = c,
+                (Some(c), false) => chars.insert(i, c),
+                (None, _) => { chars.remove(i); }
+            }
+            let forged: String = chars.into_iter().collect();
+            if let Ok(parsed) = PromptButton::parse(&forged) {
+                prop_assert_eq!(parsed.custom_id(), forged);
+            }
+        }
+
+        #[test]
+        fn parsing_any_text_never_panics_and_accepts_only_what_it_writes(text in ".{0,40}") {
             if let Ok(button) = PromptButton::parse(&text) {
                 prop_assert_eq!(button.custom_id(), text);
             }

@@ -37,18 +37,39 @@ impl Store {
         .await
     }
 
-    /// Takes the snoozes due at `now` out of the store, earliest first: the
-    /// caller sends their reminders. Taking them in one statement means two
-    /// processes never both send one.
-    pub async fn take_due_snoozes(&self, now: DateTime<Utc>) -> Result<Vec<Snooze>, StoreError> {
-        let now = millis(now);
+    /// Claims the snoozes due at `now`, earliest first, for `lease`: their due
+    /// instant moves to `now + lease`, so another process (or this one) sees
+    /// them due again only if the reminder was not [finished] by then. A
+    /// process that dies between claiming and sending loses no reminder; one
+    /// that dies after sending and before finishing sends it again, which
+    /// a member can live with better than a lost one. Snoozes whose token
+    /// has expired are deleted here: no reminder can be sent for them.
+    ///
+    /// [finished]: Self::finish_snooze
+    pub async fn claim_due_snoozes(
+        &self,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> Result<Vec<Snooze>, StoreError> {
+        let (now, until) = (millis(now), millis(now + lease));
         let rows = self
             .write(move |conn| {
                 Box::pin(async move {
+                    let expired =
+                        sqlx::query!("DELETE FROM snoozes WHERE token_expires_at <= ?", now)
+                            .execute(&mut *conn)
+                            .await?;
+                    if expired.rows_affected() > 0 {
+                        tracing::info!(
+                            count = expired.rows_affected(),
+                            "snooze reminders dropped: their interaction token expired"
+                        );
+                    }
                     Ok(sqlx::query!(
-                        r#"DELETE FROM snoozes WHERE due_at <= ?
+                        r#"UPDATE snoozes SET due_at = ? WHERE due_at <= ?
                            RETURNING interaction_id, guild_id, user_id, occurrence_id,
                                      interaction_token, due_at, token_expires_at"#,
+                        until,
                         now
                     )
                     .fetch_all(&mut *conn)
@@ -70,8 +91,23 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        snoozes.sort_by_key(|s| (s.due_at, s.interaction));
+        snoozes.sort_by_key(|s| (s.token_expires_at, s.interaction));
         Ok(snoozes)
+    }
+
+    /// Takes a snooze out of the store once its reminder was sent, or can
+    /// never be.
+    pub async fn finish_snooze(&self, interaction: InteractionId) -> Result<(), StoreError> {
+        let interaction = db_id(interaction.0);
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query!("DELETE FROM snoozes WHERE interaction_id = ?", interaction)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// When the earliest snooze is due.
@@ -94,7 +130,7 @@ mod tests {
     use crate::store::test_support::temp_store;
 
     #[tokio::test]
-    async fn a_snooze_is_taken_once_when_due_and_only_for_its_own_server() {
+    async fn a_snooze_is_claimed_when_due_and_kept_until_its_reminder_is_finished() {
         let (store, _dir) = temp_store().await;
         let now = Utc.with_ymd_and_hms(2027, 5, 3, 9, 0, 0).unwrap();
         let s = store
@@ -134,18 +170,67 @@ mod tests {
             Some(now + Duration::minutes(10))
         );
 
+        let lease = Duration::minutes(1);
         assert!(store
-            .take_due_snoozes(now + Duration::minutes(9))
+            .claim_due_snoozes(now + Duration::minutes(9), lease)
             .await
             .unwrap()
             .is_empty());
         let due = store
-            .take_due_snoozes(now + Duration::minutes(10))
+            .claim_due_snoozes(now + Duration::minutes(10), lease)
             .await
             .unwrap();
-        assert_eq!(due, vec![snooze(1, 1)]);
+        let claimed = Snooze {
+            due_at: now + Duration::minutes(11),
+            ..snooze(1, 1)
+        };
+        assert_eq!(due, vec![claimed.clone()]);
+        // Claimed: not due again while its reminder is being sent.
         assert!(store
-            .take_due_snoozes(now + Duration::minutes(11))
+            .claim_due_snoozes(now + Duration::minutes(10) + Duration::seconds(59), lease)
+            .await
+            .unwrap()
+            .is_empty());
+        // Not finished (the process died before sending): due again after the
+        // lease, so the reminder is not lost.
+        let again = store
+            .claim_due_snoozes(now + Duration::minutes(11), lease)
+            .await
+            .unwrap();
+        assert_eq!(again.len(), 1);
+        store.finish_snooze(InteractionId(1)).await.unwrap();
+        assert!(store
+            .claim_due_snoozes(now + Duration::minutes(13), lease)
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(store.earliest_snooze().await.unwrap(), None);
+
+        // A snooze whose token expired can never be sent: it goes.
+        let ClaimOutcome::Claimed(o2) = store
+            .claim_occurrence(OccurrenceClaim {
+                schedule: s.id,
+                due_at: now + Duration::hours(1),
+                exercise: Some(ExerciseKey::parse("walk").unwrap()),
+                owner: "a".into(),
+                now,
+                lease_until: now + Duration::minutes(2),
+                tips: 1,
+            })
+            .await
+            .unwrap()
+        else {
+            panic!()
+        };
+        assert!(store
+            .add_snooze(Snooze {
+                occurrence: o2.id,
+                ..snooze(4, 1)
+            })
+            .await
+            .unwrap());
+        assert!(store
+            .claim_due_snoozes(now + Duration::minutes(20), lease)
             .await
             .unwrap()
             .is_empty());

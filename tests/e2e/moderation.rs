@@ -227,3 +227,71 @@ async fn bad_settings_are_refused_with_a_reason_and_change_nothing() {
     store.close().await;
     bot.finish();
 }
+
+/// Discord resolves only a server's own roles and channels; a payload that
+/// resolves another server's (forged, or a bug at Discord) must still be
+/// refused by the bot's own check, and change nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_servers_role_or_channel_is_refused_even_when_resolved() {
+    let bot = spawn_bot().await;
+    let admins = bot
+        .discord
+        .create_role(bot.guild, "Admins", permissions::MANAGE_GUILD, false);
+    let admin = bot.discord.add_member(bot.guild, "Admin", &[admins]);
+    let elsewhere = bot.discord.create_guild("Elsewhere");
+    let foreign_role = bot.discord.create_role(elsewhere, "Theirs", 0, true);
+    let foreign_channel = bot.discord.create_channel(elsewhere, "theirs");
+    let schedule = |extra: (&'static str, Value)| {
+        let mut options = vec![
+            ("channel", json!(bot.channel.to_string())),
+            ("exercise", json!("walk")),
+            ("when", json!("daily 10:30")),
+        ];
+        options.retain(|(k, _)| *k != extra.0);
+        options.push(extra);
+        options
+    };
+    let cases = [
+        (
+            "settings moderator-role",
+            vec![("role", json!(foreign_role.to_string()))],
+            "I could not find that role in this server.",
+        ),
+        (
+            "settings leaderboard-channel",
+            vec![("channel", json!(foreign_channel.to_string()))],
+            "I could not find that channel in this server.",
+        ),
+        (
+            "schedule add",
+            schedule(("role", json!(foreign_role.to_string()))),
+            "I could not find that role in this server.",
+        ),
+        (
+            "schedule add",
+            schedule(("channel", json!(foreign_channel.to_string()))),
+            "I could not find that channel in this server.",
+        ),
+    ];
+    for (name, options, expected) in cases {
+        let id = bot
+            .discord
+            .send_command_forged(bot.guild, bot.channel, admin, name, &options)
+            .unwrap();
+        let reply = bot
+            .discord
+            .reply(id, REPLY)
+            .await
+            .unwrap_or_else(|| panic!("/{name}: no reply; log:\n{}", bot.log()));
+        assert_eq!(reply.content, expected, "/{name} {options:?}");
+        assert!(reply.ephemeral);
+    }
+    let store = bot.store().await;
+    assert_eq!(
+        store.server_settings(GuildId(bot.guild)).await.unwrap(),
+        ServerSettings::new(GuildId(bot.guild))
+    );
+    assert_eq!(store.count_schedules(GuildId(bot.guild)).await.unwrap(), 0);
+    store.close().await;
+    bot.finish();
+}

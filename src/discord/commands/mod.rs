@@ -37,6 +37,26 @@ fn caller(ctx: Context<'_>) -> Result<(GuildId, UserId), CommandError> {
     Ok((GuildId(guild.get()), UserId(ctx.author().id.get())))
 }
 
+/// A role of this server, looked up among the server's own roles: its id,
+/// name and whether it can be mentioned. An option's resolved role carries
+/// the interaction's server whatever role it is, so only this lookup tells
+/// another server's role apart; it is answered like one that does not exist.
+fn server_role(
+    ctx: Context<'_>,
+    role: poise::serenity_prelude::RoleId,
+) -> Result<(crate::domain::RoleId, String, bool), CommandError> {
+    let guild = ctx.guild().ok_or(crate::app::UserError::ServerOnly)?;
+    let found = guild
+        .roles
+        .get(&role)
+        .ok_or(crate::app::UserError::UnknownRole)?;
+    Ok((
+        crate::domain::RoleId(role.get()),
+        found.name.clone(),
+        found.mentionable,
+    ))
+}
+
 /// The caller of a moderator command, refused here unless they are a
 /// moderator: before anything else is looked at, so a plain member learns
 /// nothing about channels, roles or schedules. (The use cases check again.)

@@ -70,15 +70,11 @@ pub(super) fn usable_channel(
 
 /// A mentionable role of this server.
 fn usable_role(ctx: Context<'_>, role: serenity::RoleId) -> Result<RoleId, CommandError> {
-    let guild = ctx.guild().ok_or(UserError::ServerOnly)?;
-    match guild.roles.get(&role) {
-        None => Err(UserError::UnknownRole.into()),
-        Some(r) if !r.mentionable => Err(UserError::RoleNotMentionable {
-            name: r.name.clone(),
-        }
-        .into()),
-        Some(_) => Ok(RoleId(role.get())),
+    let (id, name, mentionable) = super::server_role(ctx, role)?;
+    if !mentionable {
+        return Err(UserError::RoleNotMentionable { name }.into());
     }
+    Ok(id)
 }
 
 /// Create a schedule: where, what, and when (cron, or e.g. "every 30 minutes 09:00-17:00 mon-fri").

@@ -7,7 +7,6 @@ use poise::CreateReply;
 
 use crate::app::UserError;
 use crate::discord::{render, CommandError, Context};
-use crate::domain::RoleId;
 
 /// Server settings (moderators).
 #[poise::command(
@@ -62,16 +61,13 @@ pub async fn week_start(
 #[poise::command(slash_command, guild_only, rename = "moderator-role")]
 pub async fn moderator_role(
     ctx: Context<'_>,
-    #[description = "The moderator role; leave empty to have none"] role: Option<serenity::Role>,
+    #[description = "The moderator role; leave empty to have none"] role: Option<serenity::RoleId>,
 ) -> Result<(), CommandError> {
     let caller = super::moderator_caller(ctx).await?;
-    if let (Some(role), Some(guild)) = (&role, ctx.guild_id()) {
-        // Discord resolves only the server's own roles; check anyway.
-        if role.guild_id != guild {
-            return Err(UserError::UnknownRole.into());
-        }
-    }
-    let id = role.as_ref().map(|r| RoleId(r.id.get()));
+    let id = match role {
+        Some(role) => Some(super::server_role(ctx, role)?.0),
+        None => None,
+    };
     ctx.data().app.set_moderator_role(&caller, id).await?;
     confirm(ctx, render::moderator_role(id)).await
 }

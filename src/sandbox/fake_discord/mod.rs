@@ -107,6 +107,17 @@ pub struct SeenMessage {
     pub created_ms: i64,
 }
 
+/// How the member's client builds a command interaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Client {
+    /// Discord's own client: options checked against the definition.
+    Checked,
+    /// A modified client or a stale command list: options as given.
+    Unchecked,
+    /// Unchecked, and ids of other servers resolved too (never from Discord).
+    Forged,
+}
+
 impl FakeDiscord {
     /// Starts the fake on a free loopback port. With `openapi`, every request
     /// body is checked against Discord's description.
@@ -345,6 +356,21 @@ impl FakeDiscord {
         self.command(guild, channel, user, name, options, false)
     }
 
+    /// Like [`send_command_unchecked`](Self::send_command_unchecked), but
+    /// channel and role options are resolved wherever they live, also in
+    /// another server: a payload Discord itself never sends, so the bot's own
+    /// check that an option belongs to the server is what stands.
+    pub fn send_command_forged(
+        &self,
+        guild: u64,
+        channel: u64,
+        user: u64,
+        name: &str,
+        options: &[(&str, Value)],
+    ) -> Result<u64, String> {
+        self.build_command(guild, channel, user, name, options, Client::Forged, None)
+    }
+
     /// Sends an autocomplete request for `/name` while the member types
     /// `partial` into option `focused`, with `options` already filled in.
     /// The bot answers with choices (callback type 8, see [`Self::reply`]).
@@ -359,7 +385,15 @@ impl FakeDiscord {
     ) -> Result<u64, String> {
         let mut all: Vec<(&str, Value)> = options.to_vec();
         all.push((focused.0, json!(focused.1)));
-        self.build_command(guild, channel, user, name, &all, false, Some(focused.0))
+        self.build_command(
+            guild,
+            channel,
+            user,
+            name,
+            &all,
+            Client::Unchecked,
+            Some(focused.0),
+        )
     }
 
     fn command(
@@ -371,7 +405,12 @@ impl FakeDiscord {
         options: &[(&str, Value)],
         checked: bool,
     ) -> Result<u64, String> {
-        self.build_command(guild, channel, user, name, options, checked, None)
+        let client = if checked {
+            Client::Checked
+        } else {
+            Client::Unchecked
+        };
+        self.build_command(guild, channel, user, name, options, client, None)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -382,9 +421,10 @@ impl FakeDiscord {
         user: u64,
         name: &str,
         options: &[(&str, Value)],
-        checked: bool,
+        client: Client,
         focused: Option<&str>,
     ) -> Result<u64, String> {
+        let checked = client == Client::Checked;
         let mut world = self.shared.world();
         // "me timezone" is the subcommand `timezone` of `/me`.
         let (top, sub) = match name.split_once(' ') {
@@ -446,7 +486,11 @@ impl FakeDiscord {
                     .as_str()
                     .and_then(|v| v.parse::<u64>().ok())
                     .ok_or("a channel option takes a channel id")?;
-                if let Some(channel) = world.channels.get(&id).filter(|c| c.guild_id == guild) {
+                if let Some(channel) = world
+                    .channels
+                    .get(&id)
+                    .filter(|c| c.guild_id == guild || client == Client::Forged)
+                {
                     let c = payloads::channel(channel);
                     resolved["channels"][id.to_string()] = json!({
                         "id": c["id"], "type": c["type"], "name": c["name"], "guild_id": c["guild_id"],
@@ -460,10 +504,11 @@ impl FakeDiscord {
                     .as_str()
                     .and_then(|v| v.parse::<u64>().ok())
                     .ok_or("a role option takes a role id")?;
-                if let Some(role) = world
-                    .guilds
-                    .get(&guild)
-                    .and_then(|g| g.roles.iter().find(|r| r.id == id))
+                let own = world.guilds.get(&guild).into_iter();
+                let anywhere = world.guilds.values().filter(|_| client == Client::Forged);
+                if let Some(role) = own
+                    .chain(anywhere)
+                    .find_map(|g| g.roles.iter().find(|r| r.id == id))
                 {
                     let mut role = payloads::role(role);
                     role["guild_id"] = json!(guild.to_string());
