@@ -268,6 +268,7 @@ async fn after_downtime_the_latest_missed_firing_is_posted_late_and_the_rest_ski
             .store
             .record_skipped(
                 id,
+                None,
                 utc(2027, 5, 3, 9, minute),
                 "again".into(),
                 utc(2027, 5, 3, 9, 44)
@@ -411,6 +412,7 @@ async fn an_old_unfinished_claim_is_checked_against_the_channel_before_any_retry
         schedule,
         due_at: due,
         exercise: Some(crate::domain::exercise::ExerciseKey::parse("walk").unwrap()),
+        turn: None,
         owner: "gone".into(),
         now: due,
         lease_until: due + Duration::minutes(2),
