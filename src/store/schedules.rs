@@ -902,4 +902,58 @@ pub(crate) mod tests {
         assert_eq!(turns(&store, &s).await, 1);
         store.close().await;
     }
+
+    #[tokio::test]
+    async fn existing_schedules_keep_their_exercises_as_a_rotation() {
+        use sqlx::{ConnectOptions, Connection};
+
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("old.db").display());
+        let options = crate::store::StoreOptions::new(url.clone());
+        // The schema before rotations, with schedules in it.
+        let mut conn = options
+            .connect_options()
+            .unwrap()
+            .create_if_missing(true)
+            .connect()
+            .await
+            .unwrap();
+        crate::store::MIGRATOR
+            .run_to(20261128000001, &mut conn)
+            .await
+            .unwrap();
+        for (id, kind, exercises) in [
+            (1, "prompt", "calf-raises"),
+            (2, "board", ""),
+            (3, "prompt", "walk calf-raises  stretch"),
+        ] {
+            sqlx::query(
+                "INSERT INTO schedules (id, guild_id, channel_id, exercises, spec, timezone, state,
+                     created_by, created_at, updated_at, kind, board_period)
+                 VALUES (?, 1, 10, ?, 'daily 10:00', 'UTC', 'active', 99, 0, 0, ?,
+                     CASE ? WHEN 'board' THEN 'this-week' END)",
+            )
+            .bind(id)
+            .bind(exercises)
+            .bind(kind)
+            .bind(kind)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        }
+        conn.close().await.unwrap();
+
+        let store = Store::open(&options).await.unwrap();
+        let keys = |s: &Schedule| -> Vec<String> {
+            s.exercises.iter().map(|e| e.as_str().to_owned()).collect()
+        };
+        let prompts = store.schedules(GuildId(1)).await.unwrap();
+        assert_eq!(keys(&prompts[0]), ["calf-raises"]);
+        assert_eq!(keys(&prompts[1]), ["walk", "calf-raises", "stretch"]);
+        assert!(prompts.iter().all(|s| s.rotation_turns == 0));
+        let board = store.board_schedule(GuildId(1)).await.unwrap().unwrap();
+        assert!(board.exercises.is_empty());
+        assert_eq!(board.next_exercise(), None);
+        store.close().await;
+    }
 }
