@@ -5,6 +5,7 @@ use thiserror::Error;
 
 use crate::domain::exercise::AmountError;
 use crate::domain::leaderboard::{UnknownMetric, UnknownPeriod};
+use crate::domain::rotation::RotationError;
 use crate::domain::server::QuietError;
 use crate::domain::spec::SpecError;
 use crate::domain::zone::UnknownZone;
@@ -32,6 +33,8 @@ pub enum UserError {
         "Your latest check-in is {minutes} minutes old; /undo works for an hour after a check-in."
     )]
     TooOldToUndo { minutes: i64 },
+    #[error("{}.", capitalize(&.0.to_string()))]
+    Rotation(#[from] RotationError),
     #[error("{}.", capitalize(&.0.to_string()))]
     UnknownZone(#[from] UnknownZone),
     #[error("{}.", capitalize(&.0.to_string()))]

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::domain::checkin::{NewCheckIn, Source};
-use crate::domain::exercise::Exercise;
+use crate::domain::exercise::{Exercise, ExerciseKey};
 use crate::domain::occurrence::{Answer, Occurrence, OccurrenceState, Snooze};
 use crate::domain::prompt::{nonce, PromptAction, PromptButton, PromptRef};
 use crate::domain::{
@@ -27,12 +27,24 @@ pub struct PromptMessage {
     /// The only role the message may mention.
     pub role: Option<RoleId>,
     pub exercise: Exercise,
+    /// Where it stands in its schedule's rotation; `None` for a schedule of
+    /// one exercise.
+    pub rotation: Option<RotationLine>,
     pub tip: Option<String>,
     /// How many members did it (0 when posted).
     pub done_count: u32,
     /// Sent with `enforce_nonce`, so retries of one occurrence make one
     /// message. `None` for test prompts.
     pub nonce: Option<String>,
+}
+
+/// A schedule's rotation as a prompt shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RotationLine {
+    /// The exercises' names, in rotation order.
+    pub names: Vec<String>,
+    /// Which of them this prompt asks for.
+    pub current: usize,
 }
 
 /// A server's leaderboard, ready to post on its schedule.
@@ -103,12 +115,17 @@ impl App {
     /// The prompt of an occurrence, with its exercise, tip and role.
     pub async fn prompt_for(&self, occurrence: &Occurrence) -> Result<PromptMessage, AppError> {
         let exercise = self.occurrence_exercise(occurrence)?;
-        let role = match occurrence.schedule {
-            Some(id) => self
+        let schedule = match occurrence.schedule {
+            Some(id) => self.store.schedule(occurrence.guild, id).await?,
+            None => None,
+        };
+        let role = schedule.as_ref().and_then(|s| s.role);
+        let rotation = match &schedule {
+            Some(schedule) => self
                 .store
-                .schedule(occurrence.guild, id)
+                .rotation_slot(occurrence.guild, occurrence.id)
                 .await?
-                .and_then(|s| s.role),
+                .and_then(|slot| self.rotation_line(&schedule.exercises, slot, &exercise.key)),
             None => None,
         };
         let done_count = self
@@ -120,6 +137,7 @@ impl App {
             guild: occurrence.guild,
             channel: occurrence.channel,
             role,
+            rotation,
             tip: occurrence
                 .tip
                 .and_then(|t| exercise.tips.get(t as usize).cloned()),
@@ -158,7 +176,12 @@ impl App {
             .schedule(caller.guild, id)
             .await?
             .ok_or(UserError::UnknownSchedule(id.0))?;
-        let exercise = self.prompt_exercise(schedule.exercises[0].as_str())?;
+        // The one next in line; the test takes no turn.
+        let turn = schedule
+            .next_turn()
+            .ok_or(UserError::UnknownSchedule(id.0))?;
+        let exercise = self.prompt_exercise(schedule.exercises[turn.slot].as_str())?;
+        let rotation = self.rotation_line(&schedule.exercises, turn.slot, &exercise.key);
         let tip = exercise
             .tips
             .get(fastrand::usize(..exercise.tips.len().max(1)))
@@ -170,9 +193,35 @@ impl App {
             channel: schedule.channel,
             role: schedule.role,
             exercise,
+            rotation,
             tip,
             done_count: 0,
             nonce: None,
+        })
+    }
+
+    /// A rotation of two or more with `slot` as the current one, if that
+    /// slot still holds `exercise` (the list may have changed since).
+    fn rotation_line(
+        &self,
+        exercises: &[ExerciseKey],
+        slot: usize,
+        exercise: &ExerciseKey,
+    ) -> Option<RotationLine> {
+        if exercises.len() < 2 || exercises.get(slot) != Some(exercise) {
+            return None;
+        }
+        let names = exercises
+            .iter()
+            .map(|key| {
+                self.catalog
+                    .get(key.as_str())
+                    .map_or_else(|| key.to_string(), |e| e.name.clone())
+            })
+            .collect();
+        Some(RotationLine {
+            names,
+            current: slot,
         })
     }
 
@@ -360,6 +409,7 @@ mod tests {
                 schedule: schedule.id,
                 due_at: now,
                 exercise: Some(ExerciseKey::parse("walk").unwrap()),
+                turn: None,
                 owner: "me".into(),
                 now,
                 lease_until: now + Duration::minutes(2),

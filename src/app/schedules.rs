@@ -8,6 +8,7 @@ use chrono_tz::Tz;
 use crate::domain::audit::NewAuditEntry;
 use crate::domain::exercise::ExerciseKey;
 use crate::domain::firings::{next_due, Firing, Quiet, Window};
+use crate::domain::rotation::{complete_last, parse_list};
 use crate::domain::schedule::{NewSchedule, Schedule, ScheduleKind, ScheduleState};
 use crate::domain::server::ServerSettings;
 use crate::domain::spec::ScheduleSpec;
@@ -19,6 +20,9 @@ use super::{App, AppError, UserError};
 
 /// How many firings a preview may show.
 pub const MAX_PREVIEW: usize = 25;
+/// Discord's limits on autocomplete: choices per answer, characters per choice.
+const MAX_CHOICES: usize = 25;
+const MAX_CHOICE_CHARS: usize = 100;
 
 /// A schedule as a moderator asks for it; the adapter has already checked
 /// that the channel and role are this server's and usable.
@@ -56,7 +60,7 @@ impl App {
             .into());
         }
         let channel = request.channel.ok_or(UserError::Missing("channel"))?;
-        let exercise = self.enabled_exercise(
+        let exercises = self.enabled_rotation(
             &settings,
             request
                 .exercise
@@ -87,7 +91,7 @@ impl App {
                 guild: caller.guild,
                 kind: ScheduleKind::Prompt,
                 channel,
-                exercises: vec![exercise],
+                exercises,
                 spec: spec.written().to_owned(),
                 timezone: zone,
                 role: request.role.flatten(),
@@ -106,7 +110,7 @@ impl App {
                 schedule.id,
                 spec.written(),
                 zone.name(),
-                schedule.exercises[0]
+                rotation_text(&schedule.exercises)
             ),
         )
         .await?;
@@ -138,8 +142,14 @@ impl App {
             changes.push(format!("channel {channel}"));
         }
         if let Some(exercise) = request.exercise.as_deref() {
-            schedule.exercises = vec![self.enabled_exercise(&settings, exercise)?];
-            changes.push(format!("exercise {exercise}"));
+            let exercises = self.enabled_rotation(&settings, exercise)?;
+            // A new list starts at its first exercise (the store does the
+            // same); the same list again keeps its place.
+            if exercises != schedule.exercises {
+                schedule.rotation_turns = 0;
+            }
+            schedule.exercises = exercises;
+            changes.push(format!("exercise {}", rotation_text(&schedule.exercises)));
         }
         if let Some(when) = request.when.as_deref() {
             let spec = ScheduleSpec::parse(when, self.limits.min_interval_minutes)
@@ -391,6 +401,37 @@ impl App {
             .ok_or_else(|| UserError::UnknownSchedule(id.0).into())
     }
 
+    /// The exercises of a list such as `heel-raises,calf-raises,stretch`,
+    /// each in the catalog and on in the server; the first that is not is
+    /// named in the error.
+    fn enabled_rotation(
+        &self,
+        settings: &ServerSettings,
+        list: &str,
+    ) -> Result<Vec<ExerciseKey>, AppError> {
+        parse_list(list)
+            .map_err(UserError::from)?
+            .iter()
+            .map(|key| self.enabled_exercise(settings, key))
+            .collect()
+    }
+
+    /// The exercises the server has on, for autocomplete: the completions of
+    /// the last item of a list being typed.
+    pub async fn complete_rotation(
+        &self,
+        guild: crate::domain::GuildId,
+        partial: &str,
+    ) -> Result<Vec<String>, AppError> {
+        let settings = self.store.server_settings(guild).await?;
+        let keys = self
+            .catalog
+            .iter()
+            .filter(|e| !settings.disabled_exercises.contains(&e.key))
+            .map(|e| e.key.as_str());
+        Ok(complete_last(partial, keys, MAX_CHOICES, MAX_CHOICE_CHARS))
+    }
+
     fn enabled_exercise(
         &self,
         settings: &ServerSettings,
@@ -454,6 +495,15 @@ impl App {
             .await?;
         Ok(())
     }
+}
+
+/// A rotation as moderators type it: `heel-raises,calf-raises,stretch`.
+fn rotation_text(exercises: &[ExerciseKey]) -> String {
+    exercises
+        .iter()
+        .map(ExerciseKey::as_str)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// `30m`, `2h`, `3d` or `1w`, at most a year.
@@ -543,5 +593,91 @@ mod tests {
             "Nothing to change: give at least one option."
         );
         assert_eq!(parse_duration("90m").unwrap(), Duration::minutes(90));
+    }
+
+    fn with_exercise(list: &str) -> ScheduleRequest {
+        ScheduleRequest {
+            exercise: Some(list.into()),
+            ..hourly()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_rotation_is_a_list_of_enabled_exercises_in_order() {
+        let (app, _clock, _dir) = app_at(Utc.with_ymd_and_hms(2027, 5, 3, 9, 30, 0).unwrap()).await;
+        let keys = |s: &Schedule| -> Vec<String> {
+            s.exercises.iter().map(|e| e.as_str().to_owned()).collect()
+        };
+        // Spaces around commas and capitals are fine; a key twice is kept.
+        let view = app
+            .add_schedule(
+                &admin(),
+                with_exercise(" heel-raises , Calf-Raises,heel-raises "),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            keys(&view.schedule),
+            ["heel-raises", "calf-raises", "heel-raises"]
+        );
+        let id = view.schedule.id;
+
+        let refused = |list: &'static str| {
+            let app = &app;
+            async move {
+                let add = app.add_schedule(&admin(), with_exercise(list)).await;
+                let edit = app.edit_schedule(&admin(), id, with_exercise(list)).await;
+                let (add, edit) = (add.unwrap_err().to_string(), edit.unwrap_err().to_string());
+                assert_eq!(add, edit);
+                add
+            }
+        };
+        assert!(refused("walk,plank,stretch")
+            .await
+            .starts_with("There is no exercise `plank`. Pick one of: calf-raises, heel-raises,"));
+        assert!(refused("walk stretch")
+            .await
+            .starts_with("There is no exercise `walk stretch`."));
+        assert_eq!(
+            refused("walk,,stretch").await,
+            "Exercise 2 of the list is empty: separate exercises with single commas, as in `heel-raises,calf-raises,stretch`."
+        );
+        assert_eq!(
+            refused("walk,stretch,").await,
+            "Exercise 3 of the list is empty: separate exercises with single commas, as in `heel-raises,calf-raises,stretch`."
+        );
+        assert_eq!(
+            refused("walk,stretch,walk,stretch,walk,stretch,walk,stretch,walk,stretch,walk").await,
+            "That is 11 exercises; a schedule rotates through at most 10."
+        );
+        assert_eq!(refused("  ").await, "No exercise given.");
+        app.set_exercise_enabled(&admin(), "water", false)
+            .await
+            .unwrap();
+        assert_eq!(
+            refused("walk,water").await,
+            "Glass of water is turned off in this server."
+        );
+        // Nothing refused was stored.
+        let stored = app.store.schedule(GuildId(1), id).await.unwrap().unwrap();
+        assert_eq!(keys(&stored), ["heel-raises", "calf-raises", "heel-raises"]);
+
+        // Autocomplete offers the server's exercises for the last item only.
+        let offered = app
+            .complete_rotation(GuildId(1), "heel-raises, wa")
+            .await
+            .unwrap();
+        assert_eq!(offered, ["heel-raises,walk"]);
+        let all = app.complete_rotation(GuildId(1), "").await.unwrap();
+        assert!(all.contains(&"stretch".to_owned()) && !all.contains(&"water".to_owned()));
+
+        // Editing to a new list restarts it; ten is the most.
+        let ten = "stretch,walk,stretch,walk,stretch,walk,stretch,walk,stretch,walk";
+        let view = app
+            .edit_schedule(&admin(), id, with_exercise(ten))
+            .await
+            .unwrap();
+        assert_eq!(view.schedule.exercises.len(), 10);
+        assert_eq!(view.schedule.rotation_turns, 0);
     }
 }

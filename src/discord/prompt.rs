@@ -65,12 +65,14 @@ fn embed(prompt: &PromptMessage) -> CreateEmbed {
         1 => "1 teammate did it.".to_owned(),
         n => format!("{n} teammates did it."),
     };
-    CreateEmbed::new()
+    let mut embed = CreateEmbed::new()
         .title(title)
         .description(description)
-        .field("Done so far", done, false)
-        .color(COLOR)
-        .footer(CreateEmbedFooter::new(FOOTER))
+        .field("Done so far", done, false);
+    if let Some(rotation) = &prompt.rotation {
+        embed = embed.field("Rotation", super::render::rotation_line(rotation), false);
+    }
+    embed.color(COLOR).footer(CreateEmbedFooter::new(FOOTER))
 }
 
 fn buttons(prompt: &PromptMessage, snooze: Duration) -> Vec<CreateActionRow> {

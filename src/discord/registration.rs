@@ -68,7 +68,8 @@ fn tidy(value: &mut Value) {
     }
 }
 
-/// String options with a fixed set of values get them as choices: the
+/// String options with a fixed set of values get them as choices (unless
+/// they autocomplete instead): the
 /// catalog is read at start, so poise's compile-time choices cannot list
 /// exercises, and poise would number the others instead of naming them.
 fn add_choices(definitions: &mut Value, app: &App) {
@@ -125,7 +126,9 @@ fn add_choices(definitions: &mut Value, app: &App) {
                 }
                 continue;
             }
-            if option["type"] == 3 {
+            // Discord refuses choices on an autocompleted option (a list of
+            // exercises is typed, not picked).
+            if option["type"] == 3 && option["autocomplete"] != true {
                 if let Some(choices) = option["name"].as_str().and_then(choices_for) {
                     option["choices"] = choices;
                 }
@@ -156,6 +159,25 @@ fn period_name(period: Period) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn autocompleted_options_get_no_choices() {
+        let (app, _clock, _dir) = crate::app::test_support::app_at(chrono::Utc::now()).await;
+        let mut definitions = json!([{
+            "name": "schedule",
+            "options": [{"type": 1, "name": "add", "options": [
+                {"type": 3, "name": "exercise", "autocomplete": true},
+                {"type": 3, "name": "week"}
+            ]}]
+        }]);
+        let mut choices = definitions.clone();
+        add_choices(&mut choices, &app);
+        assert_eq!(choices[0]["options"][0]["options"][0].get("choices"), None);
+        assert!(choices[0]["options"][0]["options"][1]["choices"].is_array());
+        definitions[0]["options"][0]["options"][0]["autocomplete"] = json!(false);
+        add_choices(&mut definitions, &app);
+        assert!(definitions[0]["options"][0]["options"][0]["choices"].is_array());
+    }
 
     #[test]
     fn meaningless_fields_are_dropped() {

@@ -515,13 +515,43 @@ fn schedule_line(view: &crate::app::schedules::ScheduleView) -> String {
         s.spec.replace('`', "'"),
         s.timezone.name(),
         s.channel,
-        s.exercises
-            .iter()
-            .map(|e| e.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
+        schedule_exercises(s),
         schedule_state(s),
     )
+}
+
+/// A schedule's exercise, or its rotation with the one next in line in bold:
+/// "rotation heel-raises → **calf-raises** → stretch".
+fn schedule_exercises(schedule: &crate::domain::schedule::Schedule) -> String {
+    let keys: Vec<&str> = schedule.exercises.iter().map(|e| e.as_str()).collect();
+    match (keys.as_slice(), schedule.next_turn()) {
+        ([one], _) => (*one).to_owned(),
+        (_, Some(turn)) => format!("rotation {}", arrows(&keys, turn.slot)),
+        _ => keys.join(", "),
+    }
+}
+
+/// Items in order joined by arrows, the `current` one in bold.
+fn arrows(items: &[&str], current: usize) -> String {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            if i == current {
+                format!("**{item}**")
+            } else {
+                (*item).to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" → ")
+}
+
+/// A prompt's place in its rotation: "Seated heel raises → **Standing calf
+/// raises** → Stretch".
+pub fn rotation_line(rotation: &crate::app::prompts::RotationLine) -> String {
+    let names: Vec<&str> = rotation.names.iter().map(String::as_str).collect();
+    arrows(&names, rotation.current)
 }
 
 /// The reply to `/schedule add`.

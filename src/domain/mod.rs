@@ -15,6 +15,7 @@ pub mod member;
 pub mod moderation;
 pub mod occurrence;
 pub mod prompt;
+pub mod rotation;
 pub mod schedule;
 pub mod server;
 pub mod spec;

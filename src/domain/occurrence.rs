@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::exercise::ExerciseKey;
+use super::rotation::Turn;
 use super::{
     ChannelId, CheckInId, GuildId, InteractionId, MessageId, OccurrenceId, ScheduleId, UserId,
 };
@@ -81,6 +82,10 @@ pub struct OccurrenceClaim {
     pub due_at: DateTime<Utc>,
     /// What the prompt asks for; `None` for a leaderboard post.
     pub exercise: Option<ExerciseKey>,
+    /// The schedule's rotation turn the prompt takes (its exercise is the
+    /// one in that slot); a new firing moves the rotation on, if the schedule
+    /// still has `taken` turns. `None` for a leaderboard post.
+    pub turn: Option<Turn>,
     /// Who claims it: an id unique to one running process.
     pub owner: String,
     pub now: DateTime<Utc>,

@@ -5,6 +5,7 @@ use chrono_tz::Tz;
 
 use super::exercise::ExerciseKey;
 use super::leaderboard::Period;
+use super::rotation::{self, Turn};
 use super::{ChannelId, GuildId, RoleId, ScheduleId, UserId};
 
 /// Whether a schedule fires.
@@ -75,8 +76,12 @@ pub struct Schedule {
     pub guild: GuildId,
     pub kind: ScheduleKind,
     pub channel: ChannelId,
-    /// Prompted in rotation; at least one for prompts, none for boards.
+    /// Prompted in rotation, in this order; at least one for prompts, none
+    /// for boards.
     pub exercises: Vec<ExerciseKey>,
+    /// How many firings it has prompted since its exercises were last set;
+    /// which exercise comes next follows from it.
+    pub rotation_turns: u64,
     /// The cron expression or friendly form, as the moderator wrote it.
     pub spec: String,
     pub timezone: Tz,
@@ -89,6 +94,22 @@ pub struct Schedule {
     pub created_by: UserId,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Schedule {
+    /// The turn its next firing takes; `None` for a board.
+    pub fn next_turn(&self) -> Option<Turn> {
+        let slot = rotation::slot(self.rotation_turns, self.exercises.len())?;
+        Some(Turn {
+            taken: self.rotation_turns,
+            slot,
+        })
+    }
+
+    /// The exercise its next firing prompts; `None` for a board.
+    pub fn next_exercise(&self) -> Option<&ExerciseKey> {
+        self.next_turn().map(|turn| &self.exercises[turn.slot])
+    }
 }
 
 /// A schedule about to be created.

@@ -338,7 +338,7 @@ impl Scheduler {
                 late.num_minutes()
             );
             store
-                .record_skipped(schedule.id, *skipped, reason, now)
+                .record_skipped(schedule.id, schedule.next_exercise(), *skipped, reason, now)
                 .await?;
         }
         if !decision.skip.is_empty() {
@@ -347,13 +347,11 @@ impl Scheduler {
 
         let mut claimed = None;
         if let Some(due_at) = decision.post {
-            let exercise = match schedule.kind {
+            let turn = match schedule.kind {
                 ScheduleKind::Board(_) => None,
-                ScheduleKind::Prompt => schedule
-                    .exercises
-                    .get(rotation(due_at, schedule.exercises.len()))
-                    .cloned(),
+                ScheduleKind::Prompt => schedule.next_turn(),
             };
+            let exercise = turn.map(|t| schedule.exercises[t.slot].clone());
             let tips = exercise
                 .as_ref()
                 .and_then(|e| self.app.catalog.get(e.as_str()))
@@ -362,6 +360,7 @@ impl Scheduler {
                 schedule: schedule.id,
                 due_at,
                 exercise,
+                turn,
                 owner: self.options.owner.clone(),
                 now,
                 lease_until: now + self.options.lease,
@@ -394,14 +393,6 @@ impl Scheduler {
         }
         Ok(claimed)
     }
-}
-
-/// Which exercise of a rotation a firing prompts: the same for every process.
-fn rotation(due_at: DateTime<Utc>, len: usize) -> usize {
-    if len <= 1 {
-        return 0;
-    }
-    (due_at.timestamp().div_euclid(60) as u64 % len as u64) as usize
 }
 
 #[cfg(test)]

@@ -268,6 +268,7 @@ async fn after_downtime_the_latest_missed_firing_is_posted_late_and_the_rest_ski
             .store
             .record_skipped(
                 id,
+                None,
                 utc(2027, 5, 3, 9, minute),
                 "again".into(),
                 utc(2027, 5, 3, 9, 44)
@@ -411,6 +412,7 @@ async fn an_old_unfinished_claim_is_checked_against_the_channel_before_any_retry
         schedule,
         due_at: due,
         exercise: Some(crate::domain::exercise::ExerciseKey::parse("walk").unwrap()),
+        turn: None,
         owner: "gone".into(),
         now: due,
         lease_until: due + Duration::minutes(2),
@@ -564,4 +566,57 @@ async fn one_broken_schedule_is_paused_with_its_reason_and_the_others_go_on() {
         panic!("{:?}", broken.state)
     };
     assert!(reason.contains("every blue moon"), "{reason}");
+}
+
+#[tokio::test]
+async fn a_daily_rotation_prompts_one_exercise_a_day_in_turn_and_skipped_days_take_no_turn() {
+    let s = setup(utc(2027, 5, 3, 9, 0)).await;
+    s.app
+        .add_schedule(
+            &admin(),
+            ScheduleRequest {
+                exercise: Some("heel-raises,calf-raises,stretch".into()),
+                ..request("0 10 * * *", "UTC")
+            },
+        )
+        .await
+        .unwrap();
+    let exercises = |s: &Setup| -> Vec<String> {
+        s.recorder
+            .posts
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, p)| p.exercise.key.as_str().to_owned())
+            .collect()
+    };
+    s.scheduler.run_until(utc(2027, 5, 6, 12, 0)).await;
+    assert_eq!(
+        exercises(&s),
+        ["heel-raises", "calf-raises", "stretch", "heel-raises"]
+    );
+    let shown: Vec<_> = s
+        .recorder
+        .posts
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, p)| p.rotation.as_ref().map(|r| r.current))
+        .collect();
+    assert_eq!(shown, [Some(0), Some(1), Some(2), Some(0)]);
+
+    // Down from the 7th to 10:05 on the 10th: the 7th to the 9th are
+    // skipped and take no turn; the 10th goes out late with the next one.
+    s.clock.set(utc(2027, 5, 10, 10, 5));
+    s.scheduler.run_until(utc(2027, 5, 10, 10, 5)).await;
+    assert_eq!(
+        exercises(&s),
+        [
+            "heel-raises",
+            "calf-raises",
+            "stretch",
+            "heel-raises",
+            "calf-raises"
+        ]
+    );
 }

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
 use super::{db_id, exercise_key, instant, millis, optional_instant, snowflake, Store, StoreError};
+use crate::domain::exercise::ExerciseKey;
 use crate::domain::occurrence::{ClaimOutcome, Occurrence, OccurrenceClaim, OccurrenceState};
 use crate::domain::prompt::next_tip;
 use crate::domain::{ChannelId, GuildId, MessageId, OccurrenceId, ScheduleId};
@@ -75,15 +76,18 @@ impl Store {
     }
 
     /// Records a firing that is deliberately not posted (missed by more than
-    /// the catch-up window, or in quiet hours). Returns `false` if the firing
-    /// was already recorded, whatever its state.
+    /// the catch-up window, or in quiet hours), with the exercise it would
+    /// have prompted (`None` for a board); it takes no rotation turn.
+    /// Returns `false` if the firing was already recorded, whatever its state.
     pub async fn record_skipped(
         &self,
         schedule: ScheduleId,
+        exercise: Option<&ExerciseKey>,
         due_at: DateTime<Utc>,
         reason: String,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
+        let exercise = exercise.map_or_else(String::new, |e| e.as_str().to_owned());
         let due_at = millis(due_at);
         let now = millis(now);
         self.write(move |conn| {
@@ -91,11 +95,10 @@ impl Store {
                 let done = sqlx::query!(
                     r#"INSERT INTO occurrences (schedule_id, guild_id, kind, channel_id, exercise,
                            due_at, state, detail, created_at, updated_at)
-                       SELECT id, guild_id, kind, channel_id,
-                              substr(exercises || ' ', 1, instr(exercises || ' ', ' ') - 1),
-                              ?, 'skipped', ?, ?, ?
+                       SELECT id, guild_id, kind, channel_id, ?, ?, 'skipped', ?, ?, ?
                        FROM schedules WHERE id = ?
                        ON CONFLICT (schedule_id, due_at) DO NOTHING"#,
+                    exercise,
                     due_at,
                     reason,
                     now,
@@ -168,6 +171,25 @@ impl Store {
         .await?
         .map(Occurrence::try_from)
         .transpose()
+    }
+
+    /// Which slot of its schedule's rotation the server's occurrence took;
+    /// `None` for a board, a skipped firing or an older prompt.
+    pub async fn rotation_slot(
+        &self,
+        guild: GuildId,
+        id: OccurrenceId,
+    ) -> Result<Option<usize>, StoreError> {
+        let guild_id = db_id(guild.0);
+        let slot = sqlx::query_scalar!(
+            "SELECT rotation_slot FROM occurrences WHERE guild_id = ? AND id = ?",
+            guild_id,
+            id.0
+        )
+        .fetch_optional(&self.readers)
+        .await?
+        .flatten();
+        Ok(slot.and_then(|s| usize::try_from(s).ok()))
     }
 
     /// Claims not finished, across all servers: after a restart these are
@@ -340,10 +362,12 @@ async fn claim_in(
         last_tip.and_then(|t| usize::try_from(t).ok()),
     )
     .map(|t| t as i64);
+    let slot = claim.turn.and_then(|t| i64::try_from(t.slot).ok());
     let inserted = sqlx::query_scalar!(
         r#"INSERT INTO occurrences (schedule_id, guild_id, kind, channel_id, exercise, due_at,
-               state, claim_owner, lease_until, attempts, tip_index, created_at, updated_at)
-           SELECT id, guild_id, kind, channel_id, ?, ?, 'claimed', ?, ?, 1, ?, ?, ?
+               state, claim_owner, lease_until, attempts, tip_index, rotation_slot, created_at,
+               updated_at)
+           SELECT id, guild_id, kind, channel_id, ?, ?, 'claimed', ?, ?, 1, ?, ?, ?, ?
            FROM schedules WHERE id = ?
            ON CONFLICT (schedule_id, due_at) DO NOTHING
            RETURNING id"#,
@@ -352,12 +376,27 @@ async fn claim_in(
         claim.owner,
         lease_until,
         tip,
+        slot,
         now,
         now,
         claim.schedule.0
     )
     .fetch_optional(&mut *conn)
     .await?;
+    if let (Some(_), Some(turn)) = (inserted, claim.turn) {
+        // A new firing takes its turn: the rotation moves on with the claim,
+        // unless a new list of exercises restarted it meanwhile. A take-over
+        // or a finished firing takes none.
+        let taken = i64::try_from(turn.taken).unwrap_or(i64::MAX);
+        sqlx::query!(
+            r#"UPDATE schedules SET rotation_turns = rotation_turns + 1
+               WHERE id = ? AND rotation_turns = ?"#,
+            claim.schedule.0,
+            taken
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
     let existing = if inserted.is_some() {
         None
     } else {
@@ -415,6 +454,7 @@ pub(crate) mod tests {
             schedule,
             due_at: t(9, 0),
             exercise: Some(ExerciseKey::parse("walk").unwrap()),
+            turn: None,
             owner: owner.into(),
             now,
             lease_until: now + Duration::seconds(60),
@@ -548,17 +588,29 @@ pub(crate) mod tests {
         assert_eq!(failed.state, OccurrenceState::Failed);
         assert_eq!(failed.detail.as_deref(), Some("503 for 10 minutes"));
 
-        // A skipped firing takes the rotation's first exercise and counts once.
+        // A skipped firing records the exercise next in line and counts once.
         assert!(store
-            .record_skipped(s.id, t(9, 30), "missed by 2 hours".into(), t(11, 30))
+            .record_skipped(
+                s.id,
+                s.next_exercise(),
+                t(9, 30),
+                "missed by 2 hours".into(),
+                t(11, 30)
+            )
             .await
             .unwrap());
         assert!(!store
-            .record_skipped(s.id, t(9, 30), "again".into(), t(11, 31))
+            .record_skipped(s.id, s.next_exercise(), t(9, 30), "again".into(), t(11, 31))
             .await
             .unwrap());
         assert!(!store
-            .record_skipped(s.id, t(9, 0), "already failed".into(), t(11, 31))
+            .record_skipped(
+                s.id,
+                s.next_exercise(),
+                t(9, 0),
+                "already failed".into(),
+                t(11, 31)
+            )
             .await
             .unwrap());
         let skipped_claim = OccurrenceClaim {
@@ -635,7 +687,13 @@ pub(crate) mod tests {
                 .unwrap();
         }
         store
-            .record_skipped(s.id, t(12, 0), "quiet hours".into(), t(12, 0))
+            .record_skipped(
+                s.id,
+                s.next_exercise(),
+                t(12, 0),
+                "quiet hours".into(),
+                t(12, 0),
+            )
             .await
             .unwrap();
         assert_eq!(

@@ -3,9 +3,9 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    db_id, exercise_keys, instant, join_keys, millis, optional_instant, snowflake, time_zone,
-    Store, StoreError,
+    db_id, exercise_key, instant, millis, optional_instant, snowflake, time_zone, Store, StoreError,
 };
+use crate::domain::exercise::ExerciseKey;
 use crate::domain::schedule::{BoardWeek, NewSchedule, Schedule, ScheduleKind, ScheduleState};
 use crate::domain::{ChannelId, GuildId, RoleId, ScheduleId, UserId};
 
@@ -17,6 +17,7 @@ struct ScheduleRow {
     board_period: Option<String>,
     channel_id: i64,
     exercises: String,
+    rotation_turns: i64,
     spec: String,
     timezone: String,
     role_id: Option<i64>,
@@ -58,7 +59,8 @@ impl TryFrom<ScheduleRow> for Schedule {
             guild: GuildId(snowflake(row.guild_id)),
             kind,
             channel: ChannelId(snowflake(row.channel_id)),
-            exercises: exercise_keys(&row.exercises)?,
+            exercises: rotation_keys(&row.exercises)?,
+            rotation_turns: u64::try_from(row.rotation_turns).unwrap_or_default(),
             spec: row.spec,
             timezone: time_zone(&row.timezone)?,
             role: row.role_id.map(|id| RoleId(snowflake(id))),
@@ -71,6 +73,18 @@ impl TryFrom<ScheduleRow> for Schedule {
             updated_at: instant(row.updated_at)?,
         })
     }
+}
+
+/// A rotation as `schedules.exercises` stores it: a JSON array of keys.
+fn rotation_json(keys: &[ExerciseKey]) -> String {
+    let keys: Vec<&str> = keys.iter().map(ExerciseKey::as_str).collect();
+    serde_json::to_string(&keys).expect("a list of strings serializes")
+}
+
+fn rotation_keys(json: &str) -> Result<Vec<ExerciseKey>, StoreError> {
+    let keys: Vec<String> = serde_json::from_str(json)
+        .map_err(|_| StoreError::Corrupt(format!("schedule exercises `{json}`")))?;
+    keys.iter().map(|k| exercise_key(k)).collect()
 }
 
 /// The stored columns of a kind.
@@ -95,7 +109,7 @@ impl Store {
     pub async fn insert_schedule(&self, new: NewSchedule) -> Result<Schedule, StoreError> {
         let guild_id = db_id(new.guild.0);
         let channel_id = db_id(new.channel.0);
-        let exercises = join_keys(&new.exercises);
+        let exercises = rotation_json(&new.exercises);
         let timezone = new.timezone.name().to_owned();
         let role_id = new.role.map(|r| db_id(r.0));
         let expires_at = new.expires_at.map(millis);
@@ -139,6 +153,7 @@ impl Store {
             kind: new.kind,
             channel: new.channel,
             exercises: new.exercises,
+            rotation_turns: 0,
             spec: new.spec,
             timezone: new.timezone,
             role: new.role,
@@ -162,7 +177,8 @@ impl Store {
         let guild_id = db_id(guild.0);
         sqlx::query_as!(
             ScheduleRow,
-            r#"SELECT id, guild_id, kind, board_period, channel_id, exercises, spec, timezone,
+            r#"SELECT id, guild_id, kind, board_period, channel_id, exercises, rotation_turns, spec,
+                      timezone,
                       role_id, expires_at,
                       state, paused_until, pause_reason, next_due_at, last_fired_at, created_by,
                       created_at, updated_at
@@ -181,7 +197,8 @@ impl Store {
         let guild_id = db_id(guild.0);
         sqlx::query_as!(
             ScheduleRow,
-            r#"SELECT id, guild_id, kind, board_period, channel_id, exercises, spec, timezone,
+            r#"SELECT id, guild_id, kind, board_period, channel_id, exercises, rotation_turns, spec,
+                      timezone,
                       role_id, expires_at,
                       state, paused_until, pause_reason, next_due_at, last_fired_at, created_by,
                       created_at, updated_at
@@ -200,7 +217,8 @@ impl Store {
         let guild_id = db_id(guild.0);
         sqlx::query_as!(
             ScheduleRow,
-            r#"SELECT id, guild_id, kind, board_period, channel_id, exercises, spec, timezone,
+            r#"SELECT id, guild_id, kind, board_period, channel_id, exercises, rotation_turns, spec,
+                      timezone,
                       role_id, expires_at, state, paused_until, pause_reason, next_due_at,
                       last_fired_at, created_by, created_at, updated_at
                FROM schedules WHERE guild_id = ? AND kind = 'board'"#,
@@ -242,7 +260,9 @@ impl Store {
     }
 
     /// Stores everything a moderator can change about a schedule, and its
-    /// state and next due instant. Returns whether the server has it.
+    /// state and next due instant. A new list of exercises starts its
+    /// rotation at the first; otherwise the rotation stays where the claims
+    /// have moved it. Returns whether the server has it.
     pub async fn update_schedule(
         &self,
         schedule: &Schedule,
@@ -251,7 +271,7 @@ impl Store {
         let id = schedule.id.0;
         let guild_id = db_id(schedule.guild.0);
         let channel_id = db_id(schedule.channel.0);
-        let exercises = join_keys(&schedule.exercises);
+        let exercises = rotation_json(&schedule.exercises);
         let spec = schedule.spec.clone();
         let timezone = schedule.timezone.name().to_owned();
         let role_id = schedule.role.map(|r| db_id(r.0));
@@ -264,6 +284,7 @@ impl Store {
             Box::pin(async move {
                 let done = sqlx::query!(
                     r#"UPDATE schedules SET channel_id = ?, exercises = ?, spec = ?, timezone = ?,
+                           rotation_turns = CASE WHEN exercises = ? THEN rotation_turns ELSE 0 END,
                            role_id = ?, expires_at = ?, state = ?, paused_until = ?,
                            pause_reason = ?, next_due_at = ?, updated_at = ?,
                            pause_notice_pending = pause_notice_pending AND ? = 'paused_by_error',
@@ -273,6 +294,7 @@ impl Store {
                     exercises,
                     spec,
                     timezone,
+                    exercises,
                     role_id,
                     expires_at,
                     state,
@@ -340,7 +362,8 @@ impl Store {
         let limit = i64::from(limit);
         sqlx::query_as!(
             ScheduleRow,
-            r#"SELECT id, guild_id, kind, board_period, channel_id, exercises, spec, timezone,
+            r#"SELECT id, guild_id, kind, board_period, channel_id, exercises, rotation_turns, spec,
+                      timezone,
                       role_id, expires_at,
                       state, paused_until, pause_reason, next_due_at, last_fired_at, created_by,
                       created_at, updated_at
@@ -506,7 +529,7 @@ pub(crate) mod tests {
     use chrono::{Duration, TimeZone};
 
     use super::*;
-    use crate::domain::exercise::ExerciseKey;
+    use crate::domain::occurrence::{ClaimOutcome, OccurrenceClaim};
     use crate::store::test_support::temp_store;
 
     pub(crate) fn t(hour: u32, minute: u32) -> DateTime<Utc> {
@@ -670,6 +693,267 @@ pub(crate) mod tests {
             .advance_schedule(ScheduleId(9999), t(9, 0), t(9, 0), None, t(9, 0))
             .await
             .unwrap());
+        store.close().await;
+    }
+
+    async fn turns(store: &Store, s: &Schedule) -> u64 {
+        store
+            .schedule(s.guild, s.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .rotation_turns
+    }
+
+    async fn execute(store: &Store, sql: &'static str) {
+        store
+            .write(move |conn| {
+                Box::pin(async move {
+                    sqlx::raw_sql(sql).execute(&mut *conn).await?;
+                    Ok(())
+                })
+            })
+            .await
+            .unwrap();
+    }
+
+    /// A claim of the firing at `due` taking the schedule's next turn, as
+    /// the scheduler makes it.
+    fn turn_claim(
+        s: &Schedule,
+        owner: &str,
+        due: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> OccurrenceClaim {
+        OccurrenceClaim {
+            due_at: due,
+            exercise: s.next_exercise().cloned(),
+            turn: s.next_turn(),
+            ..crate::store::occurrences::tests::claim(s.id, owner, now)
+        }
+    }
+
+    #[tokio::test]
+    async fn the_rotation_moves_on_with_each_new_claim_and_only_then() {
+        let (store, _dir) = temp_store().await;
+        let mut s = store
+            .insert_schedule(new_schedule(1, Some(t(9, 0))))
+            .await
+            .unwrap();
+        assert_eq!(s.rotation_turns, 0);
+        assert_eq!(s.next_exercise().unwrap().as_str(), "calf-raises");
+
+        let ClaimOutcome::Claimed(first) = store
+            .claim_occurrence(turn_claim(&s, "a", t(9, 0), t(9, 0)))
+            .await
+            .unwrap()
+        else {
+            panic!("the first claim wins")
+        };
+        assert_eq!(first.exercise.unwrap().as_str(), "calf-raises");
+        assert_eq!(
+            store.rotation_slot(GuildId(1), first.id).await.unwrap(),
+            Some(0)
+        );
+        assert_eq!(turns(&store, &s).await, 1);
+
+        // The same firing again, from a process that read the schedule
+        // before the claim: held elsewhere, then taken over after the lease;
+        // neither takes another turn.
+        assert!(matches!(
+            store
+                .claim_occurrence(turn_claim(&s, "b", t(9, 0), t(9, 0)))
+                .await
+                .unwrap(),
+            ClaimOutcome::HeldElsewhere(_)
+        ));
+        assert!(matches!(
+            store
+                .claim_occurrence(turn_claim(&s, "b", t(9, 0), t(9, 5)))
+                .await
+                .unwrap(),
+            ClaimOutcome::Claimed(o) if o.id == first.id && o.claim_owner.as_deref() == Some("b")
+        ));
+        assert_eq!(turns(&store, &s).await, 1);
+
+        // A skipped firing takes no turn.
+        s = store.schedule(GuildId(1), s.id).await.unwrap().unwrap();
+        assert!(store
+            .record_skipped(s.id, s.next_exercise(), t(9, 30), "missed".into(), t(11, 0))
+            .await
+            .unwrap());
+        assert_eq!(turns(&store, &s).await, 1);
+
+        // The next new firing prompts the next exercise, and the one after
+        // wraps around to the first.
+        let ClaimOutcome::Claimed(second) = store
+            .claim_occurrence(turn_claim(&s, "a", t(10, 0), t(10, 0)))
+            .await
+            .unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(second.exercise.unwrap().as_str(), "walk");
+        assert_eq!(
+            store.rotation_slot(GuildId(1), second.id).await.unwrap(),
+            Some(1)
+        );
+        s = store.schedule(GuildId(1), s.id).await.unwrap().unwrap();
+        assert_eq!(s.rotation_turns, 2);
+        assert_eq!(s.next_exercise().unwrap().as_str(), "calf-raises");
+
+        // Removing old occurrences (retention) leaves the rotation alone.
+        execute(&store, "DELETE FROM occurrences").await;
+        assert_eq!(turns(&store, &s).await, 2);
+        assert_eq!(
+            store
+                .schedule(GuildId(1), s.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .next_exercise(),
+            s.next_exercise()
+        );
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_claim_is_recorded_only_together_with_its_turn() {
+        let (store, _dir) = temp_store().await;
+        let s = store
+            .insert_schedule(new_schedule(1, Some(t(9, 0))))
+            .await
+            .unwrap();
+        execute(
+            &store,
+            "CREATE TRIGGER stuck BEFORE UPDATE OF rotation_turns ON schedules
+             BEGIN SELECT RAISE(ABORT, 'the rotation is stuck'); END",
+        )
+        .await;
+        assert!(store
+            .claim_occurrence(turn_claim(&s, "a", t(9, 0), t(9, 0)))
+            .await
+            .is_err());
+        // The failed advance took the claim with it: nothing was recorded.
+        assert!(store.unfinished_occurrences().await.unwrap().is_empty());
+        assert_eq!(turns(&store, &s).await, 0);
+
+        execute(&store, "DROP TRIGGER stuck").await;
+        assert!(matches!(
+            store
+                .claim_occurrence(turn_claim(&s, "a", t(9, 0), t(9, 1)))
+                .await
+                .unwrap(),
+            ClaimOutcome::Claimed(_)
+        ));
+        assert_eq!(turns(&store, &s).await, 1);
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_new_list_restarts_the_rotation_and_the_same_list_keeps_its_place() {
+        let (store, _dir) = temp_store().await;
+        let s = store
+            .insert_schedule(new_schedule(1, Some(t(9, 0))))
+            .await
+            .unwrap();
+        store
+            .claim_occurrence(turn_claim(&s, "a", t(9, 0), t(9, 0)))
+            .await
+            .unwrap();
+        let mut s = store.schedule(GuildId(1), s.id).await.unwrap().unwrap();
+        assert_eq!(s.rotation_turns, 1);
+
+        // Another change (here a pause) keeps the place, also if it was read
+        // before a claim moved the rotation on.
+        let stale = s.clone();
+        store
+            .claim_occurrence(turn_claim(&s, "a", t(9, 30), t(9, 30)))
+            .await
+            .unwrap();
+        let mut paused = stale;
+        paused.state = ScheduleState::Paused { until: None };
+        store.update_schedule(&paused, t(9, 31)).await.unwrap();
+        assert_eq!(turns(&store, &s).await, 2);
+
+        // A new list restarts at its first exercise; a claim read before
+        // that does not move the new rotation on.
+        let before_edit = store.schedule(GuildId(1), s.id).await.unwrap().unwrap();
+        s.exercises = vec![
+            ExerciseKey::parse("stretch").unwrap(),
+            ExerciseKey::parse("walk").unwrap(),
+            ExerciseKey::parse("stretch").unwrap(),
+        ];
+        store.update_schedule(&s, t(9, 40)).await.unwrap();
+        let edited = store.schedule(GuildId(1), s.id).await.unwrap().unwrap();
+        assert_eq!(edited.exercises, s.exercises);
+        assert_eq!(edited.rotation_turns, 0);
+        store
+            .claim_occurrence(turn_claim(&before_edit, "a", t(10, 0), t(10, 0)))
+            .await
+            .unwrap();
+        assert_eq!(turns(&store, &s).await, 0);
+        store
+            .claim_occurrence(turn_claim(&edited, "a", t(10, 30), t(10, 30)))
+            .await
+            .unwrap();
+        assert_eq!(turns(&store, &s).await, 1);
+        store.update_schedule(&edited, t(10, 31)).await.unwrap();
+        assert_eq!(turns(&store, &s).await, 1);
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn existing_schedules_keep_their_exercises_as_a_rotation() {
+        use sqlx::{ConnectOptions, Connection};
+
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("old.db").display());
+        let options = crate::store::StoreOptions::new(url.clone());
+        // The schema before rotations, with schedules in it.
+        let mut conn = options
+            .connect_options()
+            .unwrap()
+            .create_if_missing(true)
+            .connect()
+            .await
+            .unwrap();
+        crate::store::MIGRATOR
+            .run_to(20261128000001, &mut conn)
+            .await
+            .unwrap();
+        for (id, kind, exercises) in [
+            (1, "prompt", "calf-raises"),
+            (2, "board", ""),
+            (3, "prompt", "walk calf-raises  stretch"),
+        ] {
+            sqlx::query(
+                "INSERT INTO schedules (id, guild_id, channel_id, exercises, spec, timezone, state,
+                     created_by, created_at, updated_at, kind, board_period)
+                 VALUES (?, 1, 10, ?, 'daily 10:00', 'UTC', 'active', 99, 0, 0, ?,
+                     CASE ? WHEN 'board' THEN 'this-week' END)",
+            )
+            .bind(id)
+            .bind(exercises)
+            .bind(kind)
+            .bind(kind)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        }
+        conn.close().await.unwrap();
+
+        let store = Store::open(&options).await.unwrap();
+        let keys = |s: &Schedule| -> Vec<String> {
+            s.exercises.iter().map(|e| e.as_str().to_owned()).collect()
+        };
+        let prompts = store.schedules(GuildId(1)).await.unwrap();
+        assert_eq!(keys(&prompts[0]), ["calf-raises"]);
+        assert_eq!(keys(&prompts[1]), ["walk", "calf-raises", "stretch"]);
+        assert!(prompts.iter().all(|s| s.rotation_turns == 0));
+        let board = store.board_schedule(GuildId(1)).await.unwrap().unwrap();
+        assert!(board.exercises.is_empty());
+        assert_eq!(board.next_exercise(), None);
         store.close().await;
     }
 }

@@ -142,6 +142,7 @@ mod tests {
                 schedule: s.id,
                 due_at: now,
                 exercise: Some(ExerciseKey::parse("walk").unwrap()),
+                turn: None,
                 owner: "a".into(),
                 now,
                 lease_until: now + Duration::minutes(2),

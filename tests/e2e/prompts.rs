@@ -1005,3 +1005,113 @@ async fn prompts_due_together_take_turns_and_keep_to_a_channels_pace() {
     );
     bot.finish();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotation_prompts_its_exercises_in_turn_and_the_list_shows_it() {
+    let bot = spawn_bot_configured(&FAST).await;
+    let moderator = bot.add_moderator("Mo");
+    let added = bot
+        .ask(
+            moderator,
+            "schedule add",
+            &[
+                ("channel", json!(bot.channel.to_string())),
+                ("exercise", json!("heel-raises, calf-raises,stretch")),
+                ("when", json!("*/2 * * * * *")),
+                ("timezone", json!("UTC")),
+            ],
+        )
+        .await;
+    assert!(
+        added
+            .content
+            .contains("rotation **heel-raises** → calf-raises → stretch"),
+        "{}",
+        added.content
+    );
+    wait_for("four prompts", Duration::from_secs(30), || {
+        prompts(&bot).len() >= 4
+    })
+    .await;
+    bot.ask(moderator, "schedule pause", &[("id", json!(1))])
+        .await;
+    // Whatever was claimed before the pause has gone out.
+    let store = bot.store().await;
+    let turns = || async {
+        store
+            .schedule(GuildId(bot.guild), ScheduleId(1))
+            .await
+            .unwrap()
+            .unwrap()
+            .rotation_turns
+    };
+    crate::support::wait_for_async("the claimed prompts", Duration::from_secs(20), || async {
+        prompts(&bot).len() as u64 == turns().await
+    })
+    .await;
+
+    // One per firing, in order, wrapping around; each shows where it stands.
+    let names = ["Seated heel raises", "Standing calf raises", "Calf stretch"];
+    let posted = prompts(&bot);
+    for (i, message) in posted.iter().enumerate() {
+        let embed = &message.embeds[0];
+        assert_eq!(
+            embed["title"],
+            format!("Time to move: {}", names[i % 3]),
+            "prompt {i}"
+        );
+        assert_eq!(embed["fields"][1]["name"], "Rotation");
+        let mut line = names.map(str::to_owned);
+        line[i % 3] = format!("**{}**", line[i % 3]);
+        assert_eq!(embed["fields"][1]["value"], line.join(" → "), "prompt {i}");
+    }
+
+    // The list shows the one next in line; a test prompt shows it too and
+    // leaves it its turn.
+    let next = posted.len() % 3;
+    let mut keys = ["heel-raises", "calf-raises", "stretch"].map(str::to_owned);
+    keys[next] = format!("**{}**", keys[next]);
+    let list = bot.ask(moderator, "schedule list", &[]).await;
+    assert!(
+        list.content
+            .contains(&format!("rotation {}", keys.join(" → "))),
+        "{}",
+        list.content
+    );
+    let before = turns().await;
+    let test = bot
+        .ask(moderator, "schedule test", &[("id", json!(1))])
+        .await;
+    assert!(
+        test.content.starts_with("Posted a test prompt"),
+        "{}",
+        test.content
+    );
+    let test_prompt = bot
+        .discord
+        .channel_as_seen_by(bot.channel, bot.member)
+        .into_iter()
+        .find(|m| custom_ids(&m.components).contains(&"t:1:done".to_owned()))
+        .expect("the test prompt");
+    assert_eq!(
+        test_prompt.embeds[0]["title"],
+        format!("Test prompt (schedule #1): {}", names[next])
+    );
+    assert_eq!(turns().await, before);
+
+    // A new list starts at its first exercise.
+    let edited = bot
+        .ask(
+            moderator,
+            "schedule edit",
+            &[("id", json!(1)), ("exercise", json!("stretch,walk"))],
+        )
+        .await;
+    assert!(
+        edited.content.contains("rotation **stretch** → walk"),
+        "{}",
+        edited.content
+    );
+    store.close().await;
+    bot.finish();
+}

@@ -8,7 +8,7 @@ use poise::CreateReply;
 use crate::app::schedules::{ScheduleRequest, MAX_PREVIEW};
 use crate::app::UserError;
 use crate::discord::{render, CommandError, Context};
-use crate::domain::{ChannelId, RoleId, ScheduleId};
+use crate::domain::{ChannelId, GuildId, RoleId, ScheduleId};
 
 /// Prompt schedules (moderators).
 #[poise::command(
@@ -77,6 +77,28 @@ fn usable_role(ctx: Context<'_>, role: serenity::RoleId) -> Result<RoleId, Comma
     Ok(id)
 }
 
+/// The server's exercises that complete the last item of a list being typed.
+async fn exercises(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+    let choices = match ctx.guild_id() {
+        Some(guild) => ctx
+            .data()
+            .app
+            .complete_rotation(GuildId(guild.get()), partial)
+            .await
+            .unwrap_or_else(|error| {
+                tracing::warn!(%error, "cannot complete an exercise list");
+                Vec::new()
+            }),
+        None => Vec::new(),
+    };
+    serenity::CreateAutocompleteResponse::new().set_choices(
+        choices
+            .into_iter()
+            .map(serenity::AutocompleteChoice::from)
+            .collect(),
+    )
+}
+
 /// Create a schedule: where, what, and when (cron, or e.g. "every 30 minutes 09:00-17:00 mon-fri").
 #[poise::command(slash_command, guild_only)]
 pub async fn add(
@@ -84,7 +106,10 @@ pub async fn add(
     #[description = "Where prompts go"]
     #[channel_types("Text", "News")]
     channel: serenity::ChannelId,
-    #[description = "What to prompt"] exercise: String,
+    #[description = "One exercise, or several in turn, e.g. heel-raises,calf-raises,stretch"]
+    #[autocomplete = "exercises"]
+    #[max_length = 400]
+    exercise: String,
     #[description = "Cron, or e.g. every 30 minutes 09:00-17:00 mon-fri"]
     #[max_length = 100]
     when: String,
@@ -134,7 +159,10 @@ pub async fn edit(
     #[description = "Where prompts go"]
     #[channel_types("Text", "News")]
     channel: Option<serenity::ChannelId>,
-    #[description = "What to prompt"] exercise: Option<String>,
+    #[description = "One exercise, or several in turn; a new list starts at its first"]
+    #[autocomplete = "exercises"]
+    #[max_length = 400]
+    exercise: Option<String>,
     #[description = "Cron, or a form such as daily 10:30"]
     #[max_length = 100]
     when: Option<String>,
