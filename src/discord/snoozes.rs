@@ -9,11 +9,17 @@ use poise::serenity_prelude as serenity;
 use serenity::{Builder as _, CreateAllowedMentions, CreateInteractionResponseFollowup};
 use tokio::sync::Notify;
 
+use super::budget::{RestBudget, Spend};
 use crate::app::App;
 use crate::domain::occurrence::Snooze;
 
 /// Sends reminders as snoozes come due, until the task is dropped.
-pub async fn run(app: Arc<App>, http: Arc<serenity::Http>, changed: Arc<Notify>) {
+pub async fn run(
+    app: Arc<App>,
+    http: Arc<serenity::Http>,
+    budget: Arc<RestBudget>,
+    changed: Arc<Notify>,
+) {
     loop {
         let now = app.clock.now();
         // Taken out of the store before sending: a reminder that fails to
@@ -21,7 +27,7 @@ pub async fn run(app: Arc<App>, http: Arc<serenity::Http>, changed: Arc<Notify>)
         match app.store.take_due_snoozes(now).await {
             Ok(due) => {
                 for snooze in due {
-                    remind(&app, &http, &snooze).await;
+                    remind(&app, &http, &budget, &snooze).await;
                 }
             }
             Err(error) => tracing::error!(%error, "cannot read due snoozes"),
@@ -43,7 +49,7 @@ pub async fn run(app: Arc<App>, http: Arc<serenity::Http>, changed: Arc<Notify>)
     }
 }
 
-async fn remind(app: &App, http: &serenity::Http, snooze: &Snooze) {
+async fn remind(app: &App, http: &serenity::Http, budget: &RestBudget, snooze: &Snooze) {
     if app.clock.now() >= snooze.token_expires_at {
         tracing::info!(user = %snooze.user, "a snooze reminder came too late to send");
         return;
@@ -66,10 +72,15 @@ async fn remind(app: &App, http: &serenity::Http, snooze: &Snooze) {
         .ephemeral(true)
         .allowed_mentions(CreateAllowedMentions::new());
     for attempt in 0..3u32 {
-        // Bounded also when serenity's own rate limiter is the one waiting.
+        // A follow-up through the interaction token: outside Discord's
+        // global limit, so only the budget's brake applies. Bounded also
+        // when serenity's own rate limiter is the one waiting.
         let sent = tokio::time::timeout(
             std::time::Duration::from_secs(10),
-            followup.clone().execute(http, (None, &snooze.token)),
+            budget.serenity(
+                Spend::Interaction,
+                followup.clone().execute(http, (None, &snooze.token)),
+            ),
         )
         .await;
         let Ok(sent) = sent else {
