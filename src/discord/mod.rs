@@ -5,6 +5,7 @@
 //! Nothing it sends may ping: allowed mentions are empty by default in both
 //! poise and serenity, and a message that should ping opts in explicitly.
 
+mod budget;
 mod commands;
 mod components;
 mod errors;
@@ -26,6 +27,7 @@ use poise::serenity_prelude as serenity;
 use crate::app::App;
 use crate::config::{DiscordSettings, DiscordToken};
 use crate::scheduler::{Scheduler, SchedulerOptions};
+use budget::{RestBudget, Spend};
 
 pub use errors::CommandError;
 pub use notifier::DiscordNotifier;
@@ -63,9 +65,16 @@ pub async fn run(
     app: Arc<App>,
     prompts: PromptOptions,
 ) -> anyhow::Result<()> {
-    let http = http_client(settings, token);
+    // One client (its connections and timeouts) and one budget for every
+    // request the bot sends.
+    let client = rest_client()?;
+    let budget = Arc::new(RestBudget::default());
+    let http = http_client(settings, token, client.clone());
     // Fail fast, with a clear message, on a token Discord does not accept.
-    let application = match http.get_current_application_info().await {
+    let application = match budget
+        .serenity(Spend::Request, http.get_current_application_info())
+        .await
+    {
         Ok(info) => info,
         Err(error) if errors::is_unauthorized(&error) => bail!(token_rejected_message()),
         Err(error) => return Err(error).context("cannot reach Discord"),
@@ -78,7 +87,7 @@ pub async fn run(
     // Registered before connecting, so a failure stops start-up with its
     // reason instead of leaving a connected bot that answers nothing.
     let commands = commands::all();
-    match registration::register(&http, &app, &commands).await {
+    match registration::register(&http, &budget, &app, &commands).await {
         Err(error)
             if error
                 .chain()
@@ -92,16 +101,18 @@ pub async fn run(
         }
     }
     // Prompts and reminders go out over REST, independent of the gateway.
-    let prompt_http = Arc::new(http_client(settings, token));
+    let prompt_http = Arc::new(http_client(settings, token, client.clone()));
     prompt_http.set_application_id(application.id);
-    let bot_user = prompt_http
-        .get_current_user()
+    let bot_user = budget
+        .serenity(Spend::Request, prompt_http.get_current_user())
         .await
         .context("cannot read the bot's own user")?
         .id
         .get();
     let notifier = Arc::new(DiscordNotifier::new(
         Arc::clone(&prompt_http),
+        client,
+        Arc::clone(&budget),
         prompts.snooze,
         bot_user,
     ));
@@ -116,6 +127,7 @@ pub async fn run(
         tokio::spawn(snoozes::run(
             Arc::clone(&app),
             prompt_http,
+            budget,
             Arc::clone(&snoozes_changed),
         )),
     ];
@@ -191,11 +203,37 @@ fn token_rejected_message() -> &'static str {
     "Discord rejected the bot token (401 Unauthorized); check DISCORD_TOKEN or DISCORD_TOKEN_FILE"
 }
 
+/// How long connecting to Discord (TCP and TLS) may take: well under a
+/// second normally; past this the network or Discord is in trouble.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a whole request may take, answer included: Discord answers in
+/// well under a second, and an interaction must be answered within 3. A
+/// request past this fails as "unavailable" and is retried where retrying
+/// is safe, instead of hanging. The scheduler bounds each try of a post at
+/// 10 s too, budget wait included.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The HTTP client of every Discord request, serenity's and the notifier's.
+fn rest_client() -> anyhow::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        // As serenity builds its own.
+        .use_rustls_tls()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(REQUEST_TIMEOUT)
+        .build()
+        .context("cannot set up the HTTP client")
+}
+
 /// serenity's HTTP client: through `api_url` when set (then serenity's own
 /// rate limiter, which would ignore the proxy, is off), with no mentions
 /// allowed unless a message opts in.
-fn http_client(settings: &DiscordSettings, token: &DiscordToken) -> serenity::Http {
+fn http_client(
+    settings: &DiscordSettings,
+    token: &DiscordToken,
+    client: reqwest::Client,
+) -> serenity::Http {
     let mut builder = serenity::HttpBuilder::new(token.expose())
+        .client(client)
         .default_allowed_mentions(serenity::CreateAllowedMentions::new());
     if let Some(url) = &settings.api_url {
         builder = builder

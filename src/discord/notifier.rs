@@ -4,39 +4,29 @@
 //! These requests go out through reqwest with serenity's request builder
 //! (so a proxy or the fake Discord is honoured) instead of serenity's typed
 //! calls, because the scheduler needs what serenity's errors drop: the
-//! `retry_after` of a 429 and Discord's error code. Their pace is the bot's
-//! own: at most 50 requests a second, 5 new messages per 5 seconds per
-//! channel, and a brake when too many requests are refused (Discord bans
-//! a bot for 10,000 refused requests in 10 minutes).
+//! `retry_after` of a 429 and Discord's error code. Each request waits for
+//! the bot's [`RestBudget`] first, shared with everything else it sends.
 
-use std::collections::VecDeque;
-use std::num::NonZeroU32;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
-use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use poise::serenity_prelude as serenity;
 use serde_json::Value;
 use serenity::http::{LightMethod, Request, Route};
 
+use super::budget::{RestBudget, Spend};
 use super::prompt;
 use crate::domain::prompt::is_prompt_of;
 use crate::domain::{ChannelId, MessageId, OccurrenceId};
 use crate::scheduler::{BoardMessage, Notifier, PostError, PromptMessage};
 
-/// Refused requests (401, 403, 429) counted over this window...
-const INVALID_WINDOW: Duration = Duration::from_secs(10 * 60);
-/// ...and the count at which the bot holds back: half of Discord's 10,000.
-const INVALID_BRAKE: usize = 5_000;
-
 /// Posts and edits prompts.
 pub struct DiscordNotifier {
     http: Arc<serenity::Http>,
+    /// The same client as serenity's, with its timeouts.
     client: reqwest::Client,
-    global: DefaultDirectRateLimiter,
-    per_channel: DefaultKeyedRateLimiter<u64>,
-    refused: Mutex<RefusedRequests>,
+    budget: Arc<RestBudget>,
     /// How long "Snooze" waits, for its button's label.
     snooze: Duration,
     /// The bot's own user id: its prompts are found among its messages.
@@ -44,18 +34,17 @@ pub struct DiscordNotifier {
 }
 
 impl DiscordNotifier {
-    pub fn new(http: Arc<serenity::Http>, snooze: Duration, bot_user: u64) -> Self {
-        let per_second = NonZeroU32::new(50).expect("non-zero");
-        let burst = NonZeroU32::new(5).expect("non-zero");
-        let per_channel = Quota::with_period(Duration::from_secs(1))
-            .expect("a non-zero period")
-            .allow_burst(burst);
+    pub fn new(
+        http: Arc<serenity::Http>,
+        client: reqwest::Client,
+        budget: Arc<RestBudget>,
+        snooze: Duration,
+        bot_user: u64,
+    ) -> Self {
         Self {
             http,
-            client: reqwest::Client::new(),
-            global: RateLimiter::direct(Quota::per_second(per_second)),
-            per_channel: RateLimiter::keyed(per_channel),
-            refused: Mutex::new(RefusedRequests::default()),
+            client,
+            budget,
             snooze,
             bot_user,
         }
@@ -78,7 +67,7 @@ impl DiscordNotifier {
             channel_id: serenity::ChannelId::new(prompt.channel.0),
             message_id: serenity::MessageId::new(message.0),
         };
-        self.send(route, LightMethod::Patch, Some(body), None)
+        self.send(Spend::Request, route, LightMethod::Patch, Some(body), None)
             .await
             .map(drop)
     }
@@ -86,20 +75,13 @@ impl DiscordNotifier {
     /// Sends one request at the bot's pace and sorts out its answer.
     async fn send(
         &self,
+        spend: Spend,
         route: Route<'_>,
         method: LightMethod,
         body: Option<Vec<u8>>,
         params: Option<Vec<(&'static str, String)>>,
     ) -> Result<Value, PostError> {
-        let brake = self.refused.lock().expect("refused").brake(Instant::now());
-        if let Some(wait) = brake {
-            tracing::warn!(
-                wait_s = wait.as_secs(),
-                "many requests refused by Discord lately; holding back"
-            );
-            tokio::time::sleep(wait).await;
-        }
-        self.global.until_ready().await;
+        self.budget.spend(spend).await;
         let request = Request::new(route, method)
             .body(body)
             .params(params)
@@ -110,9 +92,7 @@ impl DiscordNotifier {
             .await
             .map_err(|e| PostError::Unavailable(format!("no answer from Discord: {e}")))?;
         let status = response.status().as_u16();
-        if matches!(status, 401 | 403 | 429) {
-            self.refused.lock().expect("refused").record(Instant::now());
-        }
+        self.budget.answered(status);
         let retry_header = response
             .headers()
             .get("retry-after")
@@ -164,28 +144,38 @@ fn classify(status: u16, body: &Value, retry_header: Option<f64>) -> PostError {
 #[async_trait]
 impl Notifier for DiscordNotifier {
     async fn post_prompt(&self, prompt: &PromptMessage) -> Result<MessageId, PostError> {
-        self.per_channel.until_key_ready(&prompt.channel.0).await;
         let body = serde_json::to_vec(&prompt::message(prompt, self.snooze))
             .map_err(|e| PostError::Rejected(e.to_string()))?;
         let route = Route::ChannelMessages {
             channel_id: serenity::ChannelId::new(prompt.channel.0),
         };
         let message = self
-            .send(route, LightMethod::Post, Some(body), None)
+            .send(
+                Spend::Message(prompt.channel.0),
+                route,
+                LightMethod::Post,
+                Some(body),
+                None,
+            )
             .await?;
         message_id(&message)
             .ok_or_else(|| PostError::Unavailable("Discord's answer had no message id".into()))
     }
 
     async fn post_board(&self, board: &BoardMessage) -> Result<MessageId, PostError> {
-        self.per_channel.until_key_ready(&board.channel.0).await;
         let body = serde_json::to_vec(&prompt::board_message(board))
             .map_err(|e| PostError::Rejected(e.to_string()))?;
         let route = Route::ChannelMessages {
             channel_id: serenity::ChannelId::new(board.channel.0),
         };
         let message = self
-            .send(route, LightMethod::Post, Some(body), None)
+            .send(
+                Spend::Message(board.channel.0),
+                route,
+                LightMethod::Post,
+                Some(body),
+                None,
+            )
             .await?;
         message_id(&message)
             .ok_or_else(|| PostError::Unavailable("Discord's answer had no message id".into()))
@@ -200,7 +190,9 @@ impl Notifier for DiscordNotifier {
             channel_id: serenity::ChannelId::new(channel.0),
         };
         let params = Some(vec![("limit", "100".to_owned())]);
-        let recent = self.send(route, LightMethod::Get, None, params).await?;
+        let recent = self
+            .send(Spend::Request, route, LightMethod::Get, None, params)
+            .await?;
         Ok(recent
             .as_array()
             .into_iter()
@@ -229,40 +221,6 @@ fn custom_ids(message: &Value) -> Vec<String> {
         .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
         .filter_map(|c| c["custom_id"].as_str().map(str::to_owned))
         .collect()
-}
-
-/// Requests Discord refused lately.
-#[derive(Debug, Default)]
-struct RefusedRequests {
-    at: VecDeque<Instant>,
-}
-
-impl RefusedRequests {
-    fn record(&mut self, now: Instant) {
-        self.forget_old(now);
-        self.at.push_back(now);
-    }
-
-    /// How long to hold back before the next request, if too many were
-    /// refused in the window: until enough of them have left it.
-    fn brake(&mut self, now: Instant) -> Option<Duration> {
-        self.forget_old(now);
-        if self.at.len() < INVALID_BRAKE {
-            return None;
-        }
-        let oldest_that_must_leave = self.at[self.at.len() - INVALID_BRAKE];
-        Some((oldest_that_must_leave + INVALID_WINDOW).saturating_duration_since(now))
-    }
-
-    fn forget_old(&mut self, now: Instant) {
-        while self
-            .at
-            .front()
-            .is_some_and(|t| now.saturating_duration_since(*t) >= INVALID_WINDOW)
-        {
-            self.at.pop_front();
-        }
-    }
 }
 
 #[cfg(test)]
@@ -321,23 +279,6 @@ mod tests {
             ),
             PostError::Rejected(_)
         ));
-    }
-
-    #[test]
-    fn many_refused_requests_hold_the_bot_back_until_they_age_out() {
-        let start = Instant::now();
-        let mut refused = RefusedRequests::default();
-        for i in 0..INVALID_BRAKE - 1 {
-            refused.record(start + Duration::from_millis(i as u64));
-        }
-        assert_eq!(refused.brake(start + Duration::from_secs(1)), None);
-        refused.record(start + Duration::from_secs(1));
-        let wait = refused
-            .brake(start + Duration::from_secs(2))
-            .expect("brake");
-        // Until the first refusal is ten minutes old.
-        assert_eq!(wait, INVALID_WINDOW - Duration::from_secs(2));
-        assert_eq!(refused.brake(start + INVALID_WINDOW), None);
     }
 
     #[test]

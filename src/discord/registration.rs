@@ -5,6 +5,7 @@
 use poise::serenity_prelude as serenity;
 use serde_json::{json, Value};
 
+use super::budget::{RestBudget, Spend};
 use super::retry::honouring_rate_limits;
 use super::{CommandError, Data};
 use crate::app::App;
@@ -14,6 +15,7 @@ use crate::domain::leaderboard::Period;
 /// Returns whether it registered.
 pub async fn register(
     http: &serenity::Http,
+    budget: &RestBudget,
     app: &App,
     commands: &[poise::Command<Data, CommandError>],
 ) -> anyhow::Result<bool> {
@@ -28,8 +30,10 @@ pub async fn register(
         return Ok(false);
     }
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(120);
-    let registered =
-        honouring_rate_limits(deadline, || http.create_global_commands(&definitions)).await?;
+    let registered = honouring_rate_limits(deadline, || {
+        budget.serenity(Spend::Request, http.create_global_commands(&definitions))
+    })
+    .await?;
     app.note_registered_commands(application, text).await?;
     tracing::info!(commands = registered.len(), "slash commands registered");
     Ok(true)

@@ -9,11 +9,17 @@ use poise::serenity_prelude as serenity;
 use serenity::{Builder as _, CreateAllowedMentions, CreateInteractionResponseFollowup};
 use tokio::sync::Notify;
 
+use super::budget::{RestBudget, Spend};
 use crate::app::App;
 use crate::domain::occurrence::Snooze;
 
 /// Sends reminders as snoozes come due, until the task is dropped.
-pub async fn run(app: Arc<App>, http: Arc<serenity::Http>, changed: Arc<Notify>) {
+pub async fn run(
+    app: Arc<App>,
+    http: Arc<serenity::Http>,
+    budget: Arc<RestBudget>,
+    changed: Arc<Notify>,
+) {
     loop {
         let now = app.clock.now();
         // Claimed, not taken out: a snooze leaves the store only once its
@@ -21,7 +27,7 @@ pub async fn run(app: Arc<App>, http: Arc<serenity::Http>, changed: Arc<Notify>)
         match app.due_snoozes().await {
             Ok(due) => {
                 for snooze in due {
-                    if remind(&app, &http, &snooze).await == Reminder::Done {
+                    if remind(&app, &http, &budget, &snooze).await == Reminder::Done {
                         if let Err(error) = app.snooze_finished(&snooze).await {
                             tracing::error!(%error, "cannot take a sent snooze out of the store");
                         }
@@ -57,7 +63,12 @@ enum Reminder {
     TryAgain,
 }
 
-async fn remind(app: &App, http: &serenity::Http, snooze: &Snooze) -> Reminder {
+async fn remind(
+    app: &App,
+    http: &serenity::Http,
+    budget: &RestBudget,
+    snooze: &Snooze,
+) -> Reminder {
     if app.clock.now() >= snooze.token_expires_at {
         tracing::info!(user = %snooze.user, "a snooze reminder came too late to send");
         return Reminder::Done;
@@ -80,10 +91,15 @@ async fn remind(app: &App, http: &serenity::Http, snooze: &Snooze) -> Reminder {
         .ephemeral(true)
         .allowed_mentions(CreateAllowedMentions::new());
     for attempt in 0..3u32 {
-        // Bounded also when serenity's own rate limiter is the one waiting.
+        // A follow-up through the interaction token: outside Discord's
+        // global limit, so only the budget's brake applies. Bounded also
+        // when serenity's own rate limiter is the one waiting.
         let sent = tokio::time::timeout(
             std::time::Duration::from_secs(10),
-            followup.clone().execute(http, (None, &snooze.token)),
+            budget.serenity(
+                Spend::Interaction,
+                followup.clone().execute(http, (None, &snooze.token)),
+            ),
         )
         .await;
         let Ok(sent) = sent else {

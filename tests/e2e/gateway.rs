@@ -109,6 +109,28 @@ async fn a_token_refused_at_start_up_stops_the_bot_before_it_connects() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_discord_that_never_answers_at_start_up_stops_the_bot_instead_of_hanging() {
+    use secondheart::sandbox::fake_discord::FaultKind;
+    // Discord takes the connection of the first start-up read (through
+    // serenity's client) and then says nothing for two minutes.
+    let mut bot = crate::support::bot::launch_bot(|discord, _| {
+        discord.fail_next(
+            Some("GET"),
+            "/applications/@me",
+            1,
+            FaultKind::Delay(Duration::from_secs(120)),
+        )
+    })
+    .await;
+    // Within the request timeout (10 s), not the fault's two minutes.
+    let exit = bot.wait_exit(Duration::from_secs(30)).await;
+    assert_eq!(exit, Some(false), "log:\n{}", bot.log());
+    let log = bot.log();
+    assert!(log.contains("cannot reach Discord"), "{log}");
+    assert_eq!(bot.discord.identifies(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_trace_level_no_frame_or_header_with_the_token_is_logged() {
     let mut bot = crate::support::bot::launch_bot(|_, _| {}).await;
     bot.restart_with_log_level("trace");
