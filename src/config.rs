@@ -266,10 +266,8 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
 
 /// Turns figment's error into one line naming the key.
 fn key_error(error: figment::Error) -> ConfigError {
-    let error = error
-        .into_iter()
-        .next()
-        .expect("an error has a first error");
+    // Figment chains errors; the first names the key the operator wrote.
+    let error = error.clone().into_iter().next().unwrap_or(error);
     let path = &error.path;
     let problem = match &error.kind {
         Kind::UnknownField(field, _) if field == "token" => {

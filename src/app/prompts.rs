@@ -180,7 +180,11 @@ impl App {
         let turn = schedule
             .next_turn()
             .ok_or(UserError::UnknownSchedule(id.0))?;
-        let exercise = self.prompt_exercise(schedule.exercises[turn.slot].as_str())?;
+        let key = schedule
+            .exercises
+            .get(turn.slot)
+            .ok_or(UserError::UnknownSchedule(id.0))?;
+        let exercise = self.prompt_exercise(key.as_str())?;
         let rotation = self.rotation_line(&schedule.exercises, turn.slot, &exercise.key);
         let tip = exercise
             .tips

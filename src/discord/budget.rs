@@ -26,7 +26,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use poise::serenity_prelude as serenity;
@@ -112,7 +112,7 @@ impl RestBudget {
     /// Cancel-safe: a wait that is dropped takes nothing.
     pub async fn spend(&self, spend: Spend) {
         let brake = {
-            let mut state = self.state.lock().expect("budget");
+            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
             state.refused.brake(Instant::now(), self.brake_at)
         };
         if let Some(wait) = brake {
@@ -130,7 +130,7 @@ impl RestBudget {
         // actually starts.
         loop {
             let ready = {
-                let mut state = self.state.lock().expect("budget");
+                let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
                 match self.try_spend(&mut state, spend, Instant::now()) {
                     None => return,
                     Some(ready) => ready,
@@ -145,7 +145,7 @@ impl RestBudget {
         if matches!(status, 401 | 403 | 429) {
             self.state
                 .lock()
-                .expect("budget")
+                .unwrap_or_else(PoisonError::into_inner)
                 .refused
                 .record(Instant::now());
         }
@@ -194,7 +194,11 @@ impl RestBudget {
 
     #[cfg(test)]
     fn channels_tracked(&self) -> usize {
-        self.state.lock().expect("budget").channels.len()
+        self.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .channels
+            .len()
     }
 }
 
@@ -222,7 +226,9 @@ impl Starts {
         if self.0.len() < limit.count {
             return now;
         }
-        self.0[self.0.len() - limit.count] + limit.window
+        // The start that has to leave the window before another may begin.
+        let blocking = self.0.len() - limit.count;
+        self.0.get(blocking).map_or(now, |&at| at + limit.window)
     }
 }
 
@@ -245,8 +251,8 @@ impl RefusedRequests {
         if self.at.len() < limit {
             return None;
         }
-        let oldest_that_must_leave = self.at[self.at.len() - limit];
-        Some((oldest_that_must_leave + INVALID_WINDOW).saturating_duration_since(now))
+        let oldest_that_must_leave = self.at.get(self.at.len() - limit)?;
+        Some((*oldest_that_must_leave + INVALID_WINDOW).saturating_duration_since(now))
     }
 
     fn forget_old(&mut self, now: Instant) {

@@ -130,5 +130,5 @@ pub fn is_board_of(embeds: &serde_json::Value, occurrence: OccurrenceId) -> bool
         .as_array()
         .into_iter()
         .flatten()
-        .any(|e| e["footer"]["text"].as_str() == Some(footer.as_str()))
+        .any(|e| e.pointer("/footer/text").and_then(|t| t.as_str()) == Some(footer.as_str()))
 }

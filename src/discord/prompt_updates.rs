@@ -3,7 +3,7 @@
 //! showing the count at the time of the edit.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -48,7 +48,7 @@ impl PromptUpdates {
     pub fn request(self: &Arc<Self>, guild: GuildId, occurrence: OccurrenceId) {
         let key = (guild, occurrence);
         let start_at = {
-            let mut state = self.state.lock().expect("prompt updates");
+            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
             if state.gone.contains(&key) || !state.pending.insert(key) {
                 // Deleted, or an edit is already coming and will count this.
                 return;
@@ -64,7 +64,7 @@ impl PromptUpdates {
         tokio::spawn(async move {
             tokio::time::sleep_until(start_at).await;
             {
-                let mut state = updates.state.lock().expect("prompt updates");
+                let mut state = updates.state.lock().unwrap_or_else(PoisonError::into_inner);
                 // Clicks from here on ask for a later edit.
                 state.pending.remove(&key);
                 state.last_edit.insert(key, Instant::now());
@@ -91,7 +91,7 @@ impl PromptUpdates {
                 tracing::info!(%occurrence, "the prompt was deleted; it is no longer updated");
                 self.state
                     .lock()
-                    .expect("prompt updates")
+                    .unwrap_or_else(PoisonError::into_inner)
                     .gone
                     .insert((guild, occurrence));
             }

@@ -60,7 +60,7 @@ impl Period {
             Period::ThisWeek => (start_of_week, start_of_week + Days::new(7)),
             Period::LastWeek => (start_of_week - Days::new(7), start_of_week),
             Period::ThisMonth => {
-                let first = today.with_day(1).expect("every month has a first day");
+                let first = today - Days::new(u64::from(today.day0()));
                 (first, first + Months::new(1))
             }
             Period::Rolling4Weeks => (today - Days::new(27), today + Days::new(1)),

@@ -108,7 +108,8 @@ impl Schedule {
 
     /// The exercise its next firing prompts; `None` for a board.
     pub fn next_exercise(&self) -> Option<&ExerciseKey> {
-        self.next_turn().map(|turn| &self.exercises[turn.slot])
+        self.next_turn()
+            .and_then(|turn| self.exercises.get(turn.slot))
     }
 }
 

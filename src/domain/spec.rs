@@ -95,15 +95,6 @@ pub enum Field {
 }
 
 impl Field {
-    const ALL: [Field; 6] = [
-        Field::Second,
-        Field::Minute,
-        Field::Hour,
-        Field::DayOfMonth,
-        Field::Month,
-        Field::DayOfWeek,
-    ];
-
     fn range(self) -> (u32, u32) {
         match self {
             Field::Second | Field::Minute => (0, 59),
@@ -282,25 +273,22 @@ impl CronFields {
         if let Some(nickname) = text.split_whitespace().find(|t| t.starts_with('@')) {
             return Err(SpecError::Nickname(nickname.to_owned()));
         }
-        let mut parts: Vec<&str> = text.split_whitespace().collect();
-        match parts.len() {
-            5 => parts.insert(0, "0"),
-            6 => {}
-            n => return Err(SpecError::FieldCount(n)),
-        }
-        let mut sets = Vec::with_capacity(6);
-        for (field, part) in Field::ALL.into_iter().zip(&parts) {
-            sets.push(parse_field(field, part)?);
-        }
-        let mut weekdays = sets.pop().expect("six fields");
+        let parts: Vec<&str> = text.split_whitespace().collect();
+        let raw = match parts.as_slice() {
+            &[m, h, dom, mon, dow] => ["0", m, h, dom, mon, dow],
+            &[s, m, h, dom, mon, dow] => [s, m, h, dom, mon, dow],
+            other => return Err(SpecError::FieldCount(other.len())),
+        };
+        let [s_raw, m_raw, h_raw, dom_raw, mon_raw, dow_raw] = raw;
+        let seconds = parse_field(Field::Second, s_raw)?;
+        let minutes = parse_field(Field::Minute, m_raw)?;
+        let hours = parse_field(Field::Hour, h_raw)?;
+        let days = parse_field(Field::DayOfMonth, dom_raw)?;
+        let months = parse_field(Field::Month, mon_raw)?;
+        let mut weekdays = parse_field(Field::DayOfWeek, dow_raw)?;
         if weekdays.remove(&7) {
             weekdays.insert(0);
         }
-        let months = sets.pop().expect("six fields");
-        let days = sets.pop().expect("six fields");
-        let hours = sets.pop().expect("six fields");
-        let minutes = sets.pop().expect("six fields");
-        let seconds = sets.pop().expect("six fields");
         // Fields written `*` stay `*`; every other field becomes its explicit
         // list, so croner sees exactly the sets checked here.
         let join = |set: &BTreeSet<u32>, raw: &str| {
@@ -311,18 +299,18 @@ impl CronFields {
             }
         };
         let normalized = [
-            join(&seconds, parts[0]),
-            join(&minutes, parts[1]),
-            join(&hours, parts[2]),
-            join(&days, parts[3]),
-            join(&months, parts[4]),
-            join(&weekdays, parts[5]),
+            join(&seconds, s_raw),
+            join(&minutes, m_raw),
+            join(&hours, h_raw),
+            join(&days, dom_raw),
+            join(&months, mon_raw),
+            join(&weekdays, dow_raw),
         ]
         .join(" ");
         // Vixie cron: a field that starts with `*` is unrestricted, even with
         // a step, for the day-of-month / day-of-week rule.
-        let day_restricted = !parts[3].starts_with('*');
-        let weekday_restricted = !parts[5].starts_with('*');
+        let day_restricted = !dom_raw.starts_with('*');
+        let weekday_restricted = !dow_raw.starts_with('*');
         Ok(Self {
             normalized,
             seconds,
@@ -333,7 +321,7 @@ impl CronFields {
             weekdays,
             day_restricted,
             weekday_restricted,
-            hour_is_wildcard_or_step: parts[2] == "*" || parts[2].contains('/'),
+            hour_is_wildcard_or_step: h_raw == "*" || h_raw.contains('/'),
         })
     }
 
@@ -385,7 +373,10 @@ impl CronFields {
                 }
             }
         }
-        let within = times.windows(2).map(|w| w[1] - w[0]);
+        let within = times.windows(2).filter_map(|w| match w {
+            &[a, b] => Some(b - a),
+            _ => None,
+        });
         let across = times.first().zip(times.last()).map(|(f, l)| f + 86_400 - l);
         within.chain(across).min().unwrap_or(86_400)
     }
@@ -507,7 +498,10 @@ fn compile_friendly(written: &str) -> Result<String, SpecError> {
         };
         let unit = unit_of(unit).ok_or_else(|| fail("the unit is `minutes` or `hours`"))?;
         let (window, rest) = match rest.first().and_then(|t| window(t)) {
-            Some(w) => (Some(w.map_err(|r| fail(&r))?), &rest[1..]),
+            Some(w) => (
+                Some(w.map_err(|r| fail(&r))?),
+                rest.get(1..).unwrap_or_default(),
+            ),
             None => (None, rest),
         };
         let weekdays = weekdays(rest).map_err(|r| fail(&r))?;
@@ -563,8 +557,8 @@ fn compile_friendly(written: &str) -> Result<String, SpecError> {
         .ok_or_else(|| {
             fail("give a time such as 10:30, or an interval such as `every 30 minutes`")
         })?;
-    let mut day_tokens: Vec<&str> = tokens[..times_at].to_vec();
-    day_tokens.extend_from_slice(&tokens[times_at + 1..]);
+    let mut day_tokens: Vec<&str> = tokens.get(..times_at).unwrap_or_default().to_vec();
+    day_tokens.extend_from_slice(tokens.get(times_at + 1..).unwrap_or_default());
     let weekdays = weekdays(&day_tokens).map_err(|r| fail(&r))?;
     let mut minute = None;
     let mut hours = Vec::new();

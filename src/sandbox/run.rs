@@ -124,7 +124,10 @@ async fn script(
         ],
     )
     .await;
-    team.check_in(members[2], "walk", 15).await;
+    let &[ada, _, cy, ..] = members else {
+        anyhow::bail!("the sandbox team needs at least three members");
+    };
+    team.check_in(cy, "walk", 15).await;
 
     let end = tokio::time::Instant::now() + Duration::from_secs(args.seconds);
     let observer = discord.add_member(guild, "observer", &[]);
@@ -155,8 +158,8 @@ async fn script(
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     team.command(
-        members[0].id,
-        members[0].name,
+        ada.id,
+        ada.name,
         "leaderboard",
         &[("period", json!("today"))],
     )
@@ -170,7 +173,7 @@ async fn script(
 
 /// The occurrence id in a scheduled prompt's buttons.
 fn prompt_occurrence(components: &serde_json::Value) -> Option<i64> {
-    let id = components[0]["components"][0]["custom_id"].as_str()?;
+    let id = components.pointer("/0/components/0/custom_id")?.as_str()?;
     match crate::domain::prompt::PromptButton::parse(id).ok()?.prompt {
         crate::domain::prompt::PromptRef::Occurrence(o) => Some(o.0),
         crate::domain::prompt::PromptRef::Test(_) => None,

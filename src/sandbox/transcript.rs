@@ -51,8 +51,12 @@ pub fn render(message: &SeenMessage) -> String {
         .as_array()
         .into_iter()
         .flatten()
-        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
-        .filter_map(|b| b["label"].as_str().map(|l| format!("[{l}]")))
+        .flat_map(|row| {
+            row.get("components")
+                .and_then(|c| c.as_array().cloned())
+                .unwrap_or_default()
+        })
+        .filter_map(|b| b.get("label")?.as_str().map(|l| format!("[{l}]")))
         .collect();
     if !buttons.is_empty() {
         lines.push(buttons.join(" "));
@@ -81,7 +85,7 @@ pub fn embed_lines(embed: &Value) -> Vec<String> {
             field["value"].as_str().unwrap_or_default()
         ));
     }
-    if let Some(footer) = embed["footer"]["text"].as_str() {
+    if let Some(footer) = embed.pointer("/footer/text").and_then(|t| t.as_str()) {
         lines.push(format!("({footer})"));
     }
     lines

@@ -18,16 +18,12 @@ pub fn interleave<T, G: PartialEq, C: PartialEq>(
     let total = items.len();
     for item in items {
         let (guild, channel) = key(&item);
-        let server = match servers.iter().position(|(g, _)| *g == guild) {
-            Some(i) => &mut servers[i].1,
-            None => {
-                servers.push((guild, VecDeque::new()));
-                &mut servers.last_mut().expect("just pushed").1
-            }
-        };
-        match server.iter().position(|(c, _)| *c == channel) {
-            Some(i) => server[i].1.push_back(item),
-            None => server.push_back((channel, VecDeque::from([item]))),
+        match servers.iter_mut().find(|(g, _)| *g == guild) {
+            Some((_, server)) => match server.iter_mut().find(|(c, _)| *c == channel) {
+                Some((_, queue)) => queue.push_back(item),
+                None => server.push_back((channel, VecDeque::from([item]))),
+            },
+            None => servers.push((guild, VecDeque::from([(channel, VecDeque::from([item]))]))),
         }
     }
     let mut out = Vec::with_capacity(total);

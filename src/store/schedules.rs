@@ -78,7 +78,7 @@ impl TryFrom<ScheduleRow> for Schedule {
 /// A rotation as `schedules.exercises` stores it: a JSON array of keys.
 fn rotation_json(keys: &[ExerciseKey]) -> String {
     let keys: Vec<&str> = keys.iter().map(ExerciseKey::as_str).collect();
-    serde_json::to_string(&keys).expect("a list of strings serializes")
+    serde_json::Value::from(keys).to_string()
 }
 
 fn rotation_keys(json: &str) -> Result<Vec<ExerciseKey>, StoreError> {

@@ -213,6 +213,7 @@ mod tests {
                 schedule: s.id,
                 due_at: now + Duration::hours(1),
                 exercise: Some(ExerciseKey::parse("walk").unwrap()),
+                turn: None,
                 owner: "a".into(),
                 now,
                 lease_until: now + Duration::minutes(2),

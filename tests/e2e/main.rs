@@ -3,6 +3,14 @@
 //! One test binary for the whole suite (each extra binary re-links the whole
 //! stack); one module per feature.
 
+// Tests stop loudly on what they did not expect.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod checkin;
 mod cli;
 mod fake;
