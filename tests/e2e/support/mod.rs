@@ -23,7 +23,10 @@ pub async fn wait_for(what: &str, timeout: Duration, mut ready: impl FnMut() -> 
         if ready() {
             return;
         }
-        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
         tokio::time::sleep(POLL).await;
     }
 }
@@ -39,7 +42,10 @@ where
         if ready().await {
             return;
         }
-        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
         tokio::time::sleep(POLL).await;
     }
 }
@@ -425,6 +431,14 @@ pub mod bot {
                 "requests broke Discord's description:\n{}",
                 violations.join("\n")
             );
+        }
+
+        /// Stops the second process only, with SIGKILL.
+        pub fn kill_second(&mut self) {
+            if let Some(mut child) = self.second.take() {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
         }
 
         /// Stops the bot process at once, with SIGKILL: no shutdown code runs.
