@@ -110,8 +110,9 @@ pub struct SchedulerSettings {
     /// A prompt missed by less than this after downtime is posted late; older
     /// ones are skipped.
     pub catch_up_window_minutes: u32,
-    /// How long a process's claim on a prompt holds before another process
-    /// may take it over; posts are retried for three quarters of it.
+    /// How long a process's claim on a prompt holds unless renewed; a
+    /// running process renews it every third of this while posting, so
+    /// another takes over a stopped process's claims within it.
     #[serde(deserialize_with = "within::<_, 10, 3600>")]
     pub claim_lease_seconds: u32,
     /// How long "Snooze" waits before the private reminder; Discord accepts
@@ -124,7 +125,7 @@ impl Default for SchedulerSettings {
     fn default() -> Self {
         Self {
             catch_up_window_minutes: 10,
-            claim_lease_seconds: 120,
+            claim_lease_seconds: 30,
             snooze_seconds: 600,
         }
     }

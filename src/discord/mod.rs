@@ -164,6 +164,7 @@ pub async fn run(
         .setup(move |ctx, ready, _framework| {
             Box::pin(async move {
                 ctx.http.set_application_id(ready.application.id);
+                data.notifier.set_cache(Arc::clone(&ctx.cache));
                 Ok(data)
             })
         })

@@ -7,10 +7,11 @@
 //! `retry_after` of a 429 and Discord's error code. Each request waits for
 //! the bot's [`RestBudget`] first, shared with everything else it sends.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
 use serde_json::Value;
 use serenity::http::{LightMethod, Request, Route};
@@ -20,6 +21,15 @@ use super::prompt;
 use crate::domain::prompt::is_prompt_of;
 use crate::domain::{ChannelId, MessageId, OccurrenceId};
 use crate::scheduler::{BoardMessage, Notifier, PostError, PromptMessage};
+
+/// Discord's clock and ours may differ: a channel is read for a claim's
+/// post from this long before the claim was taken.
+const CLOCK_MARGIN: chrono::Duration = chrono::Duration::minutes(2);
+/// The most pages of messages read to find one post: a channel with more
+/// than this many hundred messages since the claim is not searched further.
+const MAX_PAGES: u32 = 100;
+/// Where Discord's snowflake time starts: 2015-01-01T00:00:00Z.
+const DISCORD_EPOCH_MS: i64 = 1_420_070_400_000;
 
 /// Posts and edits prompts.
 pub struct DiscordNotifier {
@@ -31,6 +41,9 @@ pub struct DiscordNotifier {
     snooze: Duration,
     /// The bot's own user id: its prompts are found among its messages.
     bot_user: u64,
+    /// The gateway's cache, once connected: the bot's permissions in a
+    /// channel, to tell an empty channel from one it may not read.
+    cache: OnceLock<Arc<serenity::Cache>>,
 }
 
 impl DiscordNotifier {
@@ -47,7 +60,25 @@ impl DiscordNotifier {
             budget,
             snooze,
             bot_user,
+            cache: OnceLock::new(),
         }
+    }
+
+    /// Hands over the gateway's cache, once the bot is connected.
+    pub fn set_cache(&self, cache: Arc<serenity::Cache>) {
+        let _ = self.cache.set(cache);
+    }
+
+    /// Whether the bot may read the channel's history, if the cache knows.
+    fn reads_history(&self, channel: ChannelId) -> Option<bool> {
+        let cache = self.cache.get()?;
+        let channel = serenity::ChannelId::new(channel.0);
+        cache.guilds().into_iter().find_map(|id| {
+            let guild = cache.guild(id)?;
+            let found = guild.channels.get(&channel)?;
+            let me = guild.members.get(&serenity::UserId::new(self.bot_user))?;
+            Some(guild.user_permissions_in(found, me).read_message_history())
+        })
     }
 
     /// Posts a `/schedule test` prompt: once, without retries.
@@ -185,26 +216,82 @@ impl Notifier for DiscordNotifier {
         &self,
         channel: ChannelId,
         occurrence: OccurrenceId,
+        since: DateTime<Utc>,
     ) -> Result<Option<MessageId>, PostError> {
-        let route = Route::ChannelMessages {
-            channel_id: serenity::ChannelId::new(channel.0),
-        };
-        let params = Some(vec![("limit", "100".to_owned())]);
-        let recent = self
-            .send(Spend::Request, route, LightMethod::Get, None, params)
-            .await?;
-        Ok(recent
-            .as_array()
-            .into_iter()
-            .flatten()
-            // Only the bot's own messages: members cannot put buttons on
-            // theirs, but another bot could copy ours.
-            .filter(|m| m["author"]["id"].as_str() == Some(self.bot_user.to_string().as_str()))
-            .find(|m| {
-                is_prompt_of(custom_ids(m), occurrence)
-                    || prompt::is_board_of(&m["embeds"], occurrence)
-            })
-            .and_then(message_id))
+        // Every message from just before the claim to now, a page of 100
+        // at a time, oldest pages first.
+        let mut after = snowflake_at(since - CLOCK_MARGIN);
+        let mut read_any = false;
+        for _ in 0..MAX_PAGES {
+            let route = Route::ChannelMessages {
+                channel_id: serenity::ChannelId::new(channel.0),
+            };
+            let params = Some(vec![
+                ("after", after.to_string()),
+                ("limit", "100".to_owned()),
+            ]);
+            let page = self
+                .send(Spend::Request, route, LightMethod::Get, None, params)
+                .await?;
+            let page = page.as_array().map(Vec::as_slice).unwrap_or_default();
+            let found = page
+                .iter()
+                // Only the bot's own messages: members cannot put buttons on
+                // theirs, but another bot could copy ours.
+                .filter(|m| {
+                    m.pointer("/author/id").and_then(Value::as_str)
+                        == Some(self.bot_user.to_string().as_str())
+                })
+                .find(|m| {
+                    is_prompt_of(custom_ids(m), occurrence)
+                        || m.get("embeds")
+                            .is_some_and(|e| prompt::is_board_of(e, occurrence))
+                })
+                .and_then(message_id);
+            if found.is_some() {
+                return Ok(found);
+            }
+            read_any |= !page.is_empty();
+            if page.len() < 100 {
+                return nothing_found(read_any, self.reads_history(channel));
+            }
+            // Listed newest first; the next page starts after the newest.
+            after = page
+                .iter()
+                .filter_map(message_id)
+                .map(|m| m.0)
+                .max()
+                .unwrap_or(after);
+        }
+        Err(PostError::Rejected(format!(
+            "more than {} messages since the claim; not searched further",
+            MAX_PAGES * 100
+        )))
+    }
+}
+
+/// A snowflake from a time: messages after it were made after that time.
+fn snowflake_at(at: DateTime<Utc>) -> u64 {
+    u64::try_from(at.timestamp_millis() - DISCORD_EPOCH_MS).unwrap_or(0) << 22
+}
+
+/// What a read of the channel up to now that did not find the post means.
+/// Discord lists nothing, without an error, to a bot missing Read Message
+/// History: an empty read is "not posted" only if the bot may read the
+/// channel, and unknown otherwise.
+fn nothing_found(
+    read_any: bool,
+    reads_history: Option<bool>,
+) -> Result<Option<MessageId>, PostError> {
+    match (read_any, reads_history) {
+        (true, _) | (false, Some(true)) => Ok(None),
+        (false, Some(false)) => Err(PostError::ChannelUnusable(
+            "I cannot read the channel's history (Read Message History is missing)".into(),
+        )),
+        // Not connected yet: the cache knows soon.
+        (false, None) => Err(PostError::Unavailable(
+            "cannot tell yet whether the channel's history can be read".into(),
+        )),
     }
 }
 
@@ -214,12 +301,18 @@ fn message_id(message: &Value) -> Option<MessageId> {
 
 /// The `custom_id`s of a message's buttons.
 fn custom_ids(message: &Value) -> Vec<String> {
-    message["components"]
-        .as_array()
+    message
+        .get("components")
+        .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
-        .filter_map(|c| c["custom_id"].as_str().map(str::to_owned))
+        .filter_map(|row| row.get("components").and_then(Value::as_array))
+        .flatten()
+        .filter_map(|c| {
+            c.get("custom_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
         .collect()
 }
 
@@ -279,6 +372,24 @@ mod tests {
             ),
             PostError::Rejected(_)
         ));
+    }
+
+    #[test]
+    fn an_empty_read_means_not_posted_only_where_the_history_is_readable() {
+        assert_eq!(nothing_found(true, None), Ok(None));
+        assert_eq!(nothing_found(true, Some(false)), Ok(None));
+        assert_eq!(nothing_found(false, Some(true)), Ok(None));
+        assert!(matches!(
+            nothing_found(false, Some(false)),
+            Err(PostError::ChannelUnusable(_))
+        ));
+        assert!(matches!(
+            nothing_found(false, None),
+            Err(PostError::Unavailable(_))
+        ));
+        // Snowflakes: milliseconds since 2015 in the high bits.
+        let at = DateTime::from_timestamp_millis(DISCORD_EPOCH_MS + 1000).unwrap();
+        assert_eq!(snowflake_at(at), 1000 << 22);
     }
 
     #[test]

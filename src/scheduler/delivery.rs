@@ -4,8 +4,11 @@
 //! `enforce_nonce`, so a retry within Discord's nonce memory returns the
 //! message already made instead of making a second. Past that memory, a
 //! claim left unfinished by a stopped process is reconciled against the
-//! channel first: posted only if the prompt is not there, and recorded as
-//! unknown if the channel cannot be read.
+//! channel first (every message since the claim): posted only if the prompt
+//! is not there, and recorded as unknown if the channel cannot be read. A
+//! post is retried until the catch-up window ends, with the claim renewed
+//! all along (a heartbeat), so a process that stops loses its claims within
+//! a lease and a long outage still never drops a firing silently.
 
 use std::future::Future;
 
@@ -27,7 +30,18 @@ enum GaveUp {
     Deadline(PostError),
     /// An error retrying cannot fix.
     Final(PostError),
+    /// The claim is no longer this process's: it must not post.
+    Lost,
 }
+
+/// A claim this process is posting, and until when it holds.
+struct Held {
+    occurrence: crate::domain::OccurrenceId,
+    until: DateTime<Utc>,
+}
+
+/// The claim was taken over by another process.
+struct Lost;
 
 impl Scheduler {
     /// Posts a claimed occurrence and records how it ended. `taken_over`:
@@ -73,64 +87,31 @@ impl Scheduler {
     /// post (another process took it over meanwhile).
     async fn try_deliver(&self, occurrence: &Occurrence, taken_over: bool) -> Option<Finish> {
         let started = self.app.clock.now();
-        let lease = self.options.lease;
         // A claim that waited for a posting slot may be near the end of its
         // lease: renew it (it must still be ours). A fresh one is posted at
         // once: a renewal is one more synchronous write before the post.
-        let fresh = occurrence
-            .lease_until
-            .is_some_and(|until| until - started >= lease * 3 / 4);
-        let lease_until = if fresh {
-            occurrence.lease_until.unwrap_or(started + lease)
-        } else {
-            let renewed = self
-                .app
-                .store
-                .renew_claim(occurrence.id, &self.options.owner, started, started + lease)
-                .await;
-            match renewed {
-                Ok(Some(_)) => started + lease,
-                Ok(None) => {
-                    tracing::info!(occurrence = %occurrence.id, "the claim was taken over before posting; not posting");
-                    return None;
-                }
-                Err(error) => {
-                    // Left claimed: after its lease it is taken over and
-                    // reconciled.
-                    tracing::error!(%error, occurrence = %occurrence.id, "cannot renew a claim; not posting now");
-                    return None;
-                }
-            }
+        let mut held = Held {
+            occurrence: occurrence.id,
+            until: occurrence.lease_until.unwrap_or(started),
         };
-        // Retries stop a quarter lease before the lease ends (a try lasts at
-        // most that long), and while the nonce still guards against a second
-        // message: a post made in the last few minutes by this delivery, or,
-        // for a claim taken over, by the process before.
-        let window = lease_until - started - lease / 4;
+        if let Err(Lost) = self.keep_claimed(&mut held).await {
+            tracing::info!(occurrence = %occurrence.id, "the claim was taken over before posting; not posting");
+            return None;
+        }
+        // The claim is renewed while the post is retried, so retries run
+        // until the catch-up window ends (and at least a lease's time for a
+        // claim taken over late).
+        let retry_until =
+            (occurrence.due_at + self.options.catch_up_window).max(started + self.options.lease);
+        // The nonce guards against a second message only for a few minutes
+        // after a try: a post made lately by this delivery, or, for a claim
+        // taken over, by the process before.
         let mut trusted_until = if taken_over {
             occurrence.created_at + NONCE_TRUST
         } else {
             started + NONCE_TRUST
         };
-        if taken_over && started >= trusted_until {
-            // The nonce may be forgotten: look before posting again.
-            let found = self
-                .with_retries(started + window, || {
-                    self.notifier.find_post(occurrence.channel, occurrence.id)
-                })
-                .await;
-            match found {
-                Ok(Some(message)) => return Some(Finish::Posted(message)),
-                // Not there: a fresh post, guarded by the nonce from now.
-                Ok(None) => trusted_until = started + NONCE_TRUST,
-                Err(GaveUp::Deadline(e) | GaveUp::Final(e)) => {
-                    return Some(Finish::Unknown(format!(
-                        "the channel could not be read to tell whether the prompt went out ({e})"
-                    )))
-                }
-            }
-        }
-        let deadline = (started + window).min(trusted_until);
+        let mut look_first = taken_over && started >= trusted_until;
         let post = match self.app.post_for(occurrence).await {
             Ok(post) => post,
             Err(error) => return Some(Finish::Failed(format!("cannot build the post: {error}"))),
@@ -141,8 +122,41 @@ impl Scheduler {
                 Post::Board(board) => self.notifier.post_board(board).await,
             }
         };
-        Some(match self.with_retries(deadline, send).await {
+        let sent = loop {
+            if look_first {
+                // The nonce may be forgotten: look in the channel, from
+                // before the claim to now, before posting again.
+                let found = self
+                    .with_retries(&mut held, retry_until, || {
+                        self.notifier.find_post(
+                            occurrence.channel,
+                            occurrence.id,
+                            occurrence.created_at,
+                        )
+                    })
+                    .await;
+                match found {
+                    Ok(Some(message)) => return Some(Finish::Posted(message)),
+                    // Not there: a fresh post, guarded by the nonce from now.
+                    Ok(None) => trusted_until = self.app.clock.now() + NONCE_TRUST,
+                    Err(GaveUp::Lost) => return None,
+                    Err(GaveUp::Deadline(e) | GaveUp::Final(e)) => {
+                        return Some(Finish::Unknown(format!(
+                            "the channel could not be read to tell whether the prompt went out ({e})"
+                        )))
+                    }
+                }
+            }
+            let deadline = retry_until.min(trusted_until);
+            match self.with_retries(&mut held, deadline, send).await {
+                // Out of the nonce's memory, not of time: look, then go on.
+                Err(GaveUp::Deadline(_)) if deadline < retry_until => look_first = true,
+                sent => break sent,
+            }
+        };
+        Some(match sent {
             Ok(message) => Finish::Posted(message),
+            Err(GaveUp::Lost) => return None,
             Err(GaveUp::Final(PostError::ChannelUnusable(reason))) => {
                 if let Some(schedule) = occurrence.schedule {
                     let paused = self
@@ -171,12 +185,49 @@ impl Scheduler {
         })
     }
 
+    /// The heartbeat: renews the claim once a third of its lease has passed
+    /// since it was last renewed, so it holds for as long as this process
+    /// works on it, and another process takes it over within a lease of this
+    /// one stopping. Called before every try and during every wait, none of
+    /// which lasts longer than a third of the lease. A store that cannot be
+    /// written is retried at the next beat; the lease left covers it.
+    async fn keep_claimed(&self, held: &mut Held) -> Result<(), Lost> {
+        let lease = self.options.lease;
+        let now = self.app.clock.now();
+        if held.until - now > lease * 2 / 3 {
+            return Ok(());
+        }
+        let renewed = self
+            .app
+            .store
+            .renew_claim(held.occurrence, &self.options.owner, now, now + lease)
+            .await;
+        match renewed {
+            Ok(Some(_)) => held.until = now + lease,
+            Ok(None) => {
+                tracing::warn!(occurrence = %held.occurrence, "the claim was taken over; this process stops posting it");
+                return Err(Lost);
+            }
+            Err(error) if held.until > now => {
+                tracing::error!(%error, occurrence = %held.occurrence, "cannot renew a claim; trying again at the next beat");
+            }
+            Err(error) => {
+                // Another process may take it over any moment: leave it to
+                // that process, or to this one's next pass.
+                tracing::error!(%error, occurrence = %held.occurrence, "cannot renew a claim whose lease ran out; not posting now");
+                return Err(Lost);
+            }
+        }
+        Ok(())
+    }
+
     /// Runs `request` until it succeeds, fails for good, or no further try
     /// can start before `deadline`. A 429 waits what Discord asked; other
     /// temporary errors wait a growing, jittered backoff. Every try is
     /// bounded by the attempt timeout.
     async fn with_retries<T, F, Fut>(
         &self,
+        held: &mut Held,
         deadline: DateTime<Utc>,
         mut request: F,
     ) -> Result<T, GaveUp>
@@ -192,6 +243,7 @@ impl Scheduler {
         }
         let mut failures = 0u32;
         loop {
+            self.keep_claimed(held).await.map_err(|Lost| GaveUp::Lost)?;
             let timeout =
                 Duration::from_std(self.options.attempt_timeout).unwrap_or(Duration::seconds(10));
             let limit = clock.now() + timeout;
@@ -220,7 +272,13 @@ impl Scheduler {
                 return Err(GaveUp::Deadline(error));
             }
             tracing::warn!(%error, wait_ms = wait.as_millis() as u64, "posting failed; trying again");
-            clock.sleep_until(again).await;
+            // In beats, renewing the claim between them.
+            while clock.now() < again {
+                clock
+                    .sleep_until(again.min(clock.now() + self.options.lease / 3))
+                    .await;
+                self.keep_claimed(held).await.map_err(|Lost| GaveUp::Lost)?;
+            }
         }
     }
 }

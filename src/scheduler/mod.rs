@@ -1,8 +1,10 @@
 //! The scheduler: posts every occurrence of every schedule at most once, on
 //! time, through restarts, overlapping deployments and chat-service errors.
 //!
-//! It reads the earliest stored next due instant and sleeps until then (or
-//! until a command changes a schedule); it never polls. For each due
+//! It reads the earliest stored next due instant and sleeps until then, or
+//! until a command of this process changes a schedule, or until another
+//! process on the same database commits a change (asked of the store every
+//! few seconds, which costs one pragma, not a query). For each due
 //! schedule it decides, with the time rules, which firings to post and which
 //! to record as skipped (catch-up after downtime), claims the one to post in
 //! the store (unique per schedule and instant, with a lease, so a second
@@ -15,7 +17,7 @@ pub mod fair;
 mod notifier;
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
@@ -29,6 +31,7 @@ use crate::domain::occurrence::{ClaimOutcome, Occurrence, OccurrenceClaim};
 use crate::domain::schedule::{Schedule, ScheduleKind, ScheduleState};
 use crate::domain::spec::ScheduleSpec;
 use crate::domain::OccurrenceId;
+use crate::store::ChangeWatch;
 
 pub use crate::app::prompts::{BoardMessage, Post, PromptMessage};
 pub use notifier::{Notifier, PostError};
@@ -41,6 +44,9 @@ const MAX_MISSED: usize = 1000;
 /// After a pass with errors, the next pass waits this long (a broken store
 /// must not make the loop spin).
 const ERROR_PAUSE: StdDuration = StdDuration::from_secs(1);
+/// How often the store is asked whether another process changed anything
+/// (a schedule added there, a claim of a process that stopped).
+const CHANGES_EVERY: Duration = Duration::seconds(2);
 
 /// How the scheduler behaves.
 #[derive(Debug, Clone)]
@@ -49,8 +55,9 @@ pub struct SchedulerOptions {
     pub owner: String,
     /// A firing missed by at most this is posted late; older ones skipped.
     pub catch_up_window: Duration,
-    /// How long a claim holds before another process may take it over. A
-    /// post is retried for at most three quarters of it.
+    /// How long a claim holds unless renewed; a process renews its claims
+    /// every third of it while posting, so another process takes over the
+    /// claims of one that stopped within this.
     pub lease: Duration,
     /// The longest one try of a post may take.
     pub attempt_timeout: StdDuration,
@@ -61,8 +68,8 @@ pub struct SchedulerOptions {
 impl SchedulerOptions {
     /// Defaults, with an owner id unique to this process.
     pub fn new(catch_up_window: Duration, lease: Duration) -> Self {
-        // A try never outlasts a quarter of the lease, so the last one ends
-        // well before another process may take the claim over.
+        // A try never outlasts a quarter of the lease, so the claim is
+        // renewed (between tries) well before it runs out.
         let quarter = (lease / 4).to_std().unwrap_or_default();
         Self {
             owner: format!("{}-{:08x}", std::process::id(), fastrand::u32(..)),
@@ -108,9 +115,17 @@ impl Scheduler {
     }
 
     /// Runs until the task is dropped: a pass, then sleep until the next
-    /// firing or a change to the schedules.
+    /// firing, a change to the schedules here, or a change by another
+    /// process.
     pub async fn run(self: Arc<Self>) {
         tracing::info!(owner = %self.options.owner, "scheduler started");
+        let mut changes = match self.app.store.watch_changes().await {
+            Ok(changes) => Some(changes),
+            Err(error) => {
+                tracing::error!(%error, "cannot watch the store for other processes' changes; they are seen at the next firing");
+                None
+            }
+        };
         loop {
             let pass = self.pass().await;
             let clock = &self.app.clock;
@@ -119,13 +134,33 @@ impl Scheduler {
                     tokio::time::timeout(ERROR_PAUSE, self.app.schedules_changed.notified()).await;
                 continue;
             }
-            let Some(next) = pass.next else {
-                self.app.schedules_changed.notified().await;
-                continue;
+            let next = async {
+                match pass.next {
+                    Some(next) => clock.sleep_until(next).await,
+                    None => std::future::pending().await,
+                }
             };
             tokio::select! {
-                () = clock.sleep_until(next) => {}
+                () = next => {}
                 () = self.app.schedules_changed.notified() => {}
+                () = self.changed_elsewhere(&mut changes) => {}
+            }
+        }
+    }
+
+    /// Completes once the store was changed by another connection: another
+    /// process, or this one's writer (a pass too many, no harm).
+    async fn changed_elsewhere(&self, changes: &mut Option<ChangeWatch>) {
+        let Some(watch) = changes else {
+            return std::future::pending().await;
+        };
+        let clock = &self.app.clock;
+        loop {
+            clock.sleep_until(clock.now() + CHANGES_EVERY).await;
+            match watch.changed().await {
+                Ok(true) => return,
+                Ok(false) => {}
+                Err(error) => tracing::warn!(%error, "cannot ask the store for changes"),
             }
         }
     }
@@ -154,7 +189,11 @@ impl Scheduler {
 
         match self.app.store.expired_claims(now).await {
             Ok(expired) => {
-                let delivering = self.delivering.lock().expect("delivering").clone();
+                let delivering = self
+                    .delivering
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .clone();
                 for occurrence in expired.into_iter().filter(|o| !delivering.contains(&o.id)) {
                     let lease_until = now + self.options.lease;
                     match self
@@ -213,10 +252,11 @@ impl Scheduler {
         for (occurrence, taken_over) in ordered {
             self.delivering
                 .lock()
-                .expect("delivering")
+                .unwrap_or_else(PoisonError::into_inner)
                 .insert(occurrence.id);
             // Permits are handed out first come, first served, so posts
             // start in the fair order.
+            #[allow(clippy::expect_used, reason = "nothing closes the semaphore")]
             let permit = Arc::clone(&self.in_flight)
                 .acquire_owned()
                 .await
@@ -225,7 +265,11 @@ impl Scheduler {
             deliveries.push(tokio::spawn(async move {
                 let id = occurrence.id;
                 scheduler.deliver(occurrence, taken_over).await;
-                scheduler.delivering.lock().expect("delivering").remove(&id);
+                scheduler
+                    .delivering
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .remove(&id);
                 drop(permit);
             }));
         }
@@ -351,7 +395,7 @@ impl Scheduler {
                 ScheduleKind::Board(_) => None,
                 ScheduleKind::Prompt => schedule.next_turn(),
             };
-            let exercise = turn.map(|t| schedule.exercises[t.slot].clone());
+            let exercise = turn.and_then(|t| schedule.exercises.get(t.slot).cloned());
             let tips = exercise
                 .as_ref()
                 .and_then(|e| self.app.catalog.get(e.as_str()))

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 use crate::app::prompts::{BoardMessage, PromptMessage};
 use crate::domain::{ChannelId, MessageId, OccurrenceId};
@@ -37,11 +38,14 @@ pub trait Notifier: Send + Sync {
     /// Posts the leaderboard; its message id.
     async fn post_board(&self, board: &BoardMessage) -> Result<MessageId, PostError>;
 
-    /// The channel's recent post of `occurrence`, if one is there (a prompt
-    /// is recognised by its buttons, a board by its footer).
+    /// The channel's post of `occurrence`, if one is there among the
+    /// messages from `since` (when it was claimed) to now (a prompt is
+    /// recognised by its buttons, a board by its footer). A channel that
+    /// cannot be read is an error, never "not there".
     async fn find_post(
         &self,
         channel: ChannelId,
         occurrence: OccurrenceId,
+        since: DateTime<Utc>,
     ) -> Result<Option<MessageId>, PostError>;
 }

@@ -15,6 +15,9 @@ use crate::domain::occurrence::OccurrenceState;
 use crate::domain::prompt::PromptRef;
 use crate::domain::{ChannelId, GuildId, MessageId, OccurrenceId, UserId};
 
+/// When a try was made, and until when the claim held then.
+type Held = (DateTime<Utc>, Option<DateTime<Utc>>);
+
 /// A notifier that records posts at the clock's time.
 struct Recorder {
     clock: Arc<ManualClock>,
@@ -26,6 +29,11 @@ struct Recorder {
     /// What a look at the channel finds.
     found: Mutex<Result<Option<MessageId>, PostError>>,
     looks: Mutex<u32>,
+    /// Another process on the same database, run at every try of a post.
+    rival: Mutex<Option<(Arc<App>, Arc<Scheduler>)>>,
+    /// At every try while a rival runs: the time, and until when the claim
+    /// being posted held then.
+    held: Mutex<Vec<Held>>,
 }
 
 impl Recorder {
@@ -38,6 +46,8 @@ impl Recorder {
             failures: Mutex::default(),
             found: Mutex::new(Ok(None)),
             looks: Mutex::new(0),
+            rival: Mutex::default(),
+            held: Mutex::default(),
         })
     }
 
@@ -55,6 +65,21 @@ impl Notifier for Recorder {
     async fn post_prompt(&self, prompt: &PromptMessage) -> Result<MessageId, PostError> {
         let now = self.clock.now();
         self.tries.lock().unwrap().push(now);
+        let rival = self.rival.lock().unwrap().clone();
+        if let Some((app, rival)) = rival {
+            // Without an await: one would let the try's timeout run the
+            // virtual clock on meanwhile.
+            let until = tokio::task::block_in_place(|| {
+                tokio::runtime::Handle::current().block_on(async {
+                    let claims = app.store.unfinished_occurrences().await.unwrap();
+                    for delivery in rival.pass().await.deliveries {
+                        delivery.await.unwrap();
+                    }
+                    claims.first().and_then(|o| o.lease_until)
+                })
+            });
+            self.held.lock().unwrap().push((now, until));
+        }
         if let Some(error) = self.failures.lock().unwrap().pop_front() {
             return Err(error);
         }
@@ -74,6 +99,7 @@ impl Notifier for Recorder {
         &self,
         _channel: ChannelId,
         _occurrence: OccurrenceId,
+        _since: DateTime<Utc>,
     ) -> Result<Option<MessageId>, PostError> {
         *self.looks.lock().unwrap() += 1;
         self.found.lock().unwrap().clone()
@@ -117,7 +143,16 @@ async fn setup(now: DateTime<Utc>) -> Setup {
 }
 
 fn scheduler_for(app: &Arc<App>, recorder: &Arc<Recorder>, owner: &str) -> Arc<Scheduler> {
-    let mut options = SchedulerOptions::new(Duration::minutes(10), Duration::minutes(2));
+    scheduler_with_lease(app, recorder, owner, Duration::minutes(2))
+}
+
+fn scheduler_with_lease(
+    app: &Arc<App>,
+    recorder: &Arc<Recorder>,
+    owner: &str,
+    lease: Duration,
+) -> Arc<Scheduler> {
+    let mut options = SchedulerOptions::new(Duration::minutes(10), lease);
     options.owner = owner.into();
     Scheduler::new(
         Arc::clone(app),
@@ -331,8 +366,88 @@ async fn rate_limits_are_waited_out_and_server_errors_retried_with_backoff() {
         .unwrap();
     assert_eq!(failed.state, OccurrenceState::Failed);
     assert!(failed.detail.unwrap().contains("503"));
+    // Retried until the catch-up window ended, not longer.
     let last_try = *s.recorder.tries.lock().unwrap().last().unwrap();
-    assert!(last_try - utc(2027, 5, 4, 9, 0) <= Duration::seconds(90));
+    assert!(last_try - utc(2027, 5, 4, 9, 0) <= Duration::minutes(10));
+}
+
+#[tokio::test]
+async fn a_post_is_retried_past_its_lease_until_the_catch_up_window_ends() {
+    let mut s = setup(utc(2027, 5, 3, 8, 59)).await;
+    s.scheduler = scheduler_with_lease(&s.app, &s.recorder, "one", Duration::seconds(30));
+    add(&s, "0 9 * * *", "UTC").await;
+    // Discord is down for 20 minutes.
+    s.recorder.fail_next(std::iter::repeat_n(
+        PostError::Unavailable("503".into()),
+        200,
+    ));
+    s.scheduler.run_until(utc(2027, 5, 3, 9, 0)).await;
+
+    let tries = s.recorder.tries.lock().unwrap().clone();
+    let due = utc(2027, 5, 3, 9, 0);
+    let last = *tries.last().unwrap();
+    assert!(
+        last - due > Duration::minutes(9) && last - due <= Duration::minutes(10),
+        "tries until 09:10, the last at {last}"
+    );
+    let o = s
+        .app
+        .store
+        .occurrence(GuildId(1), OccurrenceId(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(o.state, OccurrenceState::Failed);
+    assert!(o
+        .detail
+        .unwrap()
+        .contains("gave up retrying: unavailable: 503"));
+    // Past the nonce's few minutes of memory a try could make a second
+    // message: the channel is looked at first, every few minutes.
+    assert_eq!(*s.recorder.looks.lock().unwrap(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_is_renewed_while_its_post_is_retried_so_no_other_process_takes_it() {
+    let mut s = setup(utc(2027, 5, 3, 8, 59)).await;
+    let lease = Duration::seconds(30);
+    s.scheduler = scheduler_with_lease(&s.app, &s.recorder, "one", lease);
+    add(&s, "0 9 * * *", "UTC").await;
+    let rival_recorder = Recorder::new(Arc::clone(&s.clock));
+    let rival = scheduler_with_lease(&s.app, &rival_recorder, "two", lease);
+    *s.recorder.rival.lock().unwrap() = Some((Arc::clone(&s.app), rival));
+    s.recorder.fail_next(std::iter::repeat_n(
+        PostError::Unavailable("503".into()),
+        12,
+    ));
+    s.scheduler.run_until(utc(2027, 5, 3, 9, 0)).await;
+
+    // Twelve failures are waited out for two to four minutes: more than
+    // three leases.
+    let held = s.recorder.held.lock().unwrap().clone();
+    assert_eq!(held.len(), 13);
+    let (last, _) = held[12];
+    assert!(last - utc(2027, 5, 3, 9, 0) > lease * 3, "{held:?}");
+    for (at, until) in &held {
+        let until = until.expect("claimed");
+        assert!(
+            until > *at && until - *at >= lease / 3,
+            "at {at} the claim held only until {until}"
+        );
+    }
+    assert!(rival_recorder.tries.lock().unwrap().is_empty());
+    assert_eq!(s.recorder.post_times(), [last]);
+    let o = s
+        .app
+        .store
+        .occurrence(GuildId(1), OccurrenceId(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (o.state, o.claim_owner.as_deref(), o.attempts),
+        (OccurrenceState::Posted, Some("one"), 1)
+    );
 }
 
 #[tokio::test]

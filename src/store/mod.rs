@@ -13,6 +13,7 @@ mod answers;
 mod audit;
 mod backup;
 mod bot_state;
+mod changes;
 mod checkins;
 mod error;
 mod members;
@@ -39,6 +40,7 @@ use crate::domain::exercise::ExerciseKey;
 
 pub use answers::AnswerOutcome;
 pub use backup::{backup_database, BackupSummary};
+pub use changes::ChangeWatch;
 pub use checkins::MemberTotal;
 pub use error::StoreError;
 pub use occurrences::Finish;

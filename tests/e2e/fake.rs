@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use secondheart::sandbox::fake_discord::{ChannelAccess, FakeDiscord, FaultKind};
+use secondheart::sandbox::fake_discord::{permissions, ChannelAccess, FakeDiscord, FaultKind};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -85,6 +85,82 @@ async fn channels_answer_like_discord() {
         (status, json_of(&body)["code"].as_u64()),
         (404, Some(10003))
     );
+}
+
+/// The ids a message list holds, in its order.
+fn ids_of(body: &str) -> Vec<u64> {
+    json_of(body)
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {body}"))
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().parse().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn channel_messages_are_listed_and_paged_as_discord_documents() {
+    let (discord, guild, channel) = fake().await;
+    let url = discord.api_url();
+    let started_ms = chrono::Utc::now().timestamp_millis();
+    let member = discord.add_member(guild, "Ada", &[]);
+    let ids: Vec<u64> = (0..120)
+        .map(|n| discord.post_as_member(channel, member, &format!("message {n}")))
+        .collect();
+    let list = |query: String| {
+        let url = url.clone();
+        async move {
+            raw_request(
+                &url,
+                "GET",
+                &format!("/api/v10/channels/{channel}/messages{query}"),
+                Some(TOKEN),
+                None,
+            )
+            .await
+        }
+    };
+    let newest_first =
+        |range: std::ops::Range<usize>| -> Vec<u64> { ids[range].iter().rev().copied().collect() };
+
+    // By default the 50 newest, newest first.
+    let (status, body) = list(String::new()).await;
+    assert_eq!(status, 200);
+    assert_eq!(ids_of(&body), newest_first(70..120));
+    // `before`: the newest older ones; `after`: the ones right after, still
+    // listed newest first; `around`: the message and its neighbours.
+    let (_, body) = list(format!("?before={}&limit=3", ids[10])).await;
+    assert_eq!(ids_of(&body), newest_first(7..10));
+    let (_, body) = list(format!("?after={}&limit=5", ids[9])).await;
+    assert_eq!(ids_of(&body), newest_first(10..15));
+    let (_, body) = list(format!("?limit=5&around={}", ids[50])).await;
+    assert_eq!(ids_of(&body), newest_first(48..53));
+    // Ids are made from time: one from before the first message pages
+    // through the channel from its start.
+    let since = ((started_ms - 1_420_070_400_000) as u64) << 22;
+    let (_, body) = list(format!("?after={since}&limit=100")).await;
+    assert_eq!(ids_of(&body), newest_first(0..100));
+    let (_, body) = list(format!("?after={}&limit=100", ids[99])).await;
+    assert_eq!(ids_of(&body), newest_first(100..120));
+
+    // A limit outside 1-100, or two anchors at once: 400.
+    for query in [
+        "?limit=0".to_owned(),
+        "?limit=101".to_owned(),
+        "?limit=many".to_owned(),
+        format!("?before={}&after={}", ids[5], ids[1]),
+    ] {
+        let (status, body) = list(query.clone()).await;
+        assert_eq!(
+            (status, json_of(&body)["code"].as_u64()),
+            (400, Some(50035)),
+            "{query}"
+        );
+    }
+
+    // Without Read Message History: an empty list, not an error.
+    discord.set_bot_overwrite(channel, 0, permissions::READ_MESSAGE_HISTORY);
+    let (status, body) = list(format!("?after={since}")).await;
+    assert_eq!((status, ids_of(&body)), (200, vec![]));
 }
 
 #[tokio::test]

@@ -5,14 +5,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use secondheart::domain::occurrence::OccurrenceState;
+use secondheart::domain::exercise::ExerciseKey;
+use secondheart::domain::occurrence::{ClaimOutcome, OccurrenceClaim, OccurrenceState};
 use secondheart::domain::schedule::ScheduleState;
 use secondheart::domain::{GuildId, OccurrenceId, ScheduleId};
-use secondheart::sandbox::fake_discord::{ChannelAccess, FaultKind, InteractionReply, SeenMessage};
+use secondheart::sandbox::fake_discord::{
+    permissions, ChannelAccess, FaultKind, InteractionReply, SeenMessage,
+};
 use serde_json::{json, Value};
 
-use crate::support::bot::{spawn_bot_configured, Bot};
-use crate::support::wait_for;
+use crate::support::bot::{spawn_bot_configured, Bot, TOKEN};
+use crate::support::{raw_request, wait_for, wait_for_async};
 
 /// Second-level schedules need no minimum interval.
 const FAST: [(&str, &str); 1] = [("SECONDHEART__LIMITS__MIN_INTERVAL_MINUTES", "0")];
@@ -572,6 +575,167 @@ async fn killed_between_claim_and_post_or_post_and_record_a_prompt_still_goes_ou
     bot.finish();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_mid_post_and_restarted_at_once_a_prompt_goes_out_within_the_lease() {
+    // The shipped lease: the prompt must not wait minutes.
+    let mut bot = spawn_bot_configured(&FAST).await;
+    let moderator = bot.add_moderator("Mo");
+    add_schedule(&bot, moderator, "*/5 * * * * *", &[]).await;
+    wait_for("a prompt", Duration::from_secs(30), || {
+        !prompts(&bot).is_empty()
+    })
+    .await;
+    bot.discord.fail_next(
+        Some("POST"),
+        &format!("/channels/{}/messages", bot.channel),
+        1,
+        FaultKind::Delay(Duration::from_secs(300)),
+    );
+    wait_in_flight(&bot).await;
+    let store = bot.store().await;
+    let interrupted = store.unfinished_occurrences().await.unwrap().remove(0);
+    store.close().await;
+    bot.kill();
+    bot.start();
+
+    let lease_and_a_bit = Duration::from_secs(30 + 15);
+    let due = interrupted.due_at.timestamp_millis();
+    wait_for(
+        "the interrupted prompt within the lease",
+        lease_and_a_bit,
+        || {
+            prompts(&bot)
+                .iter()
+                .any(|m| occurrence_of(m) == Some(interrupted.id.0))
+        },
+    )
+    .await;
+    let posted = prompts(&bot)
+        .into_iter()
+        .find(|m| occurrence_of(m) == Some(interrupted.id.0))
+        .unwrap();
+    assert!(
+        posted.created_ms - due < lease_and_a_bit.as_millis() as i64,
+        "{} ms late",
+        posted.created_ms - due
+    );
+    assert_each_posted_once(&bot).await;
+    bot.finish();
+}
+
+/// Claims a firing of schedule 1 as a process that stopped six minutes ago
+/// (its lease long over, the nonce forgotten); the occurrence.
+async fn claim_left_by_a_stopped_process(bot: &Bot) -> OccurrenceId {
+    let store = bot.store().await;
+    let claimed_at = chrono::Utc::now() - chrono::Duration::minutes(6);
+    let claim = OccurrenceClaim {
+        schedule: ScheduleId(1),
+        due_at: claimed_at,
+        exercise: Some(ExerciseKey::parse("calf-raises").unwrap()),
+        turn: None,
+        owner: "a-process-that-stopped".into(),
+        now: claimed_at,
+        lease_until: claimed_at + chrono::Duration::seconds(30),
+        tips: 0,
+    };
+    let ClaimOutcome::Claimed(occurrence) = store.claim_occurrence(claim).await.unwrap() else {
+        panic!("the firing should be claimed");
+    };
+    store.close().await;
+    occurrence.id
+}
+
+/// The state of an occurrence, once it is no longer claimed.
+async fn reconciled(bot: &Bot, id: OccurrenceId) -> secondheart::domain::occurrence::Occurrence {
+    let read = || async {
+        let store = bot.store().await;
+        let o = store
+            .occurrence(GuildId(bot.guild), id)
+            .await
+            .unwrap()
+            .unwrap();
+        store.close().await;
+        o
+    };
+    wait_for_async(
+        "the claim to be reconciled",
+        Duration::from_secs(60),
+        || async { read().await.state != OccurrenceState::Claimed },
+    )
+    .await;
+    read().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prompt_followed_by_250_messages_is_found_after_a_crash_not_posted_again() {
+    let mut bot = spawn_bot_configured(&FAST).await;
+    let moderator = bot.add_moderator("Mo");
+    // Once a year: nothing fires during the test.
+    add_schedule(&bot, moderator, "0 0 1 1 *", &[]).await;
+    bot.kill();
+    // The stopped process's prompt reached Discord; members talked on.
+    let occurrence = claim_left_by_a_stopped_process(&bot).await;
+    let body = json!({
+        "content": "Time for calf raises",
+        "components": [{"type": 1, "components": [
+            {"type": 2, "style": 3, "label": "Done", "custom_id": format!("p:{}:done", occurrence.0)}
+        ]}]
+    });
+    let (status, posted) = raw_request(
+        &bot.discord.api_url(),
+        "POST",
+        &format!("/api/v10/channels/{}/messages", bot.channel),
+        Some(TOKEN),
+        Some(&body.to_string()),
+    )
+    .await;
+    assert_eq!(status, 200, "{posted}");
+    let posted: u64 = serde_json::from_str::<Value>(&posted).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    for n in 0..250 {
+        bot.discord
+            .post_as_member(bot.channel, bot.member, &format!("chat {n}"));
+    }
+    bot.start();
+
+    let o = reconciled(&bot, occurrence).await;
+    assert_eq!(
+        (o.state, o.message.map(|m| m.0)),
+        (OccurrenceState::Posted, Some(posted))
+    );
+    assert_eq!(prompts(&bot).len(), 1, "not posted again");
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_read_message_history_an_old_claim_is_unknown_not_posted_again() {
+    let mut bot = spawn_bot_configured(&FAST).await;
+    let moderator = bot.add_moderator("Mo");
+    add_schedule(&bot, moderator, "0 0 1 1 *", &[]).await;
+    bot.kill();
+    let occurrence = claim_left_by_a_stopped_process(&bot).await;
+    // Discord lists nothing to a bot that may not read the history.
+    bot.discord
+        .set_bot_overwrite(bot.channel, 0, permissions::READ_MESSAGE_HISTORY);
+    bot.start();
+
+    let o = reconciled(&bot, occurrence).await;
+    assert_eq!(o.state, OccurrenceState::Unknown, "{:?}", o.detail);
+    assert!(
+        o.detail
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Read Message History"),
+        "{:?}",
+        o.detail
+    );
+    assert!(prompts(&bot).is_empty(), "not posted");
+    bot.finish();
+}
+
 /// Runs a future to completion from synchronous code inside the test's
 /// runtime (the wait helpers take plain closures).
 fn futures_lite_block<F: std::future::Future>(future: F) -> F::Output {
@@ -740,6 +904,53 @@ async fn two_bot_processes_on_one_database_post_every_prompt_once() {
         .filter(|s| **s == OccurrenceState::Posted)
         .count();
     assert!(posted >= 3 * 3, "{posted} prompts in 10 s");
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_the_process_that_took_the_command_is_killed_the_other_posts_within_the_lease() {
+    let mut env = FAST.to_vec();
+    env.push(("SECONDHEART__SCHEDULER__CLAIM_LEASE_SECONDS", "10"));
+    let mut bot = spawn_bot_configured(&env).await;
+    let moderator = bot.add_moderator("Mo");
+    // The second process connects last: Discord sends it the commands.
+    bot.start_second();
+    wait_for("the second process", Duration::from_secs(60), || {
+        bot.discord.identifies() >= 2 && bot.discord.connected()
+    })
+    .await;
+    add_schedule(&bot, moderator, "*/2 * * * * *", &[]).await;
+    wait_for(
+        "the second process to post",
+        Duration::from_secs(30),
+        || bot.second_log().contains("prompt posted"),
+    )
+    .await;
+    // Killed, maybe mid-post: the first process goes on within the lease.
+    bot.kill_second();
+    let killed = Instant::now();
+    let before = prompts(&bot).len();
+    wait_for(
+        "the first process to post",
+        Duration::from_secs(10 + 5),
+        || prompts(&bot).len() >= before + 2,
+    )
+    .await;
+    let store = bot.store().await;
+    let stuck: Vec<_> = store
+        .unfinished_occurrences()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|o| o.due_at < chrono::Utc::now() - chrono::Duration::seconds(12))
+        .collect();
+    store.close().await;
+    assert!(
+        stuck.is_empty(),
+        "claims left behind after {:?}: {stuck:?}",
+        killed.elapsed()
+    );
+    assert_each_posted_once(&bot).await;
     bot.finish();
 }
 

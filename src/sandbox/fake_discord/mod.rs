@@ -690,6 +690,35 @@ impl FakeDiscord {
         Ok(id)
     }
 
+    /// A member writes a message in a channel; its id. (The bot asks for no
+    /// message events, so nothing is dispatched.)
+    pub fn post_as_member(&self, channel: u64, user: u64, content: &str) -> u64 {
+        let mut world = self.shared.world();
+        let id = world.snowflake();
+        let guild_id = world.channels.get(&channel).map(|c| c.guild_id);
+        world.messages.push(world::Message {
+            id,
+            channel_id: channel,
+            guild_id,
+            author_id: user,
+            content: content.to_owned(),
+            embeds: json!([]),
+            components: json!([]),
+            flags: 0,
+            nonce: None,
+            created_ms: World::now_ms(),
+            edited_ms: None,
+            interaction: None,
+            ephemeral_for: None,
+            allowed_mentions: None,
+            deleted: false,
+            created_at: std::time::Instant::now(),
+        });
+        drop(world);
+        self.shared.changed.notify_waiters();
+        id
+    }
+
     /// Deletes a message, as a moderator in the Discord client would.
     pub fn delete_message(&self, channel: u64, message: u64) -> bool {
         let mut world = self.shared.world();

@@ -9,11 +9,11 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
-use super::payloads;
 use super::world::{
     ChannelAccess, FaultKind, Message, RecordedRequest, World, INTERACTION_DEADLINE,
 };
 use super::Shared;
+use super::{payloads, permissions};
 
 /// Discord's error answer.
 fn error(status: StatusCode, code: u32, message: &str) -> Reply {
@@ -43,6 +43,7 @@ pub(super) async fn handle(
     body: Bytes,
 ) -> Response {
     let path = uri.path().to_owned();
+    let query = uri.query().unwrap_or_default().to_owned();
     let received_ms = World::now_ms();
     let content_type = headers
         .get("content-type")
@@ -101,7 +102,7 @@ pub(super) async fn handle(
         _ if !authorized && !is_token_route(&path) => {
             error(StatusCode::UNAUTHORIZED, 0, "401: Unauthorized")
         }
-        _ => route(&shared, &method, &path, parsed.clone()),
+        _ => route(&shared, &method, &path, &query, parsed.clone()),
     };
     record(
         &shared,
@@ -174,7 +175,7 @@ fn parse_body(content_type: Option<&str>, body: &[u8]) -> Option<Value> {
     }
 }
 
-fn route(shared: &Shared, method: &Method, path: &str, body: Option<Value>) -> Reply {
+fn route(shared: &Shared, method: &Method, path: &str, query: &str, body: Option<Value>) -> Reply {
     let Some(rest) = path.strip_prefix("/api/v10/") else {
         return error(StatusCode::NOT_FOUND, 0, "404: Not Found");
     };
@@ -301,20 +302,7 @@ fn route(shared: &Shared, method: &Method, path: &str, body: Option<Value>) -> R
                     Reply::Json(StatusCode::OK, payloads::channel(&world.channels[&channel]))
                 }
                 ("POST", ["messages"]) => create_message(&mut world, channel, body),
-                ("GET", ["messages"]) => {
-                    let author = world.bot.clone();
-                    let recent: Vec<Value> = world
-                        .messages
-                        .iter()
-                        .rev()
-                        .filter(|m| {
-                            m.channel_id == channel && !m.deleted && m.ephemeral_for.is_none()
-                        })
-                        .take(50)
-                        .map(|m| payloads::message(m, world.user(m.author_id).unwrap_or(&author)))
-                        .collect();
-                    Reply::Json(StatusCode::OK, Value::Array(recent))
-                }
+                ("GET", ["messages"]) => list_messages(&world, channel, query),
                 ("GET", ["messages", message]) => match id(message) {
                     Some(m) if world.message_mut(channel, m).is_some() => message_reply(&world, m),
                     _ => error(StatusCode::NOT_FOUND, 10008, "Unknown Message"),
@@ -332,6 +320,97 @@ fn route(shared: &Shared, method: &Method, path: &str, body: Option<Value>) -> R
         }
         _ => error(StatusCode::NOT_FOUND, 0, "404: Not Found"),
     }
+}
+
+/// Get Channel Messages, as Discord documents it: newest first; `limit`
+/// 1-100 (default 50); at most one of `before`, `after` and `around`. With
+/// `after`, the `limit` messages right after that id. Without Read Message
+/// History the bot gets an empty list, not an error.
+fn list_messages(world: &World, channel: u64, query: &str) -> Reply {
+    let invalid = || error(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body");
+    let mut limit = 50usize;
+    let mut anchor = None;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match key {
+            "limit" => match value.parse::<usize>() {
+                Ok(n) if (1..=100).contains(&n) => limit = n,
+                _ => return invalid(),
+            },
+            "before" | "after" | "around" => {
+                let Ok(id) = value.parse::<u64>() else {
+                    return invalid();
+                };
+                if anchor.replace((key, id)).is_some() {
+                    return invalid();
+                }
+            }
+            _ => {}
+        }
+    }
+    if !bot_reads_history(world, channel) {
+        return Reply::Json(StatusCode::OK, json!([]));
+    }
+    // Oldest first while choosing; ids increase with time.
+    let mut visible: Vec<&Message> = world
+        .messages
+        .iter()
+        .filter(|m| m.channel_id == channel && !m.deleted && m.ephemeral_for.is_none())
+        .collect();
+    visible.sort_by_key(|m| m.id);
+    let chosen: Vec<&Message> = match anchor {
+        None => visible.iter().rev().take(limit).rev().copied().collect(),
+        Some(("before", id)) => {
+            let older: Vec<_> = visible.iter().filter(|m| m.id < id).collect();
+            older[older.len().saturating_sub(limit)..]
+                .iter()
+                .map(|m| **m)
+                .collect()
+        }
+        Some(("after", id)) => visible
+            .iter()
+            .filter(|m| m.id > id)
+            .take(limit)
+            .copied()
+            .collect(),
+        // Around: the message itself if there, and the rest split as evenly
+        // as Discord does, older ones first.
+        Some((_, id)) => {
+            let split = visible.partition_point(|m| m.id < id);
+            let before = (limit / 2).min(split);
+            let start = split - before;
+            visible[start..].iter().take(limit).copied().collect()
+        }
+    };
+    let author = world.bot.clone();
+    let listed: Vec<Value> = chosen
+        .iter()
+        .rev()
+        .map(|m| payloads::message(m, world.user(m.author_id).unwrap_or(&author)))
+        .collect();
+    Reply::Json(StatusCode::OK, Value::Array(listed))
+}
+
+/// Whether the bot has Read Message History in the channel: its roles in
+/// the server, then the channel's overwrite for it.
+fn bot_reads_history(world: &World, channel: u64) -> bool {
+    let Some(c) = world.channels.get(&channel) else {
+        return false;
+    };
+    let Some(guild) = world.guilds.get(&c.guild_id) else {
+        return true;
+    };
+    let Some(me) = guild.members.get(&c.bot_user_id) else {
+        return false;
+    };
+    let mut bits = super::member_permissions(guild, me);
+    if bits & permissions::ADMINISTRATOR != 0 {
+        return true;
+    }
+    if let Some((allow, deny)) = c.bot_overwrite {
+        bits = (bits & !deny) | allow;
+    }
+    bits & permissions::READ_MESSAGE_HISTORY != 0
 }
 
 /// Gives commands ids and versions, as Discord does on a bulk overwrite.

@@ -11,6 +11,8 @@ use tokio::sync::mpsc;
 
 /// Discord refuses an interaction response after this long.
 pub const INTERACTION_DEADLINE: Duration = Duration::from_secs(3);
+/// The first instant of 2015, where snowflake time starts.
+pub const DISCORD_EPOCH_MS: i64 = 1_420_070_400_000;
 /// Discord remembers message nonces for a few minutes.
 pub const NONCE_MEMORY: Duration = Duration::from_secs(5 * 60);
 
@@ -237,9 +239,12 @@ impl World {
         world
     }
 
-    /// A fresh id, increasing like real snowflakes.
+    /// A fresh id, increasing, made like Discord's: milliseconds since
+    /// Discord's epoch in the high bits, so an id made from a time sorts
+    /// among the messages as their creation does.
     pub fn snowflake(&mut self) -> u64 {
-        self.next_id += 1;
+        let from_time = u64::try_from(Self::now_ms() - DISCORD_EPOCH_MS).unwrap_or(0) << 22;
+        self.next_id = (self.next_id + 1).max(from_time);
         self.next_id
     }
 

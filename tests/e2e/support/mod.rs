@@ -433,6 +433,14 @@ pub mod bot {
             );
         }
 
+        /// Stops the second process only, with SIGKILL.
+        pub fn kill_second(&mut self) {
+            if let Some(mut child) = self.second.take() {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
+
         /// Stops the bot process at once, with SIGKILL: no shutdown code runs.
         pub fn kill(&mut self) {
             for child in [self.child.take(), self.second.take()]
