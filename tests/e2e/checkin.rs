@@ -8,6 +8,7 @@ use secondheart::sandbox::fake_discord::FaultKind;
 use serde_json::json;
 
 use crate::support::bot::spawn_bot;
+use crate::support::wait_for;
 
 const REPLY: Duration = Duration::from_secs(20);
 
@@ -324,20 +325,20 @@ async fn unchanged_commands_are_not_registered_again_after_a_restart() {
     let mut bot = spawn_bot().await;
     assert_eq!(bot.discord.command_overwrites(), 1);
     // The fake sees the registration before the bot has noted it down.
-    for _ in 0..100 {
-        if bot.log().contains("slash commands registered") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_for(
+        "the registration to be noted",
+        Duration::from_secs(5),
+        || bot.log().contains("slash commands registered"),
+    )
+    .await;
     bot.restart();
     bot.wait_connected().await;
-    for _ in 0..100 {
-        if bot.log().contains("slash commands unchanged") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_for(
+        "the registration to be found unchanged",
+        Duration::from_secs(5),
+        || bot.log().contains("slash commands unchanged"),
+    )
+    .await;
     assert!(
         bot.log().contains("slash commands unchanged"),
         "{}",

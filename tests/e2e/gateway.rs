@@ -7,6 +7,7 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::bot::spawn_bot;
+use crate::support::wait_for;
 
 const REPLY: Duration = Duration::from_secs(30);
 
@@ -47,12 +48,10 @@ async fn a_refused_resume_makes_the_bot_identify_again_and_go_on() {
     let bot = spawn_bot().await;
     bot.discord.refuse_resumes(1);
     assert!(bot.discord.drop_socket());
-    for _ in 0..600 {
-        if bot.discord.identifies() == 2 && bot.discord.connected() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_for("a second IDENTIFY", Duration::from_secs(30), || {
+        bot.discord.identifies() == 2 && bot.discord.connected()
+    })
+    .await;
     assert_eq!(bot.discord.identifies(), 2, "log:\n{}", bot.log());
     let reply = bot
         .ask(

@@ -539,8 +539,11 @@ async fn killed_between_claim_and_post_or_post_and_record_a_prompt_still_goes_ou
         FaultKind::Hold(Duration::from_secs(300)),
     );
     wait_in_flight(&bot).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
     let store = bot.store().await;
+    wait_for_async("the held post's claim", Duration::from_secs(10), || async {
+        store.unfinished_occurrences().await.unwrap().len() == 1
+    })
+    .await;
     let unrecorded = store.unfinished_occurrences().await.unwrap();
     assert_eq!(unrecorded.len(), 1, "{unrecorded:?}");
     let unrecorded = unrecorded[0].id;
@@ -752,10 +755,16 @@ async fn after_downtime_only_the_latest_missed_prompt_goes_out_late() {
     })
     .await;
     bot.kill();
+    let before = prompts(&bot).len();
+    // Down long enough to miss several firings, some past the 5-second
+    // catch-up window of FAST.
     tokio::time::sleep(Duration::from_secs(9)).await;
     bot.start();
     bot.wait_connected().await;
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    wait_for("the catch-up prompt", Duration::from_secs(20), || {
+        prompts(&bot).len() > before
+    })
+    .await;
     bot.kill();
 
     let states = assert_each_posted_once(&bot).await;
@@ -855,11 +864,12 @@ async fn a_channel_that_is_gone_pauses_its_schedule_and_moderators_are_told_once
         store.close().await;
         s.state
     };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !matches!(paused().await, ScheduleState::PausedByError { .. }) {
-        assert!(Instant::now() < deadline, "the schedule was not paused");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_for_async(
+        "the schedule to be paused",
+        Duration::from_secs(20),
+        || async { matches!(paused().await, ScheduleState::PausedByError { .. }) },
+    )
+    .await;
     assert_eq!(
         paused().await,
         ScheduleState::PausedByError {
@@ -891,13 +901,13 @@ async fn two_bot_processes_on_one_database_post_every_prompt_once() {
         add_schedule(&bot, moderator, "*/2 * * * * *", &[]).await;
     }
     bot.start_second();
-    tokio::time::sleep(Duration::from_secs(10)).await;
+    wait_for(
+        "both processes scheduling and three rounds of prompts",
+        Duration::from_secs(40),
+        || bot.second_log().contains("scheduler started") && prompts(&bot).len() >= 3 * 3,
+    )
+    .await;
     bot.kill();
-    assert!(
-        bot.second_log().contains("scheduler started"),
-        "{}",
-        bot.second_log()
-    );
     let states = assert_each_posted_once(&bot).await;
     let posted = states
         .values()
@@ -1040,7 +1050,16 @@ async fn the_leaderboard_is_posted_on_its_schedule_through_the_same_claims() {
         !boards().is_empty()
     })
     .await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Recorded as posted: a second post of it could only come from a retry
+    // of an unfinished claim.
+    let store = bot.store().await;
+    wait_for_async(
+        "the board post to be recorded",
+        Duration::from_secs(10),
+        || async { store.unfinished_occurrences().await.unwrap().is_empty() },
+    )
+    .await;
+    store.close().await;
     let posted = boards();
     assert_eq!(posted.len(), 1);
     let embed = &posted[0].embeds[0];
@@ -1142,8 +1161,9 @@ async fn prompts_due_together_take_turns_and_keep_to_a_channels_pace() {
         secondheart::sandbox::fake_discord::permissions::MANAGE_GUILD,
         false,
     );
+    // No wait needed: the fake sends GUILD_CREATE on the bot's session before
+    // the command below, and serenity caches each event before the next.
     let other_moderator = bot.discord.add_member(other, "Ola", &[admins]);
-    tokio::time::sleep(Duration::from_millis(500)).await;
     let every = "*/20 * * * * *";
     let id = bot
         .discord
