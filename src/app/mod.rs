@@ -3,6 +3,7 @@
 //! the adapter to render; they never build Discord text.
 
 pub mod boards;
+pub mod changes;
 pub mod checkins;
 mod clock;
 mod commands;

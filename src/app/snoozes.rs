@@ -11,13 +11,13 @@ use crate::domain::occurrence::Snooze;
 pub const SNOOZE_CLAIM: Duration = Duration::seconds(60);
 
 impl App {
-    /// The snoozes whose reminder is due now, claimed for [`SNOOZE_CLAIM`]:
-    /// each is sent and then [finished](Self::snooze_finished); one whose
-    /// sender died comes due again, so no reminder is lost.
-    pub async fn due_snoozes(&self) -> Result<Vec<Snooze>, AppError> {
+    /// The earliest snooze whose reminder is due now, claimed for
+    /// [`SNOOZE_CLAIM`]: it is sent and then [finished](Self::snooze_finished);
+    /// one whose sender died comes due again, so no reminder is lost.
+    pub async fn due_snooze(&self) -> Result<Option<Snooze>, AppError> {
         Ok(self
             .store
-            .claim_due_snoozes(self.clock.now(), SNOOZE_CLAIM)
+            .claim_due_snooze(self.clock.now(), SNOOZE_CLAIM)
             .await?)
     }
 

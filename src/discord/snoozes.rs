@@ -20,35 +20,50 @@ pub async fn run(
     budget: Arc<RestBudget>,
     changed: Arc<Notify>,
 ) {
+    // Snoozes stored or left behind by another process on the database are
+    // noticed within seconds, like its schedules.
+    let mut elsewhere = app.watch_other_processes().await;
     loop {
-        let now = app.clock.now();
-        // Claimed, not taken out: a snooze leaves the store only once its
-        // reminder was sent (or can never be), so a crash loses none.
-        match app.due_snoozes().await {
-            Ok(due) => {
-                for snooze in due {
+        // Claimed one at a time, not taken out: a snooze leaves the store only
+        // once its reminder was sent (or can never be), so a crash loses none.
+        loop {
+            match app.due_snooze().await {
+                Ok(Some(snooze)) => {
                     if remind(&app, &http, &budget, &snooze).await == Reminder::Done {
                         if let Err(error) = app.snooze_finished(&snooze).await {
                             tracing::error!(%error, "cannot take a sent snooze out of the store");
                         }
                     }
                 }
-            }
-            Err(error) => tracing::error!(%error, "cannot read due snoozes"),
-        }
-        match app.next_snooze().await {
-            Ok(Some(at)) => {
-                tokio::select! {
-                    () = app.clock.sleep_until(at.max(now + chrono::Duration::milliseconds(10))) => {}
-                    () = changed.notified() => {}
+                Ok(None) => break,
+                Err(error) => {
+                    tracing::error!(%error, "cannot read due snoozes");
+                    break;
                 }
             }
-            Ok(None) => changed.notified().await,
+        }
+        let now = app.clock.now();
+        let next = match app.next_snooze().await {
+            Ok(next) => next,
             Err(error) => {
                 tracing::error!(%error, "cannot read when the next snooze is due");
-                let _ = tokio::time::timeout(std::time::Duration::from_secs(5), changed.notified())
-                    .await;
+                Some(now + chrono::Duration::seconds(5))
             }
+        };
+        let next = async {
+            match next {
+                Some(at) => {
+                    app.clock
+                        .sleep_until(at.max(now + chrono::Duration::milliseconds(10)))
+                        .await
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = next => {}
+            () = changed.notified() => {}
+            () = elsewhere.changed(&app) => {}
         }
     }
 }

@@ -208,7 +208,9 @@ impl Scheduler {
                 tracing::warn!(occurrence = %held.occurrence, "the claim was taken over; this process stops posting it");
                 return Err(Lost);
             }
-            Err(error) if held.until > now => {
+            // The renewal may have waited for the database: what is left of
+            // the lease counts from now, and must still cover a whole try.
+            Err(error) if held.until - self.app.clock.now() > lease / 4 => {
                 tracing::error!(%error, occurrence = %held.occurrence, "cannot renew a claim; trying again at the next beat");
             }
             Err(error) => {

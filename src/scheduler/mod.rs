@@ -31,7 +31,6 @@ use crate::domain::occurrence::{ClaimOutcome, Occurrence, OccurrenceClaim};
 use crate::domain::schedule::{Schedule, ScheduleKind, ScheduleState};
 use crate::domain::spec::ScheduleSpec;
 use crate::domain::OccurrenceId;
-use crate::store::ChangeWatch;
 
 pub use crate::app::prompts::{BoardMessage, Post, PromptMessage};
 pub use notifier::{Notifier, PostError};
@@ -44,9 +43,6 @@ const MAX_MISSED: usize = 1000;
 /// After a pass with errors, the next pass waits this long (a broken store
 /// must not make the loop spin).
 const ERROR_PAUSE: StdDuration = StdDuration::from_secs(1);
-/// How often the store is asked whether another process changed anything
-/// (a schedule added there, a claim of a process that stopped).
-const CHANGES_EVERY: Duration = Duration::seconds(2);
 
 /// How the scheduler behaves.
 #[derive(Debug, Clone)]
@@ -119,13 +115,7 @@ impl Scheduler {
     /// process.
     pub async fn run(self: Arc<Self>) {
         tracing::info!(owner = %self.options.owner, "scheduler started");
-        let mut changes = match self.app.store.watch_changes().await {
-            Ok(changes) => Some(changes),
-            Err(error) => {
-                tracing::error!(%error, "cannot watch the store for other processes' changes; they are seen at the next firing");
-                None
-            }
-        };
+        let mut elsewhere = self.app.watch_other_processes().await;
         loop {
             let pass = self.pass().await;
             let clock = &self.app.clock;
@@ -143,24 +133,7 @@ impl Scheduler {
             tokio::select! {
                 () = next => {}
                 () = self.app.schedules_changed.notified() => {}
-                () = self.changed_elsewhere(&mut changes) => {}
-            }
-        }
-    }
-
-    /// Completes once the store was changed by another connection: another
-    /// process, or this one's writer (a pass too many, no harm).
-    async fn changed_elsewhere(&self, changes: &mut Option<ChangeWatch>) {
-        let Some(watch) = changes else {
-            return std::future::pending().await;
-        };
-        let clock = &self.app.clock;
-        loop {
-            clock.sleep_until(clock.now() + CHANGES_EVERY).await;
-            match watch.changed().await {
-                Ok(true) => return,
-                Ok(false) => {}
-                Err(error) => tracing::warn!(%error, "cannot ask the store for changes"),
+                () = elsewhere.changed(&self.app) => {}
             }
         }
     }

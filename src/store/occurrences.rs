@@ -385,14 +385,18 @@ async fn claim_in(
     .await?;
     if let (Some(_), Some(turn)) = (inserted, claim.turn) {
         // A new firing takes its turn: the rotation moves on with the claim,
-        // unless a new list of exercises restarted it meanwhile. A take-over
-        // or a finished firing takes none.
+        // unless a new list of exercises restarted it meanwhile (its count,
+        // or the exercise in the claimed slot, is not the one read). A
+        // take-over or a finished firing takes none.
         let taken = i64::try_from(turn.taken).unwrap_or(i64::MAX);
+        let path = format!("$[{}]", turn.slot);
         sqlx::query!(
             r#"UPDATE schedules SET rotation_turns = rotation_turns + 1
-               WHERE id = ? AND rotation_turns = ?"#,
+               WHERE id = ? AND rotation_turns = ? AND json_extract(exercises, ?) = ?"#,
             claim.schedule.0,
-            taken
+            taken,
+            path,
+            exercise
         )
         .execute(&mut *conn)
         .await?;

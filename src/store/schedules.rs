@@ -904,6 +904,31 @@ pub(crate) mod tests {
     }
 
     #[tokio::test]
+    async fn a_claim_read_before_a_new_list_does_not_move_it_on_even_at_its_start() {
+        let (store, _dir) = temp_store().await;
+        let key = |k: &str| ExerciseKey::parse(k).unwrap();
+        let mut s = store
+            .insert_schedule(new_schedule(1, Some(t(9, 0))))
+            .await
+            .unwrap();
+        s.exercises = vec![key("walk"), key("stretch")];
+        store.update_schedule(&s, t(8, 0)).await.unwrap();
+        let read = store.schedule(GuildId(1), s.id).await.unwrap().unwrap();
+        assert_eq!(read.rotation_turns, 0);
+        // Edited between the scheduler's read and its claim: both counts are
+        // 0, but the claimed slot holds another exercise now.
+        let mut edited = read.clone();
+        edited.exercises = vec![key("calf-raises"), key("walk")];
+        store.update_schedule(&edited, t(8, 30)).await.unwrap();
+        store
+            .claim_occurrence(turn_claim(&read, "a", t(9, 0), t(9, 0)))
+            .await
+            .unwrap();
+        assert_eq!(turns(&store, &s).await, 0, "calf raises still come first");
+        store.close().await;
+    }
+
+    #[tokio::test]
     async fn existing_schedules_keep_their_exercises_as_a_rotation() {
         use sqlx::{ConnectOptions, Connection};
 

@@ -37,22 +37,23 @@ impl Store {
         .await
     }
 
-    /// Claims the snoozes due at `now`, earliest first, for `lease`: their due
-    /// instant moves to `now + lease`, so another process (or this one) sees
-    /// them due again only if the reminder was not [finished] by then. A
-    /// process that dies between claiming and sending loses no reminder; one
-    /// that dies after sending and before finishing sends it again, which
-    /// a member can live with better than a lost one. Snoozes whose token
-    /// has expired are deleted here: no reminder can be sent for them.
+    /// Claims the earliest snooze due at `now` for `lease`: its due instant
+    /// moves to `now + lease`, so another process (or this one) sees it due
+    /// again only if the reminder was not [finished] by then. One at a time,
+    /// so a claim's lease covers one send, not a queue of them. A process
+    /// that dies between claiming and sending loses no reminder; one that
+    /// dies after sending and before finishing sends it again, which a member
+    /// can live with better than a lost one. Snoozes whose token has expired
+    /// are deleted here: no reminder can be sent for them.
     ///
     /// [finished]: Self::finish_snooze
-    pub async fn claim_due_snoozes(
+    pub async fn claim_due_snooze(
         &self,
         now: DateTime<Utc>,
         lease: chrono::Duration,
-    ) -> Result<Vec<Snooze>, StoreError> {
+    ) -> Result<Option<Snooze>, StoreError> {
         let (now, until) = (millis(now), millis(now + lease));
-        let rows = self
+        let row = self
             .write(move |conn| {
                 Box::pin(async move {
                     let expired =
@@ -66,33 +67,32 @@ impl Store {
                         );
                     }
                     Ok(sqlx::query!(
-                        r#"UPDATE snoozes SET due_at = ? WHERE due_at <= ?
+                        r#"UPDATE snoozes SET due_at = ?
+                           WHERE interaction_id = (
+                               SELECT interaction_id FROM snoozes WHERE due_at <= ?
+                               ORDER BY due_at, interaction_id LIMIT 1)
                            RETURNING interaction_id, guild_id, user_id, occurrence_id,
                                      interaction_token, due_at, token_expires_at"#,
                         until,
                         now
                     )
-                    .fetch_all(&mut *conn)
+                    .fetch_optional(&mut *conn)
                     .await?)
                 })
             })
             .await?;
-        let mut snoozes = rows
-            .into_iter()
-            .map(|r| {
-                Ok(Snooze {
-                    interaction: InteractionId(snowflake(r.interaction_id)),
-                    guild: GuildId(snowflake(r.guild_id)),
-                    user: UserId(snowflake(r.user_id)),
-                    occurrence: OccurrenceId(r.occurrence_id),
-                    token: r.interaction_token,
-                    due_at: instant(r.due_at)?,
-                    token_expires_at: instant(r.token_expires_at)?,
-                })
+        row.map(|r| {
+            Ok(Snooze {
+                interaction: InteractionId(snowflake(r.interaction_id)),
+                guild: GuildId(snowflake(r.guild_id)),
+                user: UserId(snowflake(r.user_id)),
+                occurrence: OccurrenceId(r.occurrence_id),
+                token: r.interaction_token,
+                due_at: instant(r.due_at)?,
+                token_expires_at: instant(r.token_expires_at)?,
             })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        snoozes.sort_by_key(|s| (s.token_expires_at, s.interaction));
-        Ok(snoozes)
+        })
+        .transpose()
     }
 
     /// Takes a snooze out of the store once its reminder was sent, or can
@@ -172,39 +172,45 @@ mod tests {
         );
 
         let lease = Duration::minutes(1);
-        assert!(store
-            .claim_due_snoozes(now + Duration::minutes(9), lease)
-            .await
-            .unwrap()
-            .is_empty());
+        assert_eq!(
+            store
+                .claim_due_snooze(now + Duration::minutes(9), lease)
+                .await
+                .unwrap(),
+            None
+        );
         let due = store
-            .claim_due_snoozes(now + Duration::minutes(10), lease)
+            .claim_due_snooze(now + Duration::minutes(10), lease)
             .await
             .unwrap();
         let claimed = Snooze {
             due_at: now + Duration::minutes(11),
             ..snooze(1, 1)
         };
-        assert_eq!(due, vec![claimed.clone()]);
+        assert_eq!(due, Some(claimed));
         // Claimed: not due again while its reminder is being sent.
-        assert!(store
-            .claim_due_snoozes(now + Duration::minutes(10) + Duration::seconds(59), lease)
-            .await
-            .unwrap()
-            .is_empty());
+        assert_eq!(
+            store
+                .claim_due_snooze(now + Duration::minutes(10) + Duration::seconds(59), lease)
+                .await
+                .unwrap(),
+            None
+        );
         // Not finished (the process died before sending): due again after the
         // lease, so the reminder is not lost.
         let again = store
-            .claim_due_snoozes(now + Duration::minutes(11), lease)
+            .claim_due_snooze(now + Duration::minutes(11), lease)
             .await
             .unwrap();
-        assert_eq!(again.len(), 1);
+        assert!(again.is_some());
         store.finish_snooze(InteractionId(1)).await.unwrap();
-        assert!(store
-            .claim_due_snoozes(now + Duration::minutes(13), lease)
-            .await
-            .unwrap()
-            .is_empty());
+        assert_eq!(
+            store
+                .claim_due_snooze(now + Duration::minutes(13), lease)
+                .await
+                .unwrap(),
+            None
+        );
         assert_eq!(store.earliest_snooze().await.unwrap(), None);
 
         // A snooze whose token expired can never be sent: it goes.
@@ -231,11 +237,13 @@ mod tests {
             })
             .await
             .unwrap());
-        assert!(store
-            .claim_due_snoozes(now + Duration::minutes(20), lease)
-            .await
-            .unwrap()
-            .is_empty());
+        assert_eq!(
+            store
+                .claim_due_snooze(now + Duration::minutes(20), lease)
+                .await
+                .unwrap(),
+            None
+        );
         assert_eq!(store.earliest_snooze().await.unwrap(), None);
         store.close().await;
     }
