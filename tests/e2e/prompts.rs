@@ -940,13 +940,31 @@ async fn when_the_process_that_took_the_command_is_killed_the_other_posts_within
     bot.kill_second();
     let killed = Instant::now();
     let before = prompts(&bot).len();
+    let store = bot.store().await;
+    // Whatever was claimed at the kill (also by the killed process) is
+    // finished within the 10-second lease and a pass.
+    let left: Vec<OccurrenceId> = store
+        .unfinished_occurrences()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
+    wait_for_async(
+        "the claims left at the kill to be finished",
+        Duration::from_secs(10 + 5),
+        || async {
+            let unfinished = store.unfinished_occurrences().await.unwrap();
+            !unfinished.iter().any(|o| left.contains(&o.id))
+        },
+    )
+    .await;
     wait_for(
         "the first process to post",
         Duration::from_secs(10 + 5),
         || prompts(&bot).len() >= before + 2,
     )
     .await;
-    let store = bot.store().await;
     let stuck: Vec<_> = store
         .unfinished_occurrences()
         .await
