@@ -670,7 +670,7 @@ async fn reconciled(bot: &Bot, id: OccurrenceId) -> secondheart::domain::occurre
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_prompt_followed_by_250_messages_is_found_after_a_crash_not_posted_again() {
+async fn a_prompt_among_400_messages_is_found_after_a_crash_not_posted_again() {
     let mut bot = spawn_bot_configured(&FAST).await;
     let moderator = bot.add_moderator("Mo");
     // Once a year: nothing fires during the test.
@@ -678,6 +678,12 @@ async fn a_prompt_followed_by_250_messages_is_found_after_a_crash_not_posted_aga
     bot.kill();
     // The stopped process's prompt reached Discord; members talked on.
     let occurrence = claim_left_by_a_stopped_process(&bot).await;
+    // Members talked before the post reached the channel too, so it is not
+    // on the first page read after the claim.
+    for n in 0..150 {
+        bot.discord
+            .post_as_member(bot.channel, bot.member, &format!("before {n}"));
+    }
     let body = json!({
         "content": "Time for calf raises",
         "components": [{"type": 1, "components": [
