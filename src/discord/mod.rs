@@ -7,6 +7,7 @@
 
 mod commands;
 mod components;
+mod deferral;
 mod errors;
 mod notifier;
 mod prompt;

@@ -23,7 +23,10 @@ pub async fn wait_for(what: &str, timeout: Duration, mut ready: impl FnMut() -> 
         if ready() {
             return;
         }
-        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
         tokio::time::sleep(POLL).await;
     }
 }
@@ -39,7 +42,10 @@ where
         if ready().await {
             return;
         }
-        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
         tokio::time::sleep(POLL).await;
     }
 }
