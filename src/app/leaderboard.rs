@@ -1,6 +1,6 @@
 //! `/leaderboard`: a server's ranking for a period and metric.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
@@ -50,23 +50,7 @@ impl App {
         let settings = self.store.server_settings(guild).await?;
         let zone = settings.timezone.unwrap_or(self.default_zone);
         let range = period.range(now, zone, settings.week_start);
-        let exercise = match exercise.map(str::trim).filter(|e| !e.is_empty()) {
-            None => None,
-            Some(key) => Some(self.catalog.get(key).cloned().ok_or_else(|| {
-                UserError::UnknownExercise {
-                    key: key.to_owned(),
-                    choices: self
-                        .catalog
-                        .iter()
-                        .map(|e| e.key.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                }
-            })?),
-        };
-        if metric == Metric::Amount && exercise.is_none() {
-            return Err(UserError::AmountNeedsExercise.into());
-        }
+        let exercise = self.board_exercise(metric, exercise)?;
         let key = exercise.as_ref().map(|e| &e.key);
         let entries: Vec<Entry> = match metric {
             Metric::Points | Metric::Amount => self
@@ -96,14 +80,28 @@ impl App {
             .into_iter()
             .collect();
         let ranked = rank(entries, &opted_out);
-        let mut rows = Vec::new();
-        for r in ranked.iter().take(TOP) {
-            rows.push(self.row(guild, r.rank, r.entry.user, r.entry.score).await?);
-        }
-        let viewer_row = match ranked.iter().skip(TOP).find(|r| r.entry.user == viewer) {
-            Some(r) => Some(self.row(guild, r.rank, r.entry.user, r.entry.score).await?),
-            None => None,
-        };
+        let shown: Vec<_> = ranked
+            .iter()
+            .take(TOP)
+            .chain(ranked.iter().skip(TOP).find(|r| r.entry.user == viewer))
+            .collect();
+        let users: Vec<UserId> = shown.iter().map(|r| r.entry.user).collect();
+        let names: HashMap<UserId, String> = self
+            .store
+            .display_names(guild, &users)
+            .await?
+            .into_iter()
+            .collect();
+        let mut rows: Vec<BoardRow> = shown
+            .into_iter()
+            .map(|r| BoardRow {
+                rank: r.rank,
+                user: r.entry.user,
+                name: names.get(&r.entry.user).cloned(),
+                score: r.entry.score,
+            })
+            .collect();
+        let viewer_row = (rows.len() > TOP).then(|| rows.remove(TOP));
         Ok(Board {
             period,
             metric,
@@ -114,20 +112,32 @@ impl App {
         })
     }
 
-    async fn row(
+    /// The exercise a board is limited to, checked against the catalog and
+    /// the metric. Cheap, so the command checks it before answering
+    /// "thinking…": a mistake gets its private answer at once.
+    pub fn board_exercise(
         &self,
-        guild: GuildId,
-        rank: u32,
-        user: UserId,
-        score: Score,
-    ) -> Result<BoardRow, AppError> {
-        let name = self.store.member_prefs(guild, user).await?.display_name;
-        Ok(BoardRow {
-            rank,
-            user,
-            name,
-            score,
-        })
+        metric: Metric,
+        exercise: Option<&str>,
+    ) -> Result<Option<Exercise>, UserError> {
+        let exercise = match exercise.map(str::trim).filter(|e| !e.is_empty()) {
+            None => None,
+            Some(key) => Some(self.catalog.get(key).cloned().ok_or_else(|| {
+                UserError::UnknownExercise {
+                    key: key.to_owned(),
+                    choices: self
+                        .catalog
+                        .iter()
+                        .map(|e| e.key.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                }
+            })?),
+        };
+        if metric == Metric::Amount && exercise.is_none() {
+            return Err(UserError::AmountNeedsExercise);
+        }
+        Ok(exercise)
     }
 
     /// Prompts answered per prompt posted, counted from each member's first
@@ -138,22 +148,16 @@ impl App {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<Entry>, AppError> {
-        let members = self
-            .store
-            .member_totals(guild, DateTime::<Utc>::MIN_UTC, to, None)
-            .await?;
+        // Two queries whatever the number of members: their answers, and
+        // the prompts posted, counted here from each one's first check-in.
+        let members = self.store.members_consistency(guild, from, to).await?;
+        let posted = self.store.posted_prompt_times(guild, from, to).await?;
         let mut entries = Vec::new();
         for member in members {
-            let Some(first) = self.store.first_checkin_at(guild, member.user).await? else {
-                continue;
-            };
-            let start = from.max(first);
-            let posted = self.store.count_posted(guild, start, to).await?;
-            let answered = self
-                .store
-                .prompts_done(guild, member.user, start, to)
-                .await?;
-            if let Some(score) = Score::consistency(answered, posted) {
+            let start = from.max(member.first);
+            let before = posted.partition_point(|due| *due < start);
+            let posted = u32::try_from(posted.len() - before).unwrap_or(u32::MAX);
+            if let Some(score) = Score::consistency(member.answered, posted) {
                 entries.push(Entry {
                     user: member.user,
                     score,

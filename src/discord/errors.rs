@@ -53,16 +53,23 @@ pub fn is_server_error(error: &serenity::Error) -> bool {
     )
 }
 
+/// Whether Discord refused the bot's token. An interaction's own token
+/// past its fifteen minutes is refused with 401 too, but not the bot's.
 pub fn is_unauthorized(error: &serenity::Error) -> bool {
     matches!(
         error,
         serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response))
             if response.status_code.as_u16() == 401
+                && response.error.code != INVALID_WEBHOOK_TOKEN
     )
 }
 
 /// Discord's code for an interaction whose response window has passed.
 pub const UNKNOWN_INTERACTION: isize = 10062;
+/// Discord's code for an interaction token past its fifteen minutes.
+pub const INVALID_WEBHOOK_TOKEN: isize = 50027;
+/// Discord's code for an interaction (webhook) it does not know.
+pub const UNKNOWN_WEBHOOK: isize = 10015;
 /// Discord's code for a second initial response to one interaction.
 pub const ALREADY_ACKNOWLEDGED: isize = 40060;
 
@@ -137,6 +144,13 @@ async fn internal(ctx: Context<'_>, error: &anyhow::Error) {
 }
 
 async fn reply_privately(ctx: Context<'_>, text: &str) {
+    // A public "thinking…" message would take this reply, and show it to
+    // everyone: remove it first, then say it privately.
+    if super::deferral::placeholder_waiting(ctx).await {
+        if let Err(error) = super::deferral::remove_placeholder(ctx).await {
+            tracing::warn!(%error, "could not remove a deferred reply");
+        }
+    }
     let reply = CreateReply::default()
         .content(super::render::within_limit(text))
         .ephemeral(true)

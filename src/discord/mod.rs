@@ -8,6 +8,7 @@
 mod budget;
 mod commands;
 mod components;
+mod deferral;
 mod errors;
 mod notifier;
 mod prompt;

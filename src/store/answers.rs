@@ -3,10 +3,24 @@
 use chrono::{DateTime, Utc};
 
 use super::checkins::insert_checkin;
-use super::{db_id, instant, millis, Store, StoreError};
+use super::{db_id, instant, millis, snowflake, Store, StoreError};
 use crate::domain::checkin::{CheckIn, NewCheckIn, Recorded};
 use crate::domain::occurrence::{Answer, PromptAnswer};
 use crate::domain::{CheckInId, GuildId, OccurrenceId, UserId};
+
+/// A member's consistency figures over a period, for leaderboards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberConsistency {
+    pub user: UserId,
+    /// Their first check-in in the server: prompts count from then on.
+    pub first: DateTime<Utc>,
+    /// Their last check-in before the period's end (who got there first
+    /// ranks first among equals).
+    pub reached_at: DateTime<Utc>,
+    /// Prompts due from `max(from, first)` to the period's end that they
+    /// answered "done".
+    pub answered: u32,
+}
 
 /// What answering a prompt did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,6 +122,78 @@ impl Store {
         .fetch_one(&self.readers)
         .await?;
         Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    }
+
+    /// Every member who checked in in the server before `to`, with the
+    /// prompts they answered "done" in `[from, to)` from their first
+    /// check-in on: a leaderboard's figures in one query, whatever the
+    /// number of members.
+    pub async fn members_consistency(
+        &self,
+        guild: GuildId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<MemberConsistency>, StoreError> {
+        let guild_id = db_id(guild.0);
+        let (from, to) = (millis(from), millis(to));
+        let rows = sqlx::query!(
+            r#"WITH members AS (
+                   SELECT user_id, MIN(occurred_at) AS first, MAX(occurred_at) AS reached
+                   FROM checkins WHERE guild_id = ? AND occurred_at < ?
+                   GROUP BY user_id)
+               SELECT m.user_id AS "user_id!", m.first AS "first!: i64",
+                      m.reached AS "reached!: i64",
+                      (SELECT COUNT(*) FROM prompt_answers a
+                         JOIN occurrences o ON o.id = a.occurrence_id
+                       WHERE a.guild_id = ? AND a.user_id = m.user_id
+                         AND a.answer IN ('done', 'done_twice')
+                         AND o.due_at >= MAX(?, m.first) AND o.due_at < ?) AS "answered!: i64"
+               FROM members m
+               ORDER BY m.user_id"#,
+            guild_id,
+            to,
+            guild_id,
+            from,
+            to
+        )
+        .fetch_all(&self.readers)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(MemberConsistency {
+                    user: UserId(snowflake(row.user_id)),
+                    first: instant(row.first)?,
+                    reached_at: instant(row.reached)?,
+                    answered: u32::try_from(row.answered).unwrap_or(u32::MAX),
+                })
+            })
+            .collect()
+    }
+
+    /// When the server's prompts posted in `[from, to)` were due, earliest
+    /// first (what [`Store::count_posted`] counts).
+    pub async fn posted_prompt_times(
+        &self,
+        guild: GuildId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<DateTime<Utc>>, StoreError> {
+        let guild_id = db_id(guild.0);
+        let (from, to) = (millis(from), millis(to));
+        sqlx::query_scalar!(
+            r#"SELECT due_at FROM occurrences
+               WHERE guild_id = ? AND due_at >= ? AND due_at < ? AND state = 'posted'
+                 AND kind = 'prompt'
+               ORDER BY due_at"#,
+            guild_id,
+            from,
+            to
+        )
+        .fetch_all(&self.readers)
+        .await?
+        .into_iter()
+        .map(instant)
+        .collect()
     }
 
     /// How many prompts posted in `[from, to)` the member answered "done".
@@ -258,6 +344,115 @@ mod tests {
             None
         );
         assert_eq!(store.done_count(GuildId(2), o.id).await.unwrap(), 0);
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn consistency_figures_of_every_member_come_in_one_query() {
+        let (store, _dir) = temp_store().await;
+        let s = store
+            .insert_schedule(new_schedule(1, Some(t(9, 0))))
+            .await
+            .unwrap();
+        // Six prompts posted, at 9:00 to 14:00.
+        let mut prompts = Vec::new();
+        for hour in 9..15 {
+            let mut c = claim(s.id, "a", t(hour, 0));
+            c.due_at = t(hour, 0);
+            let ClaimOutcome::Claimed(o) = store.claim_occurrence(c).await.unwrap() else {
+                panic!()
+            };
+            store
+                .finish_occurrence(
+                    o.id,
+                    "a",
+                    Finish::Posted(MessageId(hour.into())),
+                    t(hour, 0),
+                )
+                .await
+                .unwrap();
+            prompts.push(o.id);
+        }
+        // 7 checked in before them all; 8 first at 11:30; 9 answers but
+        // never checked in; 5 checked in only in another server.
+        for (interaction, guild, user, at) in [
+            (1, 1, 7, t(8, 0)),
+            (2, 1, 7, t(16, 0)),
+            (3, 1, 8, t(11, 30)),
+            (4, 2, 5, t(8, 0)),
+        ] {
+            store
+                .record_checkin(checkin(interaction, guild, user, "walk", 10, at))
+                .await
+                .unwrap();
+        }
+        for (user, prompt, answer) in [
+            (7, 0, Answer::Done),
+            (7, 1, Answer::DoneTwice),
+            (7, 2, Answer::Done),
+            (7, 3, Answer::NotNow),
+            (8, 1, Answer::Done), // before their first check-in: not counted
+            (8, 4, Answer::Done),
+            (9, 4, Answer::Done),
+        ] {
+            store
+                .answer_prompt(
+                    GuildId(1),
+                    prompts[prompt],
+                    UserId(user),
+                    answer,
+                    None,
+                    t(15, 0),
+                )
+                .await
+                .unwrap();
+        }
+        let figures = store
+            .members_consistency(GuildId(1), t(0, 0), t(23, 0))
+            .await
+            .unwrap();
+        assert_eq!(
+            figures,
+            [
+                MemberConsistency {
+                    user: UserId(7),
+                    first: t(8, 0),
+                    reached_at: t(16, 0),
+                    answered: 3
+                },
+                MemberConsistency {
+                    user: UserId(8),
+                    first: t(11, 30),
+                    reached_at: t(11, 30),
+                    answered: 1
+                },
+            ]
+        );
+        // A period ending at 12:00: 7's later check-in and prompts 12:00
+        // on are outside it.
+        let morning = store
+            .members_consistency(GuildId(1), t(10, 0), t(12, 0))
+            .await
+            .unwrap();
+        assert_eq!(
+            morning
+                .iter()
+                .map(|m| (m.user.0, m.reached_at, m.answered))
+                .collect::<Vec<_>>(),
+            [(7, t(8, 0), 2), (8, t(11, 30), 0)]
+        );
+        assert_eq!(
+            store
+                .posted_prompt_times(GuildId(1), t(10, 0), t(13, 0))
+                .await
+                .unwrap(),
+            [t(10, 0), t(11, 0), t(12, 0)]
+        );
+        assert!(store
+            .posted_prompt_times(GuildId(2), t(0, 0), t(23, 0))
+            .await
+            .unwrap()
+            .is_empty());
         store.close().await;
     }
 }

@@ -126,6 +126,38 @@ impl Store {
         .await
     }
 
+    /// The display names last seen of some of the server's members (those
+    /// never seen are left out), in one query.
+    pub async fn display_names(
+        &self,
+        guild: GuildId,
+        users: &[UserId],
+    ) -> Result<Vec<(UserId, String)>, StoreError> {
+        let guild_id = db_id(guild.0);
+        // A JSON array, read with json_each: one statement for any number.
+        let ids = format!(
+            "[{}]",
+            users
+                .iter()
+                .map(|u| db_id(u.0).to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let rows = sqlx::query!(
+            r#"SELECT user_id, display_name AS "display_name!" FROM members
+               WHERE guild_id = ? AND display_name IS NOT NULL
+                 AND user_id IN (SELECT value FROM json_each(?))"#,
+            guild_id,
+            ids
+        )
+        .fetch_all(&self.readers)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (UserId(snowflake(row.user_id)), row.display_name))
+            .collect())
+    }
+
     /// Members of the server who opted out of leaderboards.
     pub async fn opted_out_members(&self, guild: GuildId) -> Result<Vec<UserId>, StoreError> {
         let guild_id = db_id(guild.0);

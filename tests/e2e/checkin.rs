@@ -348,3 +348,98 @@ async fn unchanged_commands_are_not_registered_again_after_a_restart() {
     assert_eq!(bot.discord.identifies(), 2);
     bot.finish();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_ins_waiting_on_a_locked_database_are_deferred_then_confirmed_once() {
+    // A store write gives up after one second of waiting for the lock; the
+    // lock below is held four, longer than Discord's three.
+    let bot = crate::support::bot::spawn_bot_configured(&[(
+        "SECONDHEART__DATABASE__BUSY_TIMEOUT_MS",
+        "1000",
+    )])
+    .await;
+    let mut members = vec![bot.member];
+    for name in ["Bo", "Cy", "Di"] {
+        members.push(bot.discord.add_member(bot.guild, name, &[]));
+    }
+    // Another process (a backup tool, a second deployment) takes the write lock.
+    let mut other = <sqlx::SqliteConnection as sqlx::Connection>::connect(&bot.database_url())
+        .await
+        .unwrap();
+    sqlx::raw_sql("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let locked = std::time::Instant::now();
+    let interactions: Vec<u64> = members
+        .iter()
+        .map(|&member| {
+            bot.discord
+                .send_command(
+                    bot.guild,
+                    bot.channel,
+                    member,
+                    "checkin",
+                    &[("exercise", json!("walk")), ("amount", json!(10))],
+                )
+                .unwrap()
+        })
+        .collect();
+    // Each is answered "thinking…" while the lock is still held.
+    crate::support::wait_for("every check-in deferred", Duration::from_secs(3), || {
+        interactions
+            .iter()
+            .all(|&i| bot.discord.responses_accepted(i) == 1)
+    })
+    .await;
+    let held = Duration::from_secs(4).saturating_sub(locked.elapsed());
+    tokio::time::sleep(held).await;
+    sqlx::raw_sql("ROLLBACK").execute(&mut other).await.unwrap();
+    drop(other);
+    for &interaction in &interactions {
+        let reply = bot
+            .discord
+            .reply(interaction, REPLY)
+            .await
+            .unwrap_or_else(|| panic!("no confirmation; log:\n{}", bot.log()));
+        assert_eq!(reply.kind, 5);
+        assert_eq!(
+            (reply.content.as_str(), reply.ephemeral),
+            (
+                "Logged **10 minutes** of Brisk walk (+10 points). Today: 10 minutes.",
+                false
+            )
+        );
+    }
+    crate::support::wait_for_async("every check-in stored", REPLY, || async {
+        let mut each = Vec::new();
+        for &member in &members {
+            each.push(stored(&bot, member).await.len());
+        }
+        each == [1, 1, 1, 1]
+    })
+    .await;
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_in_delivered_late_is_deferred_at_once() {
+    let bot = spawn_bot().await;
+    // Discord created it 2.3 s before the bot got it: of its three seconds,
+    // too little is left to store first and answer after.
+    bot.discord.set_delivery_delay(Duration::from_millis(2300));
+    let reply = bot
+        .ask(
+            bot.member,
+            "checkin",
+            &[("exercise", json!("walk")), ("amount", json!(30))],
+        )
+        .await;
+    assert_eq!(reply.kind, 5, "{reply:?}");
+    assert_eq!(
+        reply.content,
+        "Logged **30 minutes** of Brisk walk (+30 points). Today: 30 minutes."
+    );
+    assert_eq!(stored(&bot, bot.member).await.len(), 1);
+    bot.finish();
+}

@@ -586,3 +586,139 @@ async fn a_button_click_reaches_the_bot_and_an_update_edits_the_message() {
         discord.violations()
     );
 }
+
+/// Registers `/ping`, connects a gateway client and sends `/ping` from a
+/// member; returns the interaction's id and token.
+async fn one_ping(
+    discord: &FakeDiscord,
+    guild: u64,
+    channel: u64,
+) -> (
+    u64,
+    String,
+    u64,
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+) {
+    let app = discord.application_id();
+    let body = json!([{"name": "ping", "description": "Ping", "type": 1}]).to_string();
+    raw_request(
+        &discord.api_url(),
+        "PUT",
+        &format!("/api/v10/applications/{app}/commands"),
+        Some(TOKEN),
+        Some(&body),
+    )
+    .await;
+    let mut socket = connect(discord).await;
+    next_json(&mut socket).await.unwrap();
+    socket
+        .send(Message::Text(
+            json!({"op": 2, "d": {"token": TOKEN, "intents": 1, "properties": {}}}).to_string(),
+        ))
+        .await
+        .unwrap();
+    next_json(&mut socket).await.unwrap();
+    next_json(&mut socket).await.unwrap();
+    let member = discord.add_member(guild, "Di", &[]);
+    let id = discord
+        .send_command(guild, channel, member, "ping", &[])
+        .unwrap();
+    let event = next_json(&mut socket).await.unwrap();
+    let token = event["d"]["token"].as_str().unwrap().to_owned();
+    (id, token, member, socket)
+}
+
+#[tokio::test]
+async fn a_deferred_response_is_completed_by_an_edit_or_a_follow_up_as_discord_does() {
+    let (discord, guild, channel) = fake().await;
+    let url = discord.api_url();
+    let app = discord.application_id();
+    let (id, token, member, _socket) = one_ping(&discord, guild, channel).await;
+    // Discord's ids carry their creation instant.
+    let created_ms = (id >> 22) as i64 + 1_420_070_400_000;
+    assert!((chrono::Utc::now().timestamp_millis() - created_ms).abs() < 5_000);
+
+    let defer = json!({"type": 5}).to_string();
+    let path = format!("/api/v10/interactions/{id}/{token}/callback");
+    assert_eq!(
+        raw_request(&url, "POST", &path, None, Some(&defer)).await.0,
+        204
+    );
+    // "Thinking…" is public; a follow-up directly after it completes that
+    // message instead of adding one, and cannot make it private.
+    let webhook = format!("/api/v10/webhooks/{app}/{token}");
+    let private = json!({"content": "secret", "flags": 64}).to_string();
+    let (status, body) = raw_request(&url, "POST", &webhook, None, Some(&private)).await;
+    assert_eq!(status, 200, "{body}");
+    let seen = discord.channel_as_seen_by(channel, member + 1);
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(
+        (seen[0].content.as_str(), seen[0].ephemeral),
+        ("secret", false)
+    );
+
+    // Editing the original, then deleting it.
+    let original = format!("{webhook}/messages/@original");
+    let edit = json!({"content": "edited"}).to_string();
+    assert_eq!(
+        raw_request(&url, "PATCH", &original, None, Some(&edit))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        discord.channel_as_seen_by(channel, member)[0].content,
+        "edited"
+    );
+    assert_eq!(
+        raw_request(&url, "DELETE", &original, None, None).await.0,
+        204
+    );
+    assert!(discord.channel_as_seen_by(channel, member).is_empty());
+    // Once the original is gone, a private follow-up is a message of its own.
+    let (status, _) = raw_request(&url, "POST", &webhook, None, Some(&private)).await;
+    assert_eq!(status, 200);
+    assert!(discord.channel_as_seen_by(channel, member + 1).is_empty());
+    let own = discord.channel_as_seen_by(channel, member);
+    assert_eq!(own.len(), 1);
+    assert!(own[0].ephemeral);
+    assert!(
+        discord.violations().is_empty(),
+        "{:?}",
+        discord.violations()
+    );
+}
+
+#[tokio::test]
+async fn a_late_delivery_shortens_the_window_and_tokens_last_fifteen_minutes() {
+    let (discord, guild, channel) = fake().await;
+    let url = discord.api_url();
+    let app = discord.application_id();
+    // Delivered sixteen minutes after Discord created it: its id says so,
+    // and neither a response nor a follow-up is taken any more.
+    discord.set_delivery_delay(Duration::from_secs(16 * 60));
+    let (id, token, _, _socket) = one_ping(&discord, guild, channel).await;
+    let created_ms = (id >> 22) as i64 + 1_420_070_400_000;
+    let age = chrono::Utc::now().timestamp_millis() - created_ms;
+    assert!((16 * 60_000..17 * 60_000).contains(&age), "{age}");
+    let defer = json!({"type": 5}).to_string();
+    let path = format!("/api/v10/interactions/{id}/{token}/callback");
+    let (status, body) = raw_request(&url, "POST", &path, None, Some(&defer)).await;
+    assert_eq!(
+        (status, json_of(&body)["code"].as_u64()),
+        (404, Some(10062))
+    );
+    let webhook = format!("/api/v10/webhooks/{app}/{token}");
+    let (status, body) = raw_request(
+        &url,
+        "POST",
+        &webhook,
+        None,
+        Some(&json!({"content": "late"}).to_string()),
+    )
+    .await;
+    assert_eq!(
+        (status, json_of(&body)["code"].as_u64()),
+        (401, Some(50027))
+    );
+}

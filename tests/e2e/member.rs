@@ -155,6 +155,13 @@ async fn leaderboards_share_ranks_and_leave_out_opted_out_members() {
         (reply.content.as_str(), reply.ephemeral),
         ("That member keeps their stats private.", true)
     );
+    // It said "thinking…" publicly first; that message is gone, so nobody
+    // sees an empty answer left behind.
+    assert_eq!(reply.kind, 5);
+    for viewer in [cy, bo] {
+        let seen = bot.discord.channel_as_seen_by(bot.channel, viewer);
+        assert!(seen.iter().all(|m| !m.content.is_empty()), "{seen:?}");
+    }
     let reply = bot.ask(di, "stats", &[]).await;
     assert!(
         reply.content.starts_with("**Your stats**"),
@@ -163,6 +170,7 @@ async fn leaderboards_share_ranks_and_leave_out_opted_out_members() {
     );
 
     let reply = bot.ask(cy, "leaderboard", &[]).await;
+    assert_eq!(reply.kind, 5, "a leaderboard answers \"thinking…\" first");
     assert_eq!(
         reply.content,
         "**Leaderboard** · points · this week\n1. Ada — 50 points\n1. Bo — 50 points\n3. Cy <@&1> @everyone (you) — 30 points"
@@ -203,6 +211,8 @@ async fn leaderboards_share_ranks_and_leave_out_opted_out_members() {
     ] {
         let reply = bot.ask_unchecked(cy, "leaderboard", &options).await;
         assert_eq!((reply.content.as_str(), reply.ephemeral), (expected, true));
+        // Checked before "thinking…": answered at once, privately.
+        assert_eq!(reply.kind, 4, "{options:?}");
     }
     let reply = bot
         .ask(cy, "leaderboard", &[("metric", json!("consistency"))])

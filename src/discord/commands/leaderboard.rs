@@ -3,7 +3,7 @@
 use poise::CreateReply;
 
 use crate::app::UserError;
-use crate::discord::{render, CommandError, Context};
+use crate::discord::{deferral, render, CommandError, Context};
 use crate::domain::leaderboard::{Metric, Period};
 
 /// The server's top ten for a period, by points, an exercise's amount, or consistency.
@@ -25,12 +25,17 @@ pub async fn leaderboard(
         .unwrap_or("points")
         .parse()
         .map_err(UserError::from)?;
-    let board = ctx
-        .data()
-        .app
+    let app = &ctx.data().app;
+    app.board_exercise(metric, exercise.as_deref())?;
+    // Ranking reads the whole period's check-ins: "thinking…" first.
+    deferral::defer(ctx).await?;
+    let board = app
         .leaderboard(guild, caller, period, metric, exercise.as_deref())
         .await?;
-    ctx.send(CreateReply::default().content(render::leaderboard(&board, caller)))
-        .await?;
+    deferral::answer(
+        ctx,
+        CreateReply::default().content(render::leaderboard(&board, caller)),
+    )
+    .await?;
     Ok(())
 }

@@ -4,7 +4,7 @@ use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 
 use crate::app::UserError;
-use crate::discord::{render, CommandError, Context};
+use crate::discord::{deferral, render, CommandError, Context};
 use crate::domain::leaderboard::Period;
 use crate::domain::UserId;
 
@@ -22,8 +22,15 @@ pub async fn stats(
         .parse()
         .map_err(UserError::from)?;
     let user = member.as_ref().map_or(caller, |m| UserId(m.id.get()));
+    // A member's whole history is read (for streaks): "thinking…" first.
+    // Whether another member's stats are private is known only then, and
+    // is said privately (the public placeholder is removed).
+    deferral::defer(ctx).await?;
     let stats = ctx.data().app.stats(guild, caller, user, period).await?;
-    ctx.send(CreateReply::default().content(render::stats(&stats, user == caller)))
-        .await?;
+    deferral::answer(
+        ctx,
+        CreateReply::default().content(render::stats(&stats, user == caller)),
+    )
+    .await?;
     Ok(())
 }

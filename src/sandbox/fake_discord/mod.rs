@@ -175,6 +175,14 @@ impl FakeDiscord {
         self.shared.world().heartbeat_interval_ms = interval.as_millis() as u64;
     }
 
+    /// Interactions created from now on reach the bot `delay` after
+    /// Discord created them, as when its gateway is slow: their ids carry
+    /// the earlier instant, and the three seconds to respond (and the token's
+    /// fifteen minutes) count from it.
+    pub fn set_delivery_delay(&self, delay: Duration) {
+        self.shared.world().delivery_delay = delay;
+    }
+
     // ---- the world ----
 
     /// Creates a server with an @everyone role, its owner, and the bot as a
@@ -576,7 +584,7 @@ impl FakeDiscord {
             .cloned()
             .ok_or_else(|| format!("no command /{name} is registered"))?;
         let user_object = world.user(user).cloned().ok_or("no such user")?;
-        let id = world.snowflake();
+        let id = world.timed_snowflake(Duration::ZERO);
         let channel = world.snowflake();
         let token = format!("interaction-token-{id}-{}", world.snowflake());
         let data_options: Vec<Value> = options
@@ -617,6 +625,8 @@ impl FakeDiscord {
                 user_id: user,
                 payload: payload.clone(),
                 dispatched: None,
+                late: std::time::Duration::ZERO,
+                created: std::time::Instant::now(),
                 acknowledged: false,
                 callbacks: Vec::new(),
                 original: None,
@@ -962,7 +972,8 @@ fn new_interaction(
         return Err("that channel is in another server".into());
     }
     let channel_json = payloads::channel(channel_object);
-    let id = world.snowflake();
+    let late = world.delivery_delay;
+    let id = world.timed_snowflake(late);
     let token = format!("interaction-token-{id}-{}", world.snowflake());
     let mut member_json = payloads::member(&member, &user_object);
     member_json["permissions"] = json!(permissions.to_string());
@@ -998,6 +1009,8 @@ fn new_interaction(
             user_id: user,
             payload: payload.clone(),
             dispatched: None,
+            late,
+            created: created_instant(late),
             acknowledged: false,
             callbacks: Vec::new(),
             original: None,
@@ -1006,6 +1019,13 @@ fn new_interaction(
     );
     world.dispatch("INTERACTION_CREATE", payload, Some(id));
     Ok(id)
+}
+
+/// The instant `late` before now (or now, so early after boot that there
+/// is none).
+fn created_instant(late: Duration) -> std::time::Instant {
+    let now = std::time::Instant::now();
+    now.checked_sub(late).unwrap_or(now)
 }
 
 /// A member's server-wide permissions: @everyone plus their roles; owners

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use super::world::{
-    ChannelAccess, FaultKind, Message, RecordedRequest, World, INTERACTION_DEADLINE,
+    ChannelAccess, FaultKind, Message, RecordedRequest, World, INTERACTION_TOKEN_LIFETIME,
 };
 use super::Shared;
 use super::{payloads, permissions};
@@ -244,10 +244,35 @@ fn route(shared: &Shared, method: &Method, path: &str, query: &str, body: Option
             interaction_callback(&mut world, id(interaction), token, body)
         }
         ("POST", ["webhooks", app, token]) if id(app) == Some(world.application_id) => {
-            let Some(interaction) = interaction_by_token(&world, token) else {
-                return error(StatusCode::NOT_FOUND, 10015, "Unknown Webhook");
+            let interaction = match interaction_by_token(&world, token) {
+                Ok(interaction) => interaction,
+                Err(refusal) => return refusal,
             };
-            let message = interaction_message(&mut world, interaction, &body);
+            // Directly after a deferred response, a follow-up completes the
+            // loading message instead: it keeps that message's visibility,
+            // whatever flags the follow-up asks for.
+            let loading = world
+                .interactions
+                .get(&interaction)
+                .filter(|i| i.followups.is_empty())
+                .and_then(|i| {
+                    let deferred = i.callbacks.first()?["type"].as_u64() == Some(5);
+                    deferred.then_some(i.original?)
+                })
+                .and_then(|original| world.messages.iter().find(|m| m.id == original))
+                .filter(|m| !m.deleted && m.edited_ms.is_none())
+                .map(|m| (m.channel_id, m.id));
+            let message = match loading {
+                Some((channel, original)) => {
+                    let mut edit = body.clone();
+                    if let Some(fields) = edit.as_object_mut() {
+                        fields.remove("flags");
+                    }
+                    let _ = edit_message(&mut world, channel, original, &edit);
+                    original
+                }
+                None => interaction_message(&mut world, interaction, &body),
+            };
             if let Some(i) = world.interactions.get_mut(&interaction) {
                 i.followups.push(message);
             }
@@ -256,8 +281,9 @@ fn route(shared: &Shared, method: &Method, path: &str, query: &str, body: Option
         (verb, ["webhooks", app, token, "messages", target])
             if id(app) == Some(world.application_id) =>
         {
-            let Some(interaction) = interaction_by_token(&world, token) else {
-                return error(StatusCode::NOT_FOUND, 10015, "Unknown Webhook");
+            let interaction = match interaction_by_token(&world, token) {
+                Ok(interaction) => interaction,
+                Err(refusal) => return refusal,
             };
             let message = match *target {
                 "@original" => world
@@ -432,12 +458,19 @@ fn register_commands(world: &mut World, list: &[Value], guild: Option<u64>) -> V
     registered
 }
 
-fn interaction_by_token(world: &World, token: &str) -> Option<u64> {
-    world
-        .interactions
-        .values()
-        .find(|i| i.token == token)
-        .map(|i| i.id)
+/// The interaction whose webhook token this is, while the token lasts.
+fn interaction_by_token(world: &World, token: &str) -> Result<u64, Reply> {
+    let Some(interaction) = world.interactions.values().find(|i| i.token == token) else {
+        return Err(error(StatusCode::NOT_FOUND, 10015, "Unknown Webhook"));
+    };
+    if interaction.created.elapsed() > INTERACTION_TOKEN_LIFETIME {
+        return Err(error(
+            StatusCode::UNAUTHORIZED,
+            50027,
+            "Invalid Webhook Token",
+        ));
+    }
+    Ok(interaction.id)
 }
 
 /// The initial response: once, within three seconds of dispatch.
@@ -456,10 +489,7 @@ fn interaction_callback(world: &mut World, id: Option<u64>, token: &str, body: V
             "Interaction has already been acknowledged.",
         );
     }
-    let in_time = interaction
-        .dispatched
-        .is_some_and(|at| at.elapsed() <= INTERACTION_DEADLINE);
-    if !in_time {
+    if !World::in_response_window(interaction) {
         return error(StatusCode::NOT_FOUND, 10062, "Unknown interaction");
     }
     let kind = body.get("type").and_then(Value::as_u64).unwrap_or(0);

@@ -11,7 +11,9 @@ use tokio::sync::mpsc;
 
 /// Discord refuses an interaction response after this long.
 pub const INTERACTION_DEADLINE: Duration = Duration::from_secs(3);
-/// The first instant of 2015, where snowflake time starts.
+/// Interaction tokens (follow-ups, edits of the original) last this long.
+pub const INTERACTION_TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
+/// Snowflakes count milliseconds from the first instant of 2015 (UTC).
 pub const DISCORD_EPOCH_MS: i64 = 1_420_070_400_000;
 /// Discord remembers message nonces for a few minutes.
 pub const NONCE_MEMORY: Duration = Duration::from_secs(5 * 60);
@@ -109,6 +111,12 @@ pub struct Interaction {
     pub payload: Value,
     /// When it last went out on a socket.
     pub dispatched: Option<Instant>,
+    /// How long before its first delivery Discord created it (its id
+    /// carries the creation instant): the response deadline and the
+    /// token's lifetime count from then.
+    pub late: Duration,
+    /// When it was created, for the token's lifetime.
+    pub created: Instant,
     pub acknowledged: bool,
     /// Every accepted initial response body.
     pub callbacks: Vec<Value>,
@@ -202,6 +210,8 @@ pub struct World {
     pub resumes: u32,
     pub refuse_resumes: u32,
     pub heartbeat_interval_ms: u64,
+    /// How late interactions created from now on reach the bot.
+    pub delivery_delay: Duration,
 }
 
 impl World {
@@ -232,6 +242,7 @@ impl World {
             resumes: 0,
             refuse_resumes: 0,
             heartbeat_interval_ms: 41_250,
+            delivery_delay: Duration::ZERO,
         };
         world.application_id = world.snowflake();
         world.bot.id = world.application_id;
@@ -246,6 +257,23 @@ impl World {
         let from_time = u64::try_from(Self::now_ms() - DISCORD_EPOCH_MS).unwrap_or(0) << 22;
         self.next_id = (self.next_id + 1).max(from_time);
         self.next_id
+    }
+
+    /// An interaction's id: like Discord's, it carries when it was created
+    /// (`ago` before now) in its upper bits.
+    pub fn timed_snowflake(&mut self, ago: Duration) -> u64 {
+        let created = Self::now_ms() - i64::try_from(ago.as_millis()).unwrap_or(i64::MAX);
+        let since_epoch = u64::try_from(created - DISCORD_EPOCH_MS).unwrap_or(0);
+        (since_epoch << 22) | (self.snowflake() & 0x3f_ffff)
+    }
+
+    /// Whether the response window of an interaction is still open: three
+    /// seconds from its creation, whose first delivery starts the clock
+    /// (minus how late it was delivered).
+    pub fn in_response_window(interaction: &Interaction) -> bool {
+        interaction
+            .dispatched
+            .is_some_and(|at| at.elapsed() + interaction.late <= INTERACTION_DEADLINE)
     }
 
     pub fn user(&self, id: u64) -> Option<&User> {
