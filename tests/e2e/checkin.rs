@@ -244,34 +244,24 @@ async fn a_reply_refused_as_expired_withdraws_the_check_in() {
             .filter(|r| r.path.contains(&id.to_string()))
             .count()
     };
-    for _ in 0..200 {
-        if requests() > 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    wait_for("the bot's reply", Duration::from_secs(10), || {
+        requests() > 0
+    })
+    .await;
+    // Stored first, then taken back once Discord refused the late reply.
+    wait_for(
+        "the check-in to be withdrawn",
+        Duration::from_secs(10),
+        || bot.log().contains("reply failed; withdrawing the check-in"),
+    )
+    .await;
+    crate::support::wait_for_async(
+        "the withdrawal to be stored",
+        Duration::from_secs(10),
+        || async { stored(&bot, bot.member).await.is_empty() },
+    )
+    .await;
     assert_eq!(bot.discord.responses_accepted(id), 0);
-    let mut remaining = usize::MAX;
-    for _ in 0..100 {
-        remaining = stored(&bot, bot.member).await.len();
-        if remaining == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(
-        remaining,
-        0,
-        "the expired check-in was withdrawn; log:\n{}",
-        bot.log()
-    );
-    // It was stored first, then taken back.
-    assert!(
-        bot.log().contains("reply failed; withdrawing the check-in"),
-        "{}",
-        bot.log()
-    );
     bot.finish();
 }
 
