@@ -45,19 +45,7 @@ impl App {
         &self,
         request: CheckInRequest,
     ) -> Result<CheckInReceipt, AppError> {
-        let exercise = self
-            .catalog
-            .get(request.exercise.trim())
-            .cloned()
-            .ok_or_else(|| UserError::UnknownExercise {
-                key: request.exercise.clone(),
-                choices: self
-                    .catalog
-                    .iter()
-                    .map(|e| e.key.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })?;
+        let exercise = self.catalog_exercise(&request.exercise)?.clone();
         let settings = self.store.server_settings(request.guild).await?;
         if settings.disabled_exercises.contains(&exercise.key) {
             return Err(UserError::ExerciseOff {

@@ -122,17 +122,7 @@ impl App {
     ) -> Result<Option<Exercise>, UserError> {
         let exercise = match exercise.map(str::trim).filter(|e| !e.is_empty()) {
             None => None,
-            Some(key) => Some(self.catalog.get(key).cloned().ok_or_else(|| {
-                UserError::UnknownExercise {
-                    key: key.to_owned(),
-                    choices: self
-                        .catalog
-                        .iter()
-                        .map(|e| e.key.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                }
-            })?),
+            Some(key) => Some(self.catalog_exercise(key)?.clone()),
         };
         if metric == Metric::Amount && exercise.is_none() {
             return Err(UserError::AmountNeedsExercise);

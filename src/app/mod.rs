@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use chrono_tz::Tz;
 
-use crate::domain::exercise::Catalog;
+use crate::domain::exercise::{Catalog, Exercise};
 use crate::store::Store;
 
 pub use clock::{Clock, SystemClock};
@@ -38,6 +38,24 @@ pub struct App {
     /// Woken whenever a schedule is added, changed or removed, so the
     /// scheduler looks again at once instead of polling.
     pub schedules_changed: Arc<tokio::sync::Notify>,
+}
+
+impl App {
+    /// The catalog's exercise named `key` (spaces around it ignored), or the
+    /// user error that lists every key.
+    pub(crate) fn catalog_exercise(&self, key: &str) -> Result<&Exercise, UserError> {
+        self.catalog
+            .get(key.trim())
+            .ok_or_else(|| UserError::UnknownExercise {
+                key: key.to_owned(),
+                choices: self
+                    .catalog
+                    .iter()
+                    .map(|e| e.key.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
 }
 
 /// Per-server limits from the configuration.

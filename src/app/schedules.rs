@@ -437,18 +437,7 @@ impl App {
         settings: &ServerSettings,
         key: &str,
     ) -> Result<ExerciseKey, AppError> {
-        let exercise = self
-            .catalog
-            .get(key.trim())
-            .ok_or_else(|| UserError::UnknownExercise {
-                key: key.to_owned(),
-                choices: self
-                    .catalog
-                    .iter()
-                    .map(|e| e.key.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })?;
+        let exercise = self.catalog_exercise(key)?;
         if settings.disabled_exercises.contains(&exercise.key) {
             return Err(UserError::ExerciseOff {
                 name: exercise.name.clone(),

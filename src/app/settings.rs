@@ -126,17 +126,7 @@ impl App {
         exercise: &str,
         on: bool,
     ) -> Result<Exercise, AppError> {
-        let exercise = self.catalog.get(exercise.trim()).cloned().ok_or_else(|| {
-            UserError::UnknownExercise {
-                key: exercise.to_owned(),
-                choices: self
-                    .catalog
-                    .iter()
-                    .map(|e| e.key.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            }
-        })?;
+        let exercise = self.catalog_exercise(exercise)?.clone();
         let key = exercise.key.clone();
         let detail = format!("{key} {}", if on { "on" } else { "off" });
         self.change(caller, "settings.exercises", detail, |s| {

@@ -124,8 +124,8 @@ mod tests {
     use chrono::{Duration, TimeZone};
 
     use super::*;
-    use crate::domain::exercise::ExerciseKey;
     use crate::domain::occurrence::{ClaimOutcome, OccurrenceClaim};
+    use crate::store::occurrences::tests::claim;
     use crate::store::schedules::tests::new_schedule;
     use crate::store::test_support::temp_store;
 
@@ -137,22 +137,21 @@ mod tests {
             .insert_schedule(new_schedule(1, Some(now)))
             .await
             .unwrap();
-        let ClaimOutcome::Claimed(o) = store
-            .claim_occurrence(OccurrenceClaim {
-                schedule: s.id,
-                due_at: now,
-                exercise: Some(ExerciseKey::parse("walk").unwrap()),
-                turn: None,
-                owner: "a".into(),
-                now,
-                lease_until: now + Duration::minutes(2),
-                tips: 1,
-            })
-            .await
-            .unwrap()
-        else {
-            panic!()
+        // A posted-or-not prompt of the schedule, due at `due`.
+        let prompt = |due| {
+            let store = &store;
+            async move {
+                let claim = OccurrenceClaim {
+                    due_at: due,
+                    ..claim(s.id, "a", now)
+                };
+                match store.claim_occurrence(claim).await.unwrap() {
+                    ClaimOutcome::Claimed(o) => o,
+                    other => panic!("{other:?}"),
+                }
+            }
         };
+        let o = prompt(now).await;
         let snooze = |interaction: u64, guild: u64| Snooze {
             interaction: InteractionId(interaction),
             guild: GuildId(guild),
@@ -214,22 +213,7 @@ mod tests {
         assert_eq!(store.earliest_snooze().await.unwrap(), None);
 
         // A snooze whose token expired can never be sent: it goes.
-        let ClaimOutcome::Claimed(o2) = store
-            .claim_occurrence(OccurrenceClaim {
-                schedule: s.id,
-                due_at: now + Duration::hours(1),
-                exercise: Some(ExerciseKey::parse("walk").unwrap()),
-                turn: None,
-                owner: "a".into(),
-                now,
-                lease_until: now + Duration::minutes(2),
-                tips: 1,
-            })
-            .await
-            .unwrap()
-        else {
-            panic!()
-        };
+        let o2 = prompt(now + Duration::hours(1)).await;
         assert!(store
             .add_snooze(Snooze {
                 occurrence: o2.id,
