@@ -43,8 +43,6 @@ pub enum UserError {
     UnknownMetric(#[from] UnknownMetric),
     #[error("Ranking by amount needs an exercise: add the `exercise` option.")]
     AmountNeedsExercise,
-    #[error("Choose `on` or `off`.")]
-    OnOrOff,
     #[error("This command works in a server, not in direct messages.")]
     ServerOnly,
     #[error("Only moderators can do that: members with Manage Server, or with the server's moderator role.")]

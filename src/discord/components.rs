@@ -38,14 +38,13 @@ pub async fn handle(ctx: &serenity::Context, data: &Data, click: &ComponentInter
 /// What the member reads after clicking.
 async fn answer(data: &Data, click: &ComponentInteraction) -> String {
     let Some(guild) = click.guild_id else {
-        return "Prompt buttons work in servers, not in direct messages.".to_owned();
+        return render::not_in_a_server();
     };
     let button = match PromptButton::parse(&click.data.custom_id) {
         Ok(button) => button,
         Err(error) => {
             tracing::info!(%error, user = %click.user.id, "a click on a button that is not ours");
-            return "That button is not one I know; nothing was logged. /checkin always works."
-                .to_owned();
+            return render::unknown_button();
         }
     };
     let display_name = click

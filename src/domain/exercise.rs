@@ -233,6 +233,15 @@ impl Catalog {
         self.exercises.iter()
     }
 
+    /// The exercises whose key or name contains `partial` (in any case), in
+    /// the catalog's order: what a member typing an exercise is offered.
+    pub fn matching<'a>(&'a self, partial: &str) -> impl Iterator<Item = &'a Exercise> {
+        let partial = partial.trim().to_lowercase();
+        self.exercises.iter().filter(move |e| {
+            e.key.as_str().contains(&partial) || e.name.to_lowercase().contains(&partial)
+        })
+    }
+
     pub fn len(&self) -> usize {
         self.exercises.len()
     }
@@ -251,6 +260,24 @@ mod tests {
     use super::*;
 
     const SHIPPED: &str = include_str!("../../config/exercises.toml");
+
+    #[test]
+    fn exercises_match_by_key_or_name_in_any_case() {
+        let catalog = Catalog::from_toml(SHIPPED).unwrap();
+        let keys = |partial| {
+            catalog
+                .matching(partial)
+                .map(|e| e.key.as_str())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(keys("RAISES"), ["calf-raises", "heel-raises"]);
+        assert_eq!(keys("brisk"), ["walk"]);
+        assert_eq!(
+            keys(""),
+            catalog.iter().map(|e| e.key.as_str()).collect::<Vec<_>>()
+        );
+        assert!(keys("running").is_empty());
+    }
 
     fn entry(key: &str) -> String {
         format!(

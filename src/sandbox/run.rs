@@ -157,13 +157,7 @@ async fn script(
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    team.command(
-        ada.id,
-        ada.name,
-        "leaderboard",
-        &[("period", json!("today"))],
-    )
-    .await;
+    team.command(ada.id, ada.name, "leaderboard", &[]).await;
     transcript.say(
         "secondheart sandbox:",
         "done. `secondheart run` with a real token does the same in your server.",

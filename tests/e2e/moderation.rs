@@ -7,15 +7,20 @@ use secondheart::domain::GuildId;
 use secondheart::sandbox::fake_discord::permissions;
 use serde_json::{json, Value};
 
-use crate::support::bot::spawn_bot;
+use crate::support::bot::{spawn_bot, Bot};
 
 const REPLY: Duration = Duration::from_secs(20);
 
 /// Every moderator command, with valid options.
-fn moderator_commands(role: u64) -> Vec<(&'static str, Vec<(&'static str, Value)>)> {
+async fn moderator_commands(
+    bot: &Bot,
+    role: u64,
+) -> Vec<(&'static str, Vec<(&'static str, Value)>)> {
+    let sunday = bot.choice("settings week-start", "day", "sunday").await;
+    let off = bot.choice("settings exercises", "enabled", "off").await;
     vec![
         ("settings timezone", vec![("zone", json!("Europe/Berlin"))]),
-        ("settings week-start", vec![("day", json!("sun"))]),
+        ("settings week-start", vec![("day", sunday)]),
         (
             "settings moderator-role",
             vec![("role", json!(role.to_string()))],
@@ -26,7 +31,7 @@ fn moderator_commands(role: u64) -> Vec<(&'static str, Vec<(&'static str, Value)
         ),
         (
             "settings exercises",
-            vec![("exercise", json!("water")), ("enabled", json!("off"))],
+            vec![("exercise", json!("water")), ("enabled", off)],
         ),
         ("settings show", vec![]),
         ("audit", vec![]),
@@ -60,7 +65,7 @@ fn schedule_commands(channel: u64) -> Vec<(&'static str, Vec<(&'static str, Valu
 async fn a_plain_member_is_refused_every_moderator_command_and_nothing_changes() {
     let bot = spawn_bot().await;
     let role = bot.discord.create_role(bot.guild, "Coaches", 0, true);
-    for (name, options) in moderator_commands(role) {
+    for (name, options) in moderator_commands(&bot, role).await {
         let reply = bot.ask(bot.member, name, &options).await;
         assert_eq!(
             (reply.content.as_str(), reply.ephemeral),
@@ -125,7 +130,8 @@ async fn manage_server_or_the_moderator_role_may_change_settings_and_it_is_audit
         "Preview of **#1**",
         "Removed schedule #1 (daily 11:00).",
     ];
-    let commands: Vec<_> = moderator_commands(coaches)
+    let commands: Vec<_> = moderator_commands(&bot, coaches)
+        .await
         .into_iter()
         .chain(schedule_commands(bot.channel))
         .collect();
@@ -194,12 +200,14 @@ async fn bad_settings_are_refused_with_a_reason_and_change_nothing() {
     let admin = bot.discord.add_member(bot.guild, "Admin", &[admins]);
     let other_guild = bot.discord.create_guild("Elsewhere");
     let foreign_role = bot.discord.create_role(other_guild, "Theirs", 0, true);
+    let off = bot.choice("settings exercises", "enabled", "off").await;
     let cases = [
         ("settings timezone", vec![("zone", json!("Mars/Olympus"))], "Unknown time zone `Mars/Olympus`; use an IANA name such as Europe/Berlin or UTC."),
-        ("settings week-start", vec![("day", json!("funday"))], "`funday` is not a weekday such as mon or sunday."),
+        // A modified client can send a day past the seven choices.
+        ("settings week-start", vec![("day", json!(7))], "I could not read the options of that command."),
         ("settings quiet-hours", vec![("hours", json!("soon"))], "`soon` is not a time window such as 19:00-08:00 (or `off`)."),
         ("settings quiet-hours", vec![("hours", json!("off")), ("days", json!("caturday"))], "`caturday` is not a list of days such as sat,sun (or `none`)."),
-        ("settings exercises", vec![("exercise", json!("running")), ("enabled", json!("off"))], "There is no exercise `running`. Pick one of: calf-raises, heel-raises, walk, stretch, stairs, skipping, water."),
+        ("settings exercises", vec![("exercise", json!("running")), ("enabled", off)], "There is no exercise `running`. Pick one of: calf-raises, heel-raises, walk, stretch, stairs, skipping, water."),
         ("settings moderator-role", vec![("role", json!(foreign_role.to_string()))], "I could not read the options of that command."),
     ];
     for (name, options, expected) in cases {

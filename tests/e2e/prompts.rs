@@ -1055,7 +1055,14 @@ async fn the_leaderboard_is_posted_on_its_schedule_through_the_same_claims() {
         .ask(
             moderator,
             "settings leaderboard-schedule",
-            &[("when", json!(when)), ("week", json!("this-week"))],
+            &[
+                ("when", json!(when)),
+                (
+                    "week",
+                    bot.choice("settings leaderboard-schedule", "week", "This week so far")
+                        .await,
+                ),
+            ],
         )
         .await;
     assert!(

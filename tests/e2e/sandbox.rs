@@ -16,8 +16,8 @@ fn the_sandbox_shows_prompts_clicks_edits_and_a_leaderboard() {
         "secondheart → Ada (only Ada sees it): Logged **20 reps**",
         "secondheart edits its prompt: ┃ Done so far:",
         "secondheart → Dee (only Dee sees it): ⏰ Reminder",
-        "Ada › /leaderboard period:today",
-        "secondheart: **Leaderboard** · points · today",
+        "Ada › /leaderboard",
+        "secondheart: **Leaderboard** · points · this week",
         "1. Bo — ",
     ] {
         assert!(out.contains(expected), "missing `{expected}` in:\n{out}");

@@ -20,7 +20,9 @@ use crate::domain::{GuildId, InteractionId, UserId};
 #[poise::command(slash_command, guild_only)]
 pub async fn checkin(
     ctx: Context<'_>,
-    #[description = "What you did"] exercise: String,
+    #[description = "What you did"]
+    #[autocomplete = "super::exercises"]
+    exercise: String,
     #[description = "How much: reps, minutes or glasses"]
     #[min = 1]
     #[max = 1000]

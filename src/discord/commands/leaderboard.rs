@@ -2,7 +2,7 @@
 
 use poise::CreateReply;
 
-use crate::app::UserError;
+use super::choices::{MetricChoice, PeriodChoice};
 use crate::discord::{deferral, render, CommandError, Context};
 use crate::domain::leaderboard::{Metric, Period};
 
@@ -10,21 +10,15 @@ use crate::domain::leaderboard::{Metric, Period};
 #[poise::command(slash_command, guild_only)]
 pub async fn leaderboard(
     ctx: Context<'_>,
-    #[description = "Which period (default: this week)"] period: Option<String>,
-    #[description = "Rank by (default: points)"] metric: Option<String>,
-    #[description = "Only this exercise (needed for amount)"] exercise: Option<String>,
+    #[description = "Which period (default: this week)"] period: Option<PeriodChoice>,
+    #[description = "Rank by (default: points)"] metric: Option<MetricChoice>,
+    #[description = "Only this exercise (needed for amount)"]
+    #[autocomplete = "super::exercises"]
+    exercise: Option<String>,
 ) -> Result<(), CommandError> {
     let (guild, caller) = super::caller(ctx)?;
-    let period: Period = period
-        .as_deref()
-        .unwrap_or("this-week")
-        .parse()
-        .map_err(UserError::from)?;
-    let metric: Metric = metric
-        .as_deref()
-        .unwrap_or("points")
-        .parse()
-        .map_err(UserError::from)?;
+    let period = period.map_or(Period::ThisWeek, Period::from);
+    let metric = metric.map_or(Metric::Points, Metric::from);
     let app = &ctx.data().app;
     app.board_exercise(metric, exercise.as_deref())?;
     // Ranking reads the whole period's check-ins: "thinking…" first.

@@ -2,6 +2,7 @@
 
 mod audit;
 mod checkin;
+mod choices;
 mod help;
 mod leaderboard;
 mod me;
@@ -10,6 +11,8 @@ mod schedule;
 mod settings;
 mod stats;
 mod undo;
+
+use poise::serenity_prelude as serenity;
 
 use super::{CommandError, Context, Data};
 use crate::domain::{GuildId, UserId};
@@ -28,6 +31,24 @@ pub fn all() -> Vec<poise::Command<Data, CommandError>> {
         schedule::schedule(),
         audit::audit(),
     ]
+}
+
+/// Discord's limit on the choices of one autocomplete answer.
+const MAX_CHOICES: usize = 25;
+
+/// Catalog exercises whose key or name contains what the member typed,
+/// shown by name and sent by key. A value typed past the suggestions gets
+/// the catalog's "unknown exercise" error from the use case.
+async fn exercises(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+    let choices = ctx
+        .data()
+        .app
+        .catalog
+        .matching(partial)
+        .take(MAX_CHOICES)
+        .map(|e| serenity::AutocompleteChoice::new(e.name.clone(), e.key.as_str()))
+        .collect();
+    serenity::CreateAutocompleteResponse::new().set_choices(choices)
 }
 
 /// The server (as Discord put it in the interaction) and the member calling.

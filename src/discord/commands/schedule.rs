@@ -305,12 +305,9 @@ pub async fn test(
     // make the interaction expire.
     ctx.defer_ephemeral().await?;
     let text = match data.notifier.post_test(&prompt).await {
-        Ok(()) => format!(
-            "Posted a test prompt of **#{id}** in <#{}>. Its buttons log nothing.",
-            prompt.channel
-        ),
+        Ok(()) => render::test_prompt_posted(ScheduleId(id), prompt.channel),
         Err(crate::scheduler::PostError::ChannelUnusable(reason)) => {
-            format!("I could not post the test prompt: {reason}.")
+            render::test_prompt_unusable(&reason)
         }
         // Discord's side, not ours: worth another try, no error id needed.
         Err(
@@ -318,8 +315,7 @@ pub async fn test(
             | crate::scheduler::PostError::Unavailable(_)),
         ) => {
             tracing::warn!(%error, "a test prompt was not taken by Discord");
-            "Discord did not take the test prompt just now; please try again in a minute."
-                .to_owned()
+            render::test_prompt_not_taken()
         }
         Err(error) => {
             return Err(CommandError::Internal(anyhow::anyhow!(

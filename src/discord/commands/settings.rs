@@ -5,7 +5,7 @@
 use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 
-use crate::app::UserError;
+use super::choices::{DayChoice, OnOff, WeekChoice};
 use crate::discord::{render, CommandError, Context};
 
 /// Server settings (moderators).
@@ -50,9 +50,10 @@ pub async fn timezone(
 #[poise::command(slash_command, guild_only, rename = "week-start")]
 pub async fn week_start(
     ctx: Context<'_>,
-    #[description = "mon … sun"] day: String,
+    #[description = "The day weeks start on"] day: DayChoice,
 ) -> Result<(), CommandError> {
     let caller = super::moderator_caller(ctx).await?;
+    let day = chrono::Weekday::from(day).to_string();
     let day = ctx.data().app.set_week_start(&caller, &day).await?;
     confirm(ctx, render::week_start(day)).await
 }
@@ -92,15 +93,13 @@ pub async fn quiet_hours(
 #[poise::command(slash_command, guild_only)]
 pub async fn exercises(
     ctx: Context<'_>,
-    #[description = "Which exercise"] exercise: String,
-    #[description = "on or off"] enabled: String,
+    #[description = "Which exercise"]
+    #[autocomplete = "super::exercises"]
+    exercise: String,
+    #[description = "on or off"] enabled: OnOff,
 ) -> Result<(), CommandError> {
     let caller = super::moderator_caller(ctx).await?;
-    let on = match enabled.trim().to_ascii_lowercase().as_str() {
-        "on" => true,
-        "off" => false,
-        _ => return Err(UserError::OnOrOff.into()),
-    };
+    let on = enabled.is_on();
     let exercise = ctx
         .data()
         .app
@@ -136,13 +135,13 @@ pub async fn leaderboard_schedule(
     #[description = "e.g. fri 16:00, or off"]
     #[max_length = 100]
     when: String,
-    #[description = "Which week the board shows (default: this week)"] week: Option<String>,
+    #[description = "Which week the board shows (default: this week)"] week: Option<WeekChoice>,
 ) -> Result<(), CommandError> {
     let caller = super::moderator_caller(ctx).await?;
     let set = ctx
         .data()
         .app
-        .set_board_schedule(&caller, &when, week.as_deref())
+        .set_board_schedule(&caller, &when, week.map(WeekChoice::key))
         .await?;
     confirm(ctx, render::board_schedule(set.as_ref())).await
 }

@@ -3,7 +3,7 @@
 use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 
-use crate::app::UserError;
+use super::choices::PeriodChoice;
 use crate::discord::{deferral, render, CommandError, Context};
 use crate::domain::leaderboard::Period;
 use crate::domain::UserId;
@@ -13,14 +13,10 @@ use crate::domain::UserId;
 pub async fn stats(
     ctx: Context<'_>,
     #[description = "Whose stats (default: yours)"] member: Option<serenity::User>,
-    #[description = "Which period (default: this week)"] period: Option<String>,
+    #[description = "Which period (default: this week)"] period: Option<PeriodChoice>,
 ) -> Result<(), CommandError> {
     let (guild, caller) = super::caller(ctx)?;
-    let period: Period = period
-        .as_deref()
-        .unwrap_or("this-week")
-        .parse()
-        .map_err(UserError::from)?;
+    let period = period.map_or(Period::ThisWeek, Period::from);
     let user = member.as_ref().map_or(caller, |m| UserId(m.id.get()));
     // A member's whole history is read (for streaks): "thinking…" first.
     // Whether another member's stats are private is known only then, and

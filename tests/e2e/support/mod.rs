@@ -399,6 +399,36 @@ pub mod bot {
             self.reply_to(id, name).await
         }
 
+        /// The value Discord's client sends when a member picks the choice
+        /// named `choice` of `option` of `/command` (such as "settings
+        /// week-start"), as registered.
+        pub async fn choice(&self, command: &str, option: &str, choice: &str) -> serde_json::Value {
+            let commands = self
+                .discord
+                .wait_for_commands(Duration::from_secs(20))
+                .await
+                .expect("registered commands");
+            let mut path = command.split(' ');
+            let top = path.next().unwrap_or_default();
+            let mut options = &commands
+                .iter()
+                .find(|c| c["name"] == top)
+                .unwrap_or_else(|| panic!("no command /{top}"))["options"];
+            for sub in path {
+                options = &options
+                    .as_array()
+                    .and_then(|o| o.iter().find(|o| o["name"] == sub))
+                    .unwrap_or_else(|| panic!("/{command} is not registered"))["options"];
+            }
+            options
+                .as_array()
+                .and_then(|o| o.iter().find(|o| o["name"] == option))
+                .and_then(|o| o["choices"].as_array())
+                .and_then(|c| c.iter().find(|c| c["name"] == choice))
+                .unwrap_or_else(|| panic!("/{command} {option} has no choice `{choice}`"))["value"]
+                .clone()
+        }
+
         /// Like [`ask`](Self::ask), without the client's checks: what a
         /// modified client could send.
         pub async fn ask_unchecked(

@@ -1,0 +1,50 @@
+//! The reply to `/stats`.
+
+use super::{amount, fit, name, period_phrase, plural};
+use crate::app::stats::{ExerciseTotal, Stats};
+use crate::domain::leaderboard::Period;
+
+fn totals_line(total: &ExerciseTotal) -> String {
+    format!("{}: {}", total.name, amount(total.amount, total.unit))
+}
+
+/// The reply to `/stats`.
+pub fn stats(stats: &Stats, own: bool) -> String {
+    let who = if own {
+        "Your stats".to_owned()
+    } else {
+        format!("Stats for {}", name(stats.name.as_deref()))
+    };
+    let mut lines = vec![format!("**{who}** {}", period_phrase(stats.period))];
+    if stats.totals.is_empty() {
+        lines.push(format!("No check-ins {} yet.", period_phrase(stats.period)));
+    } else {
+        lines.push(format!(
+            "**{}** · streak **{}** (best {})",
+            plural(stats.points, "point", "points"),
+            plural(i64::from(stats.streak.current), "day", "days"),
+            plural(i64::from(stats.streak.best), "day", "days"),
+        ));
+        for total in &stats.totals {
+            lines.push(format!(
+                "• {} ({})",
+                totals_line(total),
+                plural(total.points, "point", "points")
+            ));
+        }
+    }
+    if stats.period != Period::Today {
+        let today = if stats.today.is_empty() {
+            "nothing yet".to_owned()
+        } else {
+            stats
+                .today
+                .iter()
+                .map(totals_line)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        lines.push(format!("Today: {today}"));
+    }
+    fit(lines)
+}
