@@ -2,7 +2,8 @@
 //!
 //! It connects with minimal intents (no member list), registers the slash
 //! commands, turns interactions into use-case calls and renders replies.
-//! Nothing it sends may ping: allowed mentions are empty by default in both
+//! Its [`Connection`] yields the notifier the scheduler posts through; the
+//! scheduler runs beside it, started by `cli`. Nothing it sends may ping: allowed mentions are empty by default in both
 //! poise and serenity, and a message that should ping opts in explicitly.
 
 mod budget;
@@ -109,9 +110,9 @@ pub async fn connect(
         .id
         .get();
     let notifier = Arc::new(DiscordNotifier::new(
-        Arc::clone(&prompt_http),
+        prompt_http,
         client,
-        Arc::clone(&budget),
+        budget,
         snooze,
         bot_user,
     ));
