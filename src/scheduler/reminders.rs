@@ -27,6 +27,16 @@ impl Scheduler {
     /// Claims every reminder due now and starts sending each, adding the
     /// sends to `sends`; whether the store could be read.
     pub(super) async fn start_reminders(self: &Arc<Self>, sends: &mut Vec<JoinHandle<()>>) -> bool {
+        // A read first: claiming is a write, and most passes have no
+        // reminder due.
+        match self.app.next_reminder_at().await {
+            Ok(Some(at)) if at <= self.app.clock.now() => {}
+            Ok(_) => return true,
+            Err(error) => {
+                tracing::error!(%error, "cannot read when the next snooze reminder is due");
+                return false;
+            }
+        }
         loop {
             match self.app.due_reminder().await {
                 Ok(Some(reminder)) => {
