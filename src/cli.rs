@@ -22,7 +22,7 @@ use crate::domain::firings::{firings, DstEffect};
 use crate::domain::spec::ScheduleSpec;
 use crate::domain::zone::parse_zone;
 use crate::ops;
-use crate::scheduler::SchedulerOptions;
+use crate::scheduler::{Scheduler, SchedulerOptions};
 use crate::store::{self, Store, StoreOptions};
 
 /// secondheart: movement prompts, check-ins, streaks and leaderboards for
@@ -168,8 +168,9 @@ async fn run(loaded: Loaded) -> anyhow::Result<()> {
     serve(settings, token).await
 }
 
-/// Opens the store and runs the bot (its commands, scheduler and
-/// reminders) until the Discord connection ends for good.
+/// Opens the store and runs the bot: its commands and buttons over the
+/// Discord connection and, beside them, the scheduler (prompts, boards and
+/// snooze reminders), until the Discord connection ends for good.
 pub async fn serve(settings: config::Settings, token: config::DiscordToken) -> anyhow::Result<()> {
     let catalog = config::load_catalog(&settings)?;
     let store = Arc::new(Store::open(&store_options(&settings.database)).await?);
@@ -178,26 +179,17 @@ pub async fn serve(settings: config::Settings, token: config::DiscordToken) -> a
         exercises = catalog.len(),
         "store ready"
     );
-    let app = Arc::new(App {
-        store: Arc::clone(&store),
-        catalog: Arc::new(catalog),
-        default_zone: settings.defaults.timezone,
-        clock: Arc::new(SystemClock),
-        limits: Limits {
+    let app = Arc::new(App::new(
+        Arc::clone(&store),
+        Arc::new(catalog),
+        settings.defaults.timezone,
+        Arc::new(SystemClock),
+        Limits {
             max_schedules: settings.limits.max_schedules_per_server,
             min_interval_minutes: settings.limits.min_interval_minutes,
         },
-        schedules_changed: Arc::default(),
-    });
-    let scheduler = &settings.scheduler;
-    let prompts = discord::PromptOptions {
-        snooze: Duration::from_secs(scheduler.snooze_seconds.into()),
-        scheduler: SchedulerOptions::new(
-            chrono::Duration::minutes(scheduler.catch_up_window_minutes.into()),
-            chrono::Duration::seconds(scheduler.claim_lease_seconds.into()),
-        ),
-    };
-    let result = discord::run(&settings.discord, &token, app, prompts).await;
+    ));
+    let result = serve_app(&settings, &token, app).await;
     match Arc::try_unwrap(store) {
         Ok(store) => store.close().await,
         Err(_) => tracing::warn!(
@@ -205,6 +197,30 @@ pub async fn serve(settings: config::Settings, token: config::DiscordToken) -> a
         ),
     }
     result
+}
+
+/// Connects to Discord, then runs the connection and the scheduler side by
+/// side; when the connection ends, the scheduler is dropped with it.
+async fn serve_app(
+    settings: &config::Settings,
+    token: &config::DiscordToken,
+    app: Arc<App>,
+) -> anyhow::Result<()> {
+    let options = &settings.scheduler;
+    let snooze = Duration::from_secs(options.snooze_seconds.into());
+    let connection = discord::connect(&settings.discord, token, Arc::clone(&app), snooze).await?;
+    let scheduler = Scheduler::new(
+        app,
+        connection.notifier(),
+        SchedulerOptions::new(
+            chrono::Duration::minutes(options.catch_up_window_minutes.into()),
+            chrono::Duration::seconds(options.claim_lease_seconds.into()),
+        ),
+    );
+    tokio::select! {
+        served = connection.serve() => served,
+        () = scheduler.run() => Ok(()),
+    }
 }
 
 async fn migrate(loaded: Loaded) -> anyhow::Result<()> {

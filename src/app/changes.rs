@@ -1,6 +1,6 @@
 //! Noticing what other processes on the same database changed: a schedule
 //! added there, a claim or a snooze left behind by a process that stopped.
-//! The scheduler and the snooze reminders each keep one watch.
+//! The scheduler keeps one watch, for its schedules, claims and reminders.
 
 use chrono::Duration;
 

@@ -12,6 +12,7 @@ pub mod leaderboard;
 mod members;
 pub mod prompts;
 pub mod schedules;
+pub mod scheduling;
 pub mod settings;
 pub mod snoozes;
 pub mod stats;
@@ -27,9 +28,10 @@ use crate::store::Store;
 pub use clock::{Clock, SystemClock};
 pub use error::{AppError, UserError};
 
-/// What the use cases work with.
+/// What the use cases work with. The store is theirs alone: the adapters
+/// and the scheduler go through the use cases.
 pub struct App {
-    pub store: Arc<Store>,
+    store: Arc<Store>,
     pub catalog: Arc<Catalog>,
     /// The zone of servers that have not chosen their own.
     pub default_zone: Tz,
@@ -38,9 +40,31 @@ pub struct App {
     /// Woken whenever a schedule is added, changed or removed, so the
     /// scheduler looks again at once instead of polling.
     pub schedules_changed: Arc<tokio::sync::Notify>,
+    /// Woken whenever a member snoozes a prompt, so the scheduler looks at
+    /// the reminders again at once.
+    pub snoozes_changed: Arc<tokio::sync::Notify>,
 }
 
 impl App {
+    /// The use cases over `store`, with nothing changed yet.
+    pub fn new(
+        store: Arc<Store>,
+        catalog: Arc<Catalog>,
+        default_zone: Tz,
+        clock: Arc<dyn Clock>,
+        limits: Limits,
+    ) -> Self {
+        Self {
+            store,
+            catalog,
+            default_zone,
+            clock,
+            limits,
+            schedules_changed: Arc::default(),
+            snoozes_changed: Arc::default(),
+        }
+    }
+
     /// The catalog's exercise named `key` (spaces around it ignored), or the
     /// user error that lists every key.
     pub(crate) fn catalog_exercise(&self, key: &str) -> Result<&Exercise, UserError> {
@@ -139,23 +163,36 @@ pub(crate) mod test_support {
     /// An app on a fresh SQLite file with the built-in catalog, its clock at
     /// `now`, servers in UTC unless they choose otherwise.
     pub async fn app_at(now: DateTime<Utc>) -> (App, Arc<ManualClock>, tempfile::TempDir) {
+        let clock = Arc::new(ManualClock(Mutex::new(now)));
+        let (app, dir) = app_with_clock(clock.clone()).await;
+        (app, clock, dir)
+    }
+
+    /// An app on a fresh SQLite file with the built-in catalog and `clock`.
+    pub async fn app_with_clock(clock: Arc<dyn Clock>) -> (App, tempfile::TempDir) {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("app.db").display());
         let store = Store::open(&StoreOptions::new(url)).await.expect("store");
         let catalog =
             crate::config::load_catalog(&crate::config::Settings::default()).expect("catalog");
-        let clock = Arc::new(ManualClock(Mutex::new(now)));
-        let app = App {
-            store: Arc::new(store),
-            catalog: Arc::new(catalog),
-            default_zone: Tz::UTC,
-            clock: clock.clone(),
-            limits: Limits {
+        let app = App::new(
+            Arc::new(store),
+            Arc::new(catalog),
+            Tz::UTC,
+            clock,
+            Limits {
                 max_schedules: 3,
                 min_interval_minutes: 5,
             },
-            schedules_changed: Arc::default(),
-        };
-        (app, clock, dir)
+        );
+        (app, dir)
+    }
+
+    impl App {
+        /// The store underneath, for tests that set up or look at what no
+        /// use case does (a claim left by another process, a stored row).
+        pub fn raw_store(&self) -> &Store {
+            &self.store
+        }
     }
 }

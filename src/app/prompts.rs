@@ -283,6 +283,9 @@ impl App {
                     })
                     .await?;
                 return Ok(if added {
+                    // The scheduler sleeps until the next thing due: it
+                    // looks again, now that this reminder is the next.
+                    self.snoozes_changed.notify_one();
                     ClickOutcome::Snoozed { until }
                 } else {
                     ClickOutcome::AlreadySnoozed

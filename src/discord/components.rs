@@ -64,12 +64,9 @@ async fn answer(data: &Data, click: &ComponentInteraction) -> String {
     let snooze = Duration::from_std(data.snooze).unwrap_or(Duration::minutes(10));
     match data.app.click_prompt(request, snooze).await {
         Ok(outcome) => {
-            match &outcome {
-                ClickOutcome::Logged { occurrence, .. } => data
-                    .prompt_updates
-                    .request(GuildId(guild.get()), *occurrence),
-                ClickOutcome::Snoozed { .. } => data.snoozes_changed.notify_one(),
-                _ => {}
+            if let ClickOutcome::Logged { occurrence, .. } = &outcome {
+                data.prompt_updates
+                    .request(GuildId(guild.get()), *occurrence);
             }
             render::prompt_click(&outcome, data.snooze)
         }

@@ -2,7 +2,8 @@
 //!
 //! It connects with minimal intents (no member list), registers the slash
 //! commands, turns interactions into use-case calls and renders replies.
-//! Nothing it sends may ping: allowed mentions are empty by default in both
+//! Its [`Connection`] yields the notifier the scheduler posts through; the
+//! scheduler runs beside it, started by `cli`. Nothing it sends may ping: allowed mentions are empty by default in both
 //! poise and serenity, and a message that should ping opts in explicitly.
 
 mod budget;
@@ -16,7 +17,6 @@ mod prompt_updates;
 mod registration;
 mod render;
 mod retry;
-mod snoozes;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -27,20 +27,11 @@ use poise::serenity_prelude as serenity;
 
 use crate::app::App;
 use crate::config::{DiscordSettings, DiscordToken};
-use crate::scheduler::{Scheduler, SchedulerOptions};
 use budget::{RestBudget, Spend};
 
 pub use errors::CommandError;
 pub use notifier::DiscordNotifier;
 use prompt_updates::PromptUpdates;
-
-/// How prompts behave.
-#[derive(Debug, Clone)]
-pub struct PromptOptions {
-    /// How long "Snooze" waits before the reminder.
-    pub snooze: Duration,
-    pub scheduler: SchedulerOptions,
-}
 
 /// What every command handler gets.
 pub struct Data {
@@ -52,20 +43,28 @@ pub struct Data {
     notifier: Arc<DiscordNotifier>,
     prompt_updates: Arc<PromptUpdates>,
     snooze: Duration,
-    /// Woken when a member snoozes, so the reminder task looks again.
-    snoozes_changed: Arc<tokio::sync::Notify>,
 }
 
 pub type Context<'a> = poise::Context<'a, Data, CommandError>;
 
-/// Connects to Discord (or the URL in `settings.api_url`) and serves until
-/// the connection ends for good.
-pub async fn run(
+/// The bot's connection to Discord, ready to [serve](Self::serve): the
+/// token accepted, the slash commands registered, and the notifier the
+/// scheduler posts through.
+pub struct Connection {
+    client: serenity::Client,
+    token_rejected: Arc<AtomicBool>,
+    notifier: Arc<DiscordNotifier>,
+}
+
+/// Connects to Discord (or the URL in `settings.api_url`): checks the
+/// token and registers the commands. `snooze` is how long "Snooze" waits
+/// before the reminder.
+pub async fn connect(
     settings: &DiscordSettings,
     token: &DiscordToken,
     app: Arc<App>,
-    prompts: PromptOptions,
-) -> anyhow::Result<()> {
+    snooze: Duration,
+) -> anyhow::Result<Connection> {
     // One client (its connections and timeouts) and one budget for every
     // request the bot sends.
     let client = rest_client()?;
@@ -111,36 +110,19 @@ pub async fn run(
         .id
         .get();
     let notifier = Arc::new(DiscordNotifier::new(
-        Arc::clone(&prompt_http),
+        prompt_http,
         client,
-        Arc::clone(&budget),
-        prompts.snooze,
+        budget,
+        snooze,
         bot_user,
     ));
-    let scheduler = Scheduler::new(
-        Arc::clone(&app),
-        Arc::clone(&notifier) as Arc<dyn crate::scheduler::Notifier>,
-        prompts.scheduler,
-    );
-    let snoozes_changed = Arc::new(tokio::sync::Notify::new());
-    let background = [
-        tokio::spawn(scheduler.run()),
-        tokio::spawn(snoozes::run(
-            Arc::clone(&app),
-            prompt_http,
-            budget,
-            Arc::clone(&snoozes_changed),
-        )),
-    ];
-    let _stop_background = AbortOnDrop(background);
     let data = Data {
         prompt_updates: PromptUpdates::new(Arc::clone(&app), Arc::clone(&notifier)),
         app,
         token_rejected: Arc::clone(&token_rejected),
         shard_manager: Arc::clone(&shard_manager),
-        notifier,
-        snooze: prompts.snooze,
-        snoozes_changed,
+        notifier: Arc::clone(&notifier),
+        snooze,
     };
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
@@ -172,31 +154,39 @@ pub async fn run(
         .build();
     // GUILDS brings each server's channels and roles; no privileged intents.
     let intents = serenity::GatewayIntents::GUILDS;
-    let mut client = serenity::ClientBuilder::new_with_http(http, intents)
+    let client = serenity::ClientBuilder::new_with_http(http, intents)
         .framework(framework)
         .await
         .context("cannot start the Discord client")?;
     let _ = shard_manager.set(Arc::clone(&client.shard_manager));
-    let result = client.start().await;
-    if token_rejected.load(Ordering::SeqCst) {
-        bail!(token_rejected_message());
-    }
-    match result {
-        Err(serenity::Error::Gateway(serenity::GatewayError::InvalidAuthentication)) => {
-            bail!(token_rejected_message())
-        }
-        Err(error) => Err(error).context("the Discord connection failed"),
-        Ok(()) => Ok(()),
-    }
+    Ok(Connection {
+        client,
+        token_rejected,
+        notifier,
+    })
 }
 
-/// Background tasks that end with the connection.
-struct AbortOnDrop<const N: usize>([tokio::task::JoinHandle<()>; N]);
+impl Connection {
+    /// Posts prompts and sends reminders: the scheduler's, and
+    /// `/schedule test`'s. They go out over REST, independent of the
+    /// gateway.
+    pub fn notifier(&self) -> Arc<DiscordNotifier> {
+        Arc::clone(&self.notifier)
+    }
 
-impl<const N: usize> Drop for AbortOnDrop<N> {
-    fn drop(&mut self) {
-        for task in &self.0 {
-            task.abort();
+    /// Serves commands and buttons over the gateway until the connection
+    /// ends for good.
+    pub async fn serve(mut self) -> anyhow::Result<()> {
+        let result = self.client.start().await;
+        if self.token_rejected.load(Ordering::SeqCst) {
+            bail!(token_rejected_message());
+        }
+        match result {
+            Err(serenity::Error::Gateway(serenity::GatewayError::InvalidAuthentication)) => {
+                bail!(token_rejected_message())
+            }
+            Err(error) => Err(error).context("the Discord connection failed"),
+            Ok(()) => Ok(()),
         }
     }
 }

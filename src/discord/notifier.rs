@@ -1,5 +1,5 @@
-//! Posting prompts to Discord: the scheduler's [`Notifier`], and in-place
-//! edits of prompts.
+//! Posting prompts to Discord: the scheduler's [`Notifier`] (prompts,
+//! boards, snooze reminders), and in-place edits of prompts.
 //!
 //! These requests go out through reqwest with serenity's request builder
 //! (so a proxy or the fake Discord is honoured) instead of serenity's typed
@@ -20,7 +20,7 @@ use super::budget::{RestBudget, Spend};
 use super::prompt;
 use crate::domain::prompt::is_prompt_of;
 use crate::domain::{ChannelId, MessageId, OccurrenceId};
-use crate::scheduler::{BoardMessage, Notifier, PostError, PromptMessage};
+use crate::scheduler::{BoardMessage, Notifier, PostError, PromptMessage, Reminder};
 
 /// Discord's clock and ours may differ: a channel is read for a claim's
 /// post from this long before the claim was taken.
@@ -267,6 +267,31 @@ impl Notifier for DiscordNotifier {
             "more than {} messages since the claim; not searched further",
             MAX_PAGES * 100
         )))
+    }
+
+    async fn send_reminder(&self, reminder: &Reminder) -> Result<(), PostError> {
+        let body = serde_json::to_vec(&prompt::reminder(reminder))
+            .map_err(|e| PostError::Rejected(e.to_string()))?;
+        let application_id = self
+            .http
+            .application_id()
+            .ok_or_else(|| PostError::Unavailable("the application id is not known yet".into()))?;
+        // A follow-up through the interaction token of the member's click
+        // (Discord accepts them for 15 minutes): outside Discord's global
+        // limit, so only the budget's brake applies.
+        let route = Route::WebhookFollowupMessages {
+            application_id,
+            token: &reminder.snooze.token,
+        };
+        self.send(
+            Spend::Interaction,
+            route,
+            LightMethod::Post,
+            Some(body),
+            None,
+        )
+        .await
+        .map(drop)
     }
 }
 

@@ -1,19 +1,20 @@
 //! Scheduled posts as members see them. A prompt: one embed (what to do, a
 //! tip, how many did it, the disclaimer) and four buttons; it mentions only
 //! its schedule's role, and only through `allowed_mentions`. A board: the
-//! week's ranking in an embed, mentioning nobody.
+//! week's ranking in an embed, mentioning nobody. A snooze reminder: a
+//! private follow-up with a link to its prompt.
 
 use std::time::Duration;
 
 use poise::serenity_prelude as serenity;
 use serenity::{
     ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed,
-    CreateEmbedFooter, CreateMessage, EditMessage,
+    CreateEmbedFooter, CreateInteractionResponseFollowup, CreateMessage, EditMessage,
 };
 
 use crate::domain::prompt::{nonce, PromptAction, PromptButton, PromptRef};
 use crate::domain::{OccurrenceId, UserId};
-use crate::scheduler::{BoardMessage, PromptMessage};
+use crate::scheduler::{BoardMessage, PromptMessage, Reminder};
 
 /// A friendly green for prompts.
 const COLOR: u32 = 0x2e_a0_43;
@@ -95,6 +96,25 @@ fn buttons(prompt: &PromptMessage, snooze: Duration) -> Vec<CreateActionRow> {
         })
         .collect();
     vec![CreateActionRow::Buttons(buttons)]
+}
+
+/// The private follow-up of a snoozed prompt, linking to it.
+pub fn reminder(reminder: &Reminder) -> CreateInteractionResponseFollowup {
+    let link = reminder
+        .prompt
+        .map(|p| {
+            format!(
+                " https://discord.com/channels/{}/{}/{}",
+                p.guild, p.channel, p.message
+            )
+        })
+        .unwrap_or_default();
+    CreateInteractionResponseFollowup::new()
+        .content(format!(
+            "⏰ Reminder: time for the movement prompt you snoozed.{link} Its buttons still work."
+        ))
+        .ephemeral(true)
+        .allowed_mentions(CreateAllowedMentions::new())
 }
 
 /// The message that posts a server's leaderboard. Its footer names the

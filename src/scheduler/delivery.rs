@@ -11,28 +11,21 @@
 //! a lease and a long outage still never drops a firing silently.
 
 use std::future::Future;
+use std::time::Duration as StdDuration;
 
+use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 
 use super::notifier::PostError;
-use super::{backoff, Scheduler};
+use super::Scheduler;
 use crate::app::prompts::Post;
+use crate::app::scheduling::Finish;
 use crate::domain::occurrence::Occurrence;
-use crate::store::Finish;
+use crate::retry::{self, GaveUp, Pace, Stopped};
 
 /// How long after a claim its nonce is trusted to dedupe a retry: inside
 /// Discord's few minutes of nonce memory, with a margin.
 pub const NONCE_TRUST: Duration = Duration::minutes(4);
-
-/// Why retrying stopped.
-enum GaveUp {
-    /// Out of time with the last error.
-    Deadline(PostError),
-    /// An error retrying cannot fix.
-    Final(PostError),
-    /// The claim is no longer this process's: it must not post.
-    Lost,
-}
 
 /// A claim this process is posting, and until when it holds.
 struct Held {
@@ -66,7 +59,6 @@ impl Scheduler {
         }
         match self
             .app
-            .store
             .finish_occurrence(id, &self.options.owner, finish, now)
             .await
         {
@@ -139,7 +131,7 @@ impl Scheduler {
                     Ok(Some(message)) => return Some(Finish::Posted(message)),
                     // Not there: a fresh post, guarded by the nonce from now.
                     Ok(None) => trusted_until = self.app.clock.now() + NONCE_TRUST,
-                    Err(GaveUp::Lost) => return None,
+                    Err(GaveUp::Stopped) => return None,
                     Err(GaveUp::Deadline(e) | GaveUp::Final(e)) => {
                         return Some(Finish::Unknown(format!(
                             "the channel could not be read to tell whether the prompt went out ({e})"
@@ -156,13 +148,12 @@ impl Scheduler {
         };
         Some(match sent {
             Ok(message) => Finish::Posted(message),
-            Err(GaveUp::Lost) => return None,
+            Err(GaveUp::Stopped) => return None,
             Err(GaveUp::Final(PostError::ChannelUnusable(reason))) => {
                 if let Some(schedule) = occurrence.schedule {
                     let paused = self
                         .app
-                        .store
-                        .pause_schedule_for_error(
+                        .pause_for_error(
                             occurrence.guild,
                             schedule,
                             reason.clone(),
@@ -199,7 +190,6 @@ impl Scheduler {
         }
         let renewed = self
             .app
-            .store
             .renew_claim(held.occurrence, &self.options.owner, now, now + lease)
             .await;
         match renewed {
@@ -223,64 +213,70 @@ impl Scheduler {
         Ok(())
     }
 
-    /// Runs `request` until it succeeds, fails for good, or no further try
-    /// can start before `deadline`. A 429 waits what Discord asked; other
-    /// temporary errors wait a growing, jittered backoff. Every try is
-    /// bounded by the attempt timeout.
+    /// Runs `request` with the bot's [retry policy](crate::retry) until it
+    /// succeeds, fails for good, or no further try can start before
+    /// `deadline`, renewing the claim before every try and while waiting.
     async fn with_retries<T, F, Fut>(
         &self,
         held: &mut Held,
         deadline: DateTime<Utc>,
-        mut request: F,
-    ) -> Result<T, GaveUp>
+        request: F,
+    ) -> Result<T, GaveUp<PostError>>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, PostError>>,
     {
-        let clock = &self.app.clock;
-        if clock.now() >= deadline {
+        if self.app.clock.now() >= deadline {
             return Err(GaveUp::Deadline(PostError::Unavailable(
                 "no time left within the claim".into(),
             )));
         }
-        let mut failures = 0u32;
-        loop {
-            self.keep_claimed(held).await.map_err(|Lost| GaveUp::Lost)?;
-            let timeout =
-                Duration::from_std(self.options.attempt_timeout).unwrap_or(Duration::seconds(10));
-            let limit = clock.now() + timeout;
-            let result = tokio::select! {
-                biased;
-                result = request() => result,
-                () = clock.sleep_until(limit) => Err(PostError::Unavailable(format!(
-                    "no answer within {} s", timeout.num_seconds()
-                ))),
-            };
-            let error = match result {
-                Ok(value) => return Ok(value),
-                Err(error) => error,
-            };
-            let wait = match &error {
-                PostError::RateLimited { retry_after } => *retry_after,
-                PostError::Unavailable(_) => {
-                    let wait = backoff::delay(failures, fastrand::f64());
-                    failures += 1;
-                    wait
-                }
-                _ => return Err(GaveUp::Final(error)),
-            };
-            let again = clock.now() + Duration::from_std(wait).unwrap_or(Duration::MAX);
-            if again >= deadline {
-                return Err(GaveUp::Deadline(error));
-            }
-            tracing::warn!(%error, wait_ms = wait.as_millis() as u64, "posting failed; trying again");
-            // In beats, renewing the claim between them.
-            while clock.now() < again {
-                clock
-                    .sleep_until(again.min(clock.now() + self.options.lease / 3))
-                    .await;
-                self.keep_claimed(held).await.map_err(|Lost| GaveUp::Lost)?;
-            }
+        let mut pace = Beating {
+            scheduler: self,
+            held,
+            deadline,
+        };
+        retry::run("posting", &mut pace, self.options.attempt_timeout, request).await
+    }
+}
+
+/// The pace of a post's retries: the scheduler's clock, with the claim
+/// renewed before every try and in beats while waiting.
+struct Beating<'a> {
+    scheduler: &'a Scheduler,
+    held: &'a mut Held,
+    deadline: DateTime<Utc>,
+}
+
+#[async_trait]
+impl Pace for Beating<'_> {
+    fn time_left(&self) -> StdDuration {
+        let now = self.scheduler.app.clock.now();
+        (self.deadline - now).to_std().unwrap_or_default()
+    }
+
+    async fn sleep(&self, duration: StdDuration) {
+        let clock = &self.scheduler.app.clock;
+        let until = clock.now() + Duration::from_std(duration).unwrap_or(Duration::MAX);
+        clock.sleep_until(until).await;
+    }
+
+    async fn before_try(&mut self) -> Result<(), Stopped> {
+        self.scheduler
+            .keep_claimed(self.held)
+            .await
+            .map_err(|Lost| Stopped)
+    }
+
+    /// In beats, renewing the claim between them.
+    async fn wait(&mut self, duration: StdDuration) -> Result<(), Stopped> {
+        let clock = &self.scheduler.app.clock;
+        let beat = self.scheduler.options.lease / 3;
+        let again = clock.now() + Duration::from_std(duration).unwrap_or(Duration::MAX);
+        while clock.now() < again {
+            clock.sleep_until(again.min(clock.now() + beat)).await;
+            self.before_try().await?;
         }
+        Ok(())
     }
 }

@@ -1,20 +1,25 @@
 //! The scheduler: posts every occurrence of every schedule at most once, on
-//! time, through restarts, overlapping deployments and chat-service errors.
+//! time, through restarts, overlapping deployments and chat-service errors,
+//! and sends members the reminders of the prompts they snoozed.
 //!
-//! It reads the earliest stored next due instant and sleeps until then, or
-//! until a command of this process changes a schedule, or until another
+//! It reads the earliest of the next firing, the next lease to run out and
+//! the next snooze reminder, and sleeps until then, or until a command of
+//! this process changes a schedule or a member snoozes, or until another
 //! process on the same database commits a change (asked of the store every
 //! few seconds, which costs one pragma, not a query). For each due
 //! schedule it decides, with the time rules, which firings to post and which
-//! to record as skipped (catch-up after downtime), claims the one to post in
-//! the store (unique per schedule and instant, with a lease, so a second
-//! process cannot post it too), moves the schedule on, and hands the claim
-//! to [`delivery`], which posts it through a [`Notifier`].
+//! to record as skipped ([`firing`]), claims the one to post in the store
+//! (unique per schedule and instant, with a lease, so a second process
+//! cannot post it too), moves the schedule on, and hands the claim to
+//! [`delivery`], which posts it through a [`Notifier`]. Due reminders are
+//! claimed and sent by [`reminders`]. Everything goes through the use cases
+//! of [`App`].
 
-pub mod backoff;
 mod delivery;
 pub mod fair;
+mod firing;
 mod notifier;
+mod reminders;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -24,15 +29,12 @@ use chrono::{DateTime, Duration, Utc};
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
+use crate::app::scheduling::StoreError;
 use crate::app::App;
-use crate::domain::catch_up::catch_up;
-use crate::domain::firings::{next_due, Quiet, Window};
-use crate::domain::occurrence::{ClaimOutcome, Occurrence, OccurrenceClaim};
-use crate::domain::schedule::{Schedule, ScheduleKind, ScheduleState};
-use crate::domain::spec::ScheduleSpec;
 use crate::domain::OccurrenceId;
 
 pub use crate::app::prompts::{BoardMessage, Post, PromptMessage};
+pub use crate::app::snoozes::{PromptAt, Reminder};
 pub use notifier::{Notifier, PostError};
 
 /// Schedules read per pass; more wait for the next pass, right after.
@@ -111,8 +113,8 @@ impl Scheduler {
     }
 
     /// Runs until the task is dropped: a pass, then sleep until the next
-    /// firing, a change to the schedules here, or a change by another
-    /// process.
+    /// firing, lease end or reminder, a change to the schedules or a snooze
+    /// here, or a change by another process.
     pub async fn run(self: Arc<Self>) {
         tracing::info!(owner = %self.options.owner, "scheduler started");
         let mut elsewhere = self.app.watch_other_processes().await;
@@ -120,8 +122,13 @@ impl Scheduler {
             let pass = self.pass().await;
             let clock = &self.app.clock;
             if pass.had_errors {
-                let _ =
-                    tokio::time::timeout(ERROR_PAUSE, self.app.schedules_changed.notified()).await;
+                let changed = async {
+                    tokio::select! {
+                        () = self.app.schedules_changed.notified() => {}
+                        () = self.app.snoozes_changed.notified() => {}
+                    }
+                };
+                let _ = tokio::time::timeout(ERROR_PAUSE, changed).await;
                 continue;
             }
             let next = async {
@@ -133,6 +140,7 @@ impl Scheduler {
             tokio::select! {
                 () = next => {}
                 () = self.app.schedules_changed.notified() => {}
+                () = self.app.snoozes_changed.notified() => {}
                 () = elsewhere.changed(&self.app) => {}
             }
         }
@@ -154,13 +162,14 @@ impl Scheduler {
     }
 
     /// Handles everything due now: takes over claims whose owner stopped,
-    /// and fires or skips every due schedule; starts the posts in fair order.
+    /// and fires or skips every due schedule; starts the posts in fair order,
+    /// and the reminders due.
     pub async fn pass(self: &Arc<Self>) -> Pass {
         let now = self.app.clock.now();
         let mut had_errors = false;
         let mut claims = Vec::new();
 
-        match self.app.store.expired_claims(now).await {
+        match self.app.expired_claims(now).await {
             Ok(expired) => {
                 let delivering = self
                     .delivering
@@ -171,7 +180,6 @@ impl Scheduler {
                     let lease_until = now + self.options.lease;
                     match self
                         .app
-                        .store
                         .take_over_claim(occurrence.id, &self.options.owner, now, lease_until)
                         .await
                     {
@@ -193,7 +201,7 @@ impl Scheduler {
             }
         }
 
-        let due = match self.app.store.due_schedules(now, BATCH).await {
+        let due = match self.app.due_schedules(now, BATCH).await {
             Ok(due) => due,
             Err(error) => {
                 had_errors = true;
@@ -247,6 +255,10 @@ impl Scheduler {
             }));
         }
 
+        if !self.start_reminders(&mut deliveries).await {
+            had_errors = true;
+        }
+
         let next = if full_batch {
             Some(now)
         } else {
@@ -269,146 +281,19 @@ impl Scheduler {
         }
     }
 
-    async fn next_wake(&self) -> Result<Option<DateTime<Utc>>, crate::store::StoreError> {
-        let due = self.app.store.earliest_due().await?;
+    /// The earliest of the next firing, the next lease to run out and the
+    /// next reminder.
+    async fn next_wake(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let due = self.app.next_firing_at().await?;
         // A lease that runs out is taken over just after it does.
         let lease = self
             .app
-            .store
-            .earliest_lease_end()
+            .next_lease_end()
             .await?
             .map(|at| at + Duration::milliseconds(1));
-        Ok(match (due, lease) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        })
-    }
-
-    /// Handles one due schedule: records the firings missed too long ago as
-    /// skipped, claims the one to post (if any), and stores the next due
-    /// instant. Returns the claim this process must post.
-    async fn fire(
-        &self,
-        schedule: Schedule,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<Option<Occurrence>> {
-        let store = &self.app.store;
-        let Some(first) = schedule.next_due_at else {
-            return Ok(None);
-        };
-        if let ScheduleState::Paused { until: Some(until) } = schedule.state {
-            if until <= now {
-                store.end_pause(schedule.id, now).await?;
-            }
-        }
-        let spec = match ScheduleSpec::parse(&schedule.spec, 0) {
-            Ok(spec) => spec,
-            Err(error) => {
-                // Nothing will make a stored spec parse: stop it, visibly.
-                let reason = format!("its timing `{}` no longer reads: {error}", schedule.spec);
-                store
-                    .pause_schedule_for_error(schedule.guild, schedule.id, reason, now)
-                    .await?;
-                return Ok(None);
-            }
-        };
-        let settings = store.server_settings(schedule.guild).await?;
-        let quiet = Quiet {
-            tz: settings.timezone.unwrap_or(self.app.default_zone),
-            hours: settings.quiet_hours,
-            days: settings.quiet_days,
-        };
-        let window = Window {
-            paused_until: None,
-            expires_at: schedule.expires_at,
-        };
-
-        // Every firing from the stored one up to now was missed or is due.
-        let mut missed = vec![first];
-        let mut last = first;
-        let mut from = first;
-        loop {
-            if missed.len() == MAX_MISSED {
-                // A long outage: the oldest are recorded, then the search
-                // jumps to the catch-up window, whose latest firing may
-                // still go out.
-                let window_start = now - self.options.catch_up_window - Duration::milliseconds(1);
-                if from < window_start {
-                    tracing::warn!(schedule = %schedule.id, "more than {MAX_MISSED} firings missed; the rest before the catch-up window are not recorded");
-                    from = window_start;
-                }
-            }
-            match next_due(&spec, schedule.timezone, &quiet, window, from.max(last)) {
-                Some(f) if f.at <= now => {
-                    missed.push(f.at);
-                    last = f.at;
-                    from = f.at;
-                }
-                _ => break,
-            }
-        }
-        let decision = catch_up(missed, now, self.options.catch_up_window);
-        for skipped in &decision.skip {
-            let late = now - *skipped;
-            let reason = format!(
-                "missed by {} minutes while the bot was away",
-                late.num_minutes()
-            );
-            store
-                .record_skipped(schedule.id, schedule.next_exercise(), *skipped, reason, now)
-                .await?;
-        }
-        if !decision.skip.is_empty() {
-            tracing::info!(schedule = %schedule.id, skipped = decision.skip.len(), "missed firings recorded as skipped");
-        }
-
-        let mut claimed = None;
-        if let Some(due_at) = decision.post {
-            let turn = match schedule.kind {
-                ScheduleKind::Board(_) => None,
-                ScheduleKind::Prompt => schedule.next_turn(),
-            };
-            let exercise = turn.and_then(|t| schedule.exercises.get(t.slot).cloned());
-            let tips = exercise
-                .as_ref()
-                .and_then(|e| self.app.catalog.get(e.as_str()))
-                .map_or(0, |e| e.tips.len() as u32);
-            let claim = OccurrenceClaim {
-                schedule: schedule.id,
-                due_at,
-                exercise,
-                turn,
-                owner: self.options.owner.clone(),
-                now,
-                lease_until: now + self.options.lease,
-                tips,
-            };
-            match store.claim_occurrence(claim).await? {
-                ClaimOutcome::Claimed(occurrence) => claimed = Some(occurrence),
-                ClaimOutcome::HeldElsewhere(o) => {
-                    tracing::debug!(occurrence = %o.id, owner = ?o.claim_owner, "another process is posting this firing")
-                }
-                ClaimOutcome::Finished(_) | ClaimOutcome::NoSchedule => {}
-            }
-        }
-
-        // The next firing strictly after everything handled here.
-        let after = decision
-            .post
-            .into_iter()
-            .chain(decision.skip)
-            .fold(now, DateTime::max);
-        let next = next_due(&spec, schedule.timezone, &quiet, window, after).map(|f| f.at);
-        let fired = decision.post.unwrap_or(last);
-        if let Err(error) = store
-            .advance_schedule(schedule.id, first, fired, next, now)
-            .await
-        {
-            // The claim still goes out; the schedule is due again and the
-            // next pass finds this firing finished.
-            tracing::error!(%error, schedule = %schedule.id, "cannot store the next due instant");
-        }
-        Ok(claimed)
+        // A reminder claimed for sending is due again once its claim ends.
+        let reminder = self.app.next_reminder_at().await?;
+        Ok([due, lease, reminder].into_iter().flatten().min())
     }
 }
 

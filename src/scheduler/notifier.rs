@@ -1,5 +1,6 @@
-//! What the scheduler needs from a chat service: post a prompt, and find a
-//! prompt already posted. The Discord adapter implements it; tests record.
+//! What the scheduler needs from a chat service: post a prompt, find a
+//! prompt already posted, and send a member the reminder of a prompt they
+//! snoozed. The Discord adapter implements it; tests record.
 
 use std::time::Duration;
 
@@ -7,7 +8,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::app::prompts::{BoardMessage, PromptMessage};
+use crate::app::snoozes::Reminder;
 use crate::domain::{ChannelId, MessageId, OccurrenceId};
+use crate::retry::{Next, Retryable};
 
 /// Why a post (or a look at a channel) did not work.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -30,6 +33,22 @@ pub enum PostError {
     Rejected(String),
 }
 
+impl Retryable for PostError {
+    fn next(&self) -> Next {
+        match self {
+            PostError::RateLimited { retry_after } => Next::After(*retry_after),
+            PostError::Unavailable(_) => Next::Backoff,
+            PostError::ChannelUnusable(_) | PostError::MessageGone | PostError::Rejected(_) => {
+                Next::Stop
+            }
+        }
+    }
+
+    fn timed_out(limit: Duration) -> Self {
+        PostError::Unavailable(format!("no answer within {} s", limit.as_secs()))
+    }
+}
+
 #[async_trait]
 pub trait Notifier: Send + Sync {
     /// Posts the prompt; its message id.
@@ -48,4 +67,8 @@ pub trait Notifier: Send + Sync {
         occurrence: OccurrenceId,
         since: DateTime<Utc>,
     ) -> Result<Option<MessageId>, PostError>;
+
+    /// Sends the member who snoozed a prompt its reminder, privately (only
+    /// they see it).
+    async fn send_reminder(&self, reminder: &Reminder) -> Result<(), PostError>;
 }

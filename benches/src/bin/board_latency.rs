@@ -128,9 +128,8 @@ async fn fill(path: &std::path::Path) -> Result<(), sqlx::Error> {
 /// The consistency board as it was computed before: three queries per
 /// member who ever checked in, and one per row shown. Kept here to measure
 /// the one-query version against.
-async fn consistency_per_member(app: &App, guild: GuildId, period: Period) -> usize {
+async fn consistency_per_member(store: &Store, guild: GuildId, period: Period) -> usize {
     let range = period.range(Utc::now(), chrono_tz::UTC, chrono::Weekday::Mon);
-    let store = &app.store;
     let members = store
         .member_totals(guild, chrono::DateTime::<Utc>::MIN_UTC, range.to, None)
         .await
@@ -185,20 +184,19 @@ async fn main() {
          answered by {ANSWERERS} members, written in {:.1?}",
         started.elapsed()
     );
-    let store = Store::open(&options).await.expect("store");
+    let store = Arc::new(Store::open(&options).await.expect("store"));
     let catalog = secondheart::config::load_catalog(&secondheart::config::Settings::default())
         .expect("catalog");
-    let app = App {
-        store: Arc::new(store),
-        catalog: Arc::new(catalog),
-        default_zone: chrono_tz::UTC,
-        clock: Arc::new(SystemClock),
-        limits: Limits {
+    let app = App::new(
+        Arc::clone(&store),
+        Arc::new(catalog),
+        chrono_tz::UTC,
+        Arc::new(SystemClock),
+        Limits {
             max_schedules: 25,
             min_interval_minutes: 5,
         },
-        schedules_changed: Arc::default(),
-    };
+    );
     let (guild, viewer) = (GuildId(GUILD as u64), UserId(user(1_500) as u64));
     let heavy = UserId(user(HEAVY) as u64);
     println!(
@@ -218,7 +216,7 @@ async fn main() {
             let start = Instant::now();
             match kind {
                 "consistency all-time, 3 queries per member (before)" => {
-                    assert!(consistency_per_member(&app, guild, Period::AllTime).await > 0);
+                    assert!(consistency_per_member(&store, guild, Period::AllTime).await > 0);
                 }
                 "stats (50,000 check-ins)" => {
                     let stats = app.stats(guild, heavy, heavy, Period::ThisWeek).await;
