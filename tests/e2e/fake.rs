@@ -2,16 +2,16 @@
 
 use std::time::Duration;
 
+use fake_discord::{permissions, ChannelAccess, FakeDiscord, FaultKind};
 use futures_util::{SinkExt, StreamExt};
-use secondheart::sandbox::fake_discord::{permissions, ChannelAccess, FakeDiscord, FaultKind};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::support::bot::{openapi, TOKEN};
+use crate::support::bot::TOKEN;
 use crate::support::raw_request;
 
 async fn fake() -> (FakeDiscord, u64, u64) {
-    let discord = FakeDiscord::start(TOKEN, openapi()).await.unwrap();
+    let discord = FakeDiscord::start(TOKEN).await.unwrap();
     let guild = discord.create_guild("Test");
     let channel = discord.create_channel(guild, "general");
     (discord, guild, channel)

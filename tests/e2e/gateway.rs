@@ -109,7 +109,7 @@ async fn a_token_refused_at_start_up_stops_the_bot_before_it_connects() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_discord_that_never_answers_at_start_up_stops_the_bot_instead_of_hanging() {
-    use secondheart::sandbox::fake_discord::FaultKind;
+    use fake_discord::FaultKind;
     // Discord takes the connection of the first start-up read (through
     // serenity's client) and then says nothing for two minutes.
     let mut bot = crate::support::bot::launch_bot(|discord, _| {
@@ -157,16 +157,9 @@ async fn at_trace_level_no_frame_or_header_with_the_token_is_logged() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_fake_flags_a_body_that_breaks_discords_description() {
-    let Some(api) = crate::support::bot::openapi() else {
-        // `openapi()` has said loudly that the description is missing.
-        return;
-    };
-    let discord = secondheart::sandbox::fake_discord::FakeDiscord::start(
-        crate::support::bot::TOKEN,
-        Some(api),
-    )
-    .await
-    .unwrap();
+    let discord = fake_discord::FakeDiscord::start(crate::support::bot::TOKEN)
+        .await
+        .unwrap();
     let guild = discord.create_guild("Test");
     let channel = discord.create_channel(guild, "general");
     let post = |body: String| {
@@ -204,7 +197,7 @@ async fn the_fake_flags_a_body_that_breaks_discords_description() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limits_and_server_errors_are_waited_out() {
-    use secondheart::sandbox::fake_discord::FaultKind;
+    use fake_discord::FaultKind;
     let bot = crate::support::bot::spawn_bot_with(|discord, _| {
         // Registration meets two 429s, per route and global.
         discord.fail_next(

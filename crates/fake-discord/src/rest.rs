@@ -51,11 +51,8 @@ pub(super) async fn handle(
         .map(str::to_owned);
     let violation = shared
         .openapi
-        .as_ref()
-        .and_then(|api| {
-            api.check_request(method.as_str(), &path, content_type.as_deref(), &body)
-                .err()
-        })
+        .check_request(method.as_str(), &path, content_type.as_deref(), &body)
+        .err()
         .map(|v| v.to_string());
     if let Some(violation) = &violation {
         tracing::error!(%violation, "request breaks Discord's API description");
