@@ -11,19 +11,22 @@
 //! The description itself is Discord's, vendored with its MIT licence in this
 //! crate's `discord-openapi/` folder and compiled in: [`OpenApi::discord`].
 
-mod multipart;
+pub(crate) mod multipart;
+mod routes;
 mod strict;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{LazyLock, OnceLock};
+use std::sync::LazyLock;
 
 use jsonschema::error::ValidationErrorKind;
-use jsonschema::{Draft, Registry, ValidationError, Validator};
+use jsonschema::{Draft, Registry, ValidationError};
 use serde_json::{json, Map, Value};
 
 use multipart::{form_fields, parse_multipart, MediaType, Part};
+use routes::{literal_mask, parse_route, resolve, route_matches, strip_api_prefix, Route};
+use routes::{Operation, RequestBody, Schema};
 use strict::{Position, BASE};
 
 /// Discord's description, as vendored in this crate.
@@ -31,11 +34,6 @@ const DISCORD: &str = include_str!("../../discord-openapi/openapi.json");
 
 /// A value longer than this (as JSON) is not quoted in a problem.
 const MAX_QUOTED: usize = 80;
-
-/// The HTTP methods an OpenAPI path item may describe.
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
 
 /// A parsed OpenAPI description, ready to check requests against.
 pub struct OpenApi {
@@ -89,47 +87,6 @@ impl fmt::Display for Violation {
 }
 
 impl std::error::Error for Violation {}
-
-/// One path template with its operations.
-#[derive(Debug)]
-struct Route {
-    template: String,
-    segments: Vec<Segment>,
-    /// Keyed by upper-case method.
-    operations: HashMap<String, Operation>,
-}
-
-#[derive(Debug, PartialEq, Eq)]
-enum Segment {
-    Literal(String),
-    Param,
-}
-
-#[derive(Debug)]
-struct Operation {
-    body: Option<RequestBody>,
-}
-
-#[derive(Debug)]
-struct RequestBody {
-    required: bool,
-    /// Lower-case media type → its schema.
-    content: HashMap<String, Schema>,
-}
-
-/// A request schema, rewritten for the strict check, compiled on first use.
-struct Schema {
-    rewritten: Value,
-    compiled: OnceLock<Result<Validator, String>>,
-}
-
-impl fmt::Debug for Schema {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Schema")
-            .field("compiled", &self.compiled.get().is_some())
-            .finish_non_exhaustive()
-    }
-}
 
 impl OpenApi {
     /// Discord's description, vendored in this crate; parsed once per process.
@@ -411,68 +368,6 @@ fn rewritten_components(doc: &Value) -> Value {
     })
 }
 
-fn parse_route(doc: &Value, template: &str, item: &Value) -> Result<Route, OpenApiError> {
-    let item = item.as_object().ok_or_else(|| {
-        OpenApiError::NotOpenApi(format!("path item {template} is not an object"))
-    })?;
-    let segments = template
-        .strip_prefix('/')
-        .ok_or_else(|| OpenApiError::NotOpenApi(format!("path {template} does not start with /")))?
-        .split('/')
-        .map(|s| {
-            if s.len() > 2 && s.starts_with('{') && s.ends_with('}') {
-                Segment::Param
-            } else {
-                Segment::Literal(s.to_owned())
-            }
-        })
-        .collect();
-    let mut operations = HashMap::new();
-    for (method, op) in item.iter().filter(|(m, _)| METHODS.contains(&m.as_str())) {
-        let body = op
-            .get("requestBody")
-            .map(|body| parse_request_body(doc, body))
-            .transpose()
-            .map_err(|why| OpenApiError::NotOpenApi(format!("{method} {template}: {why}")))?;
-        operations.insert(method.to_ascii_uppercase(), Operation { body });
-    }
-    Ok(Route {
-        template: template.to_owned(),
-        segments,
-        operations,
-    })
-}
-
-fn parse_request_body(doc: &Value, body: &Value) -> Result<RequestBody, String> {
-    let body = match body.get("$ref").and_then(Value::as_str) {
-        Some(reference) => {
-            resolve(doc, reference).ok_or_else(|| format!("unresolvable {reference}"))?
-        }
-        None => body,
-    };
-    let content = body
-        .get("content")
-        .and_then(Value::as_object)
-        .ok_or("requestBody without content")?
-        .iter()
-        .map(|(media, entry)| {
-            let schema = entry.get("schema").cloned().unwrap_or(Value::Bool(true));
-            let schema = Schema {
-                rewritten: strict::rewrite(doc, &schema, Position::Whole),
-                compiled: OnceLock::new(),
-            };
-            (media.to_ascii_lowercase(), schema)
-        })
-        .collect();
-    Ok(RequestBody {
-        required: body
-            .get("required")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
-        content,
-    })
-}
-
 /// Fails on the first `$ref` that does not resolve within `doc`.
 fn check_refs(doc: &Value, node: &Value) -> Result<(), OpenApiError> {
     match node {
@@ -487,52 +382,4 @@ fn check_refs(doc: &Value, node: &Value) -> Result<(), OpenApiError> {
         Value::Array(items) => items.iter().try_for_each(|v| check_refs(doc, v)),
         _ => Ok(()),
     }
-}
-
-fn resolve<'d>(doc: &'d Value, reference: &str) -> Option<&'d Value> {
-    doc.pointer(reference.strip_prefix('#')?)
-}
-
-/// Drops an `/api` or `/api/vN` prefix, a query string and a fragment.
-fn strip_api_prefix(path: &str) -> &str {
-    let path = path.split(['?', '#']).next().unwrap_or_default();
-    let Some(after_api) = strip_first_segment(path, |s| s == "api") else {
-        return path;
-    };
-    let is_version = |s: &str| {
-        s.strip_prefix('v')
-            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-    };
-    strip_first_segment(after_api, is_version).unwrap_or(after_api)
-}
-
-/// `path` without its first segment, if that segment satisfies `pred`.
-fn strip_first_segment(path: &str, pred: impl Fn(&str) -> bool) -> Option<&str> {
-    let rest = path.strip_prefix('/')?;
-    let (segment, remainder) = match rest.find('/') {
-        Some(i) => rest.split_at(i),
-        None => (rest, ""),
-    };
-    pred(segment).then_some(remainder)
-}
-
-fn route_matches(route: &Route, segments: &[&str]) -> bool {
-    route.segments.len() == segments.len()
-        && route
-            .segments
-            .iter()
-            .zip(segments)
-            .all(|(pattern, actual)| match pattern {
-                Segment::Literal(literal) => literal == actual,
-                Segment::Param => !actual.is_empty(),
-            })
-}
-
-/// Compared lexicographically, this ranks earlier literal segments higher.
-fn literal_mask(route: &Route) -> Vec<bool> {
-    route
-        .segments
-        .iter()
-        .map(|s| matches!(s, Segment::Literal(_)))
-        .collect()
 }

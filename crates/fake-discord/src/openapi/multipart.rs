@@ -6,13 +6,13 @@
 use serde_json::Value;
 
 /// A Content-Type value split into its lower-case essence and parameters.
-pub(super) struct MediaType {
-    pub(super) essence: String,
+pub(crate) struct MediaType {
+    pub(crate) essence: String,
     params: Vec<(String, String)>,
 }
 
 impl MediaType {
-    pub(super) fn parse(value: &str) -> MediaType {
+    pub(crate) fn parse(value: &str) -> MediaType {
         let (essence, rest) = value.split_once(';').unwrap_or((value, ""));
         MediaType {
             essence: essence.trim().to_ascii_lowercase(),
@@ -20,7 +20,7 @@ impl MediaType {
         }
     }
 
-    pub(super) fn param(&self, name: &str) -> Option<&str> {
+    pub(crate) fn param(&self, name: &str) -> Option<&str> {
         self.params
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -56,14 +56,14 @@ fn header_params(text: &str) -> Vec<(String, String)> {
 
 /// One part of a multipart/form-data body.
 #[derive(Debug)]
-pub(super) struct Part<'b> {
-    pub(super) name: String,
+pub(crate) struct Part<'b> {
+    pub(crate) name: String,
     filename: Option<String>,
-    pub(super) data: &'b [u8],
+    pub(crate) data: &'b [u8],
 }
 
 /// A small RFC 7578 parser: enough to find the parts, their names and bytes.
-pub(super) fn parse_multipart<'b>(body: &'b [u8], boundary: &str) -> Result<Vec<Part<'b>>, String> {
+pub(crate) fn parse_multipart<'b>(body: &'b [u8], boundary: &str) -> Result<Vec<Part<'b>>, String> {
     let delimiter = format!("--{boundary}").into_bytes();
     let next_delimiter = format!("\r\n--{boundary}").into_bytes();
     let mut pos = find(body, &delimiter, 0).ok_or("no opening boundary")?;
@@ -120,7 +120,7 @@ fn parse_part(raw: &[u8]) -> Result<Part<'_>, String> {
 }
 
 /// The parts of a form as an object of strings (file contents left out).
-pub(super) fn form_fields(parts: &[Part<'_>]) -> Value {
+pub(crate) fn form_fields(parts: &[Part<'_>]) -> Value {
     let fields = parts.iter().map(|part| {
         let text = match part.filename {
             Some(_) => String::new(),

@@ -1,14 +1,6 @@
 //! The strict check of request bodies against Discord's description: what
 //! it lets through and what it stops, with the path of the offending value.
 
-// Tests stop loudly on what they did not expect.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
 use std::path::Path;
 
 use fake_discord::openapi::{OpenApi, OpenApiError, Violation};
