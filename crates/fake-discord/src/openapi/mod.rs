@@ -6,7 +6,9 @@
 //! checked by the `jsonschema` crate (Draft 2020-12, which OpenAPI 3.1 uses),
 //! after a pre-pass that makes the check STRICT (see `strict.rs`): an object
 //! key the schema does not list is an error, and unions are chosen by `type`.
-//! Each operation's request schema is compiled once, when first used.
+//! Each operation's request schema is compiled once and kept: all of them
+//! when the vendored description loads, or, for another description, each on
+//! its first use.
 //!
 //! The description itself is Discord's, vendored with its MIT licence in this
 //! crate's `discord-openapi/` folder and compiled in: [`OpenApi::discord`].
@@ -89,11 +91,17 @@ impl fmt::Display for Violation {
 impl std::error::Error for Violation {}
 
 impl OpenApi {
-    /// Discord's description, vendored in this crate; parsed once per process.
+    /// Discord's description, vendored in this crate; parsed and compiled
+    /// once per process (about a second in a debug build), so that no request
+    /// the fake serves waits for a schema to compile: a first-use delay in the
+    /// middle of a test changes what the bot sees (an edit arriving after a
+    /// member deleted the message).
     pub fn discord() -> &'static OpenApi {
         static API: LazyLock<OpenApi> = LazyLock::new(|| {
             let doc = serde_json::from_str(DISCORD).expect("the vendored description is JSON");
-            OpenApi::from_value(doc).expect("the vendored description loads")
+            let api = OpenApi::from_value(doc).expect("the vendored description loads");
+            api.compile_all();
+            api
         });
         &API
     }
@@ -269,8 +277,20 @@ impl OpenApi {
         }
     }
 
-    fn check_value(&self, schema: &Schema, value: &Value) -> Vec<String> {
-        let compiled = schema.compiled.get_or_init(|| {
+    /// Compiles every operation's request schemas now rather than on first
+    /// use, so that no request waits for one.
+    pub fn compile_all(&self) {
+        let bodies = self.routes.iter().flat_map(|r| r.operations.values());
+        for schema in bodies
+            .filter_map(|op| op.body.as_ref())
+            .flat_map(|b| b.content.values())
+        {
+            self.compiled(schema);
+        }
+    }
+
+    fn compiled<'a>(&self, schema: &'a Schema) -> &'a Result<jsonschema::Validator, String> {
+        schema.compiled.get_or_init(|| {
             jsonschema::options()
                 .with_draft(Draft::Draft202012)
                 .with_registry(&self.registry)
@@ -278,8 +298,11 @@ impl OpenApi {
                 .with_format("snowflake", strict::is_snowflake_text)
                 .build(&schema.rewritten)
                 .map_err(|e| e.to_string())
-        });
-        let validator = match compiled {
+        })
+    }
+
+    fn check_value(&self, schema: &Schema, value: &Value) -> Vec<String> {
+        let validator = match self.compiled(schema) {
             Ok(validator) => validator,
             Err(error) => {
                 return vec![format!(

@@ -43,7 +43,7 @@ pub(super) struct RequestBody {
     pub(super) content: HashMap<String, Schema>,
 }
 
-/// A request schema, rewritten for the strict check, compiled on first use.
+/// A request schema, rewritten for the strict check, compiled once and kept.
 pub(super) struct Schema {
     pub(super) rewritten: Value,
     pub(super) compiled: OnceLock<Result<Validator, String>>,
