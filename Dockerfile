@@ -13,8 +13,11 @@ COPY .sqlx ./.sqlx
 COPY migrations ./migrations
 COPY config ./config
 COPY src ./src
+# The workspace's other members: cargo resolves the whole workspace, though the
+# release binary is built without the sandbox feature and so without the fake.
 COPY benches ./benches
-RUN cargo build --release --locked --bin secondheart \
+COPY crates ./crates
+RUN cargo build --release --locked --no-default-features --bin secondheart \
     && mkdir -p /out/data \
     && cp target/release/secondheart /out/secondheart
 

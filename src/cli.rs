@@ -58,17 +58,7 @@ pub enum Command {
     /// Try the bot without a Discord account: the real bot against a fake
     /// Discord in this process, with a small scripted team; the channel is
     /// printed as it happens.
-    Sandbox(SandboxArgs),
-}
-
-#[derive(Debug, clap::Args)]
-pub struct SandboxArgs {
-    /// How long to run before the closing leaderboard, in seconds.
-    #[arg(long, default_value_t = 45, value_parser = clap::value_parser!(u64).range(10..=3600))]
-    pub seconds: u64,
-    /// Seconds between prompts.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(2..=59))]
-    pub every: u32,
+    Sandbox(crate::sandbox::SandboxArgs),
 }
 
 #[derive(Debug, clap::Args)]

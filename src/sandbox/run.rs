@@ -9,11 +9,11 @@ use std::time::Duration;
 use anyhow::Context as _;
 use serde_json::json;
 
-use super::fake_discord::{permissions, FakeDiscord};
 use super::team::{Habit, Member, Team};
 use super::transcript::{render, Transcript};
-use crate::cli::SandboxArgs;
+use super::SandboxArgs;
 use crate::config::{DiscordToken, Loaded, LogFormat};
+use fake_discord::{permissions, FakeDiscord};
 
 const TOKEN: &str = "c2FuZGJveA.sandbox.token-for-the-fake-discord";
 
@@ -26,7 +26,7 @@ pub async fn run(loaded: Loaded, args: &SandboxArgs) -> anyhow::Result<()> {
     crate::ops::logging::init(&settings.log)?;
 
     let discord = Arc::new(
-        FakeDiscord::start(TOKEN, None)
+        FakeDiscord::start(TOKEN)
             .await
             .context("cannot start the fake Discord")?,
     );

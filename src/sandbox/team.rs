@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use super::fake_discord::FakeDiscord;
 use super::transcript::Transcript;
+use fake_discord::FakeDiscord;
 
 /// How long a member waits for the bot's answer.
 const ANSWER_WAIT: Duration = Duration::from_secs(10);

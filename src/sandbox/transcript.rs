@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use serde_json::Value;
 
-use super::fake_discord::SeenMessage;
+use fake_discord::SeenMessage;
 
 /// Prints lines, one speaker at a time.
 pub struct Transcript {

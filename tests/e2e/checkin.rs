@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use fake_discord::FaultKind;
 use secondheart::domain::{GuildId, UserId};
-use secondheart::sandbox::fake_discord::FaultKind;
 use serde_json::{json, Value};
 
 use crate::support::bot::spawn_bot;

@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use serde_json::json;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::bot::spawn_bot;
 use crate::support::wait_for;
@@ -109,7 +108,7 @@ async fn a_token_refused_at_start_up_stops_the_bot_before_it_connects() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_discord_that_never_answers_at_start_up_stops_the_bot_instead_of_hanging() {
-    use secondheart::sandbox::fake_discord::FaultKind;
+    use fake_discord::FaultKind;
     // Discord takes the connection of the first start-up read (through
     // serenity's client) and then says nothing for two minutes.
     let mut bot = crate::support::bot::launch_bot(|discord, _| {
@@ -156,55 +155,8 @@ async fn at_trace_level_no_frame_or_header_with_the_token_is_logged() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_fake_flags_a_body_that_breaks_discords_description() {
-    let Some(api) = crate::support::bot::openapi() else {
-        // `openapi()` has said loudly that the description is missing.
-        return;
-    };
-    let discord = secondheart::sandbox::fake_discord::FakeDiscord::start(
-        crate::support::bot::TOKEN,
-        Some(api),
-    )
-    .await
-    .unwrap();
-    let guild = discord.create_guild("Test");
-    let channel = discord.create_channel(guild, "general");
-    let post = |body: String| {
-        let addr = discord.api_url().trim_start_matches("http://").to_owned();
-        async move {
-            let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-            let request = format!(
-                "POST /api/v10/channels/{channel}/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bot {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                crate::support::bot::TOKEN,
-                body.len()
-            );
-            stream.write_all(request.as_bytes()).await.unwrap();
-            let mut response = String::new();
-            stream.read_to_string(&mut response).await.unwrap();
-            response
-        }
-    };
-    let ok =
-        post(json!({"content": "hi", "embeds": [{"title": "t", "color": 5}]}).to_string()).await;
-    assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
-    assert!(
-        discord.violations().is_empty(),
-        "{:?}",
-        discord.violations()
-    );
-    post(json!({"content": "hi", "embeds": [{"title": "t", "colour": 5}]}).to_string()).await;
-    let violations = discord.violations();
-    assert_eq!(violations.len(), 1, "{violations:?}");
-    assert!(
-        violations[0].contains("$.embeds[0].colour: unknown field"),
-        "{}",
-        violations[0]
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limits_and_server_errors_are_waited_out() {
-    use secondheart::sandbox::fake_discord::FaultKind;
+    use fake_discord::FaultKind;
     let bot = crate::support::bot::spawn_bot_with(|discord, _| {
         // Registration meets two 429s, per route and global.
         discord.fail_next(

@@ -13,7 +13,6 @@
 
 mod checkin;
 mod cli;
-mod fake;
 mod gateway;
 mod member;
 mod moderation;

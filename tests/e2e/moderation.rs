@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
+use fake_discord::permissions;
 use secondheart::domain::server::ServerSettings;
 use secondheart::domain::GuildId;
-use secondheart::sandbox::fake_discord::permissions;
 use serde_json::{json, Value};
 
 use crate::support::bot::{spawn_bot, Bot};

@@ -5,13 +5,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
+use fake_discord::{permissions, ChannelAccess, FaultKind, InteractionReply, SeenMessage};
 use secondheart::domain::exercise::ExerciseKey;
 use secondheart::domain::occurrence::{ClaimOutcome, OccurrenceClaim, OccurrenceState};
 use secondheart::domain::schedule::ScheduleState;
 use secondheart::domain::{GuildId, OccurrenceId, ScheduleId};
-use secondheart::sandbox::fake_discord::{
-    permissions, ChannelAccess, FaultKind, InteractionReply, SeenMessage,
-};
 use serde_json::{json, Value};
 
 use crate::support::bot::{spawn_bot_configured, Bot, TOKEN};
@@ -1212,7 +1210,7 @@ async fn prompts_due_together_take_turns_and_keep_to_a_channels_pace() {
     let admins = bot.discord.create_role(
         other,
         "Admins",
-        secondheart::sandbox::fake_discord::permissions::MANAGE_GUILD,
+        fake_discord::permissions::MANAGE_GUILD,
         false,
     );
     // No wait needed: the fake sends GUILD_CREATE on the bot's session before

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
+use fake_discord::permissions;
 use secondheart::domain::schedule::ScheduleState;
 use secondheart::domain::{GuildId, ScheduleId};
-use secondheart::sandbox::fake_discord::permissions;
 use serde_json::{json, Value};
 
 use crate::support::bot::{spawn_bot, Bot};

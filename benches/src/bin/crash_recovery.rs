@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use secondheart::sandbox::fake_discord::{permissions, FakeDiscord, FaultKind};
+use fake_discord::{permissions, FakeDiscord, FaultKind};
 use secondheart::store::{Store, StoreOptions};
 use serde_json::{json, Value};
 
@@ -57,7 +57,7 @@ async fn main() {
 
 /// One kill and restart; the interrupted prompt's lateness in milliseconds.
 async fn one_run(binary: &Path) -> i64 {
-    let discord = FakeDiscord::start(TOKEN, None).await.expect("fake Discord");
+    let discord = FakeDiscord::start(TOKEN).await.expect("fake Discord");
     let guild = discord.create_guild("Team");
     let channel = discord.create_channel(guild, "movement");
     let admins = discord.create_role(guild, "Admins", permissions::MANAGE_GUILD, false);

@@ -9,9 +9,9 @@
 
 use std::time::{Duration, Instant};
 
+use fake_discord::{permissions, FakeDiscord};
 use secondheart::config::{self, DiscordToken};
 use secondheart::domain::{GuildId, OccurrenceId};
-use secondheart::sandbox::fake_discord::{permissions, FakeDiscord};
 use secondheart::store::{Store, StoreOptions};
 use serde_json::json;
 
@@ -23,7 +23,7 @@ async fn main() {
     let firings: usize = args.next().map_or(240, |a| a.parse().expect("FIRINGS"));
     let servers: usize = args.next().map_or(4, |a| a.parse().expect("SERVERS"));
 
-    let discord = FakeDiscord::start(TOKEN, None).await.expect("fake Discord");
+    let discord = FakeDiscord::start(TOKEN).await.expect("fake Discord");
     let mut channels = Vec::new();
     for n in 0..servers {
         let guild = discord.create_guild(&format!("Team {n}"));

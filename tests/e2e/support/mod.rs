@@ -157,39 +157,12 @@ pub mod bot {
 
     use std::path::{Path, PathBuf};
     use std::process::{Child, Command, Stdio};
-    use std::sync::{Arc, OnceLock};
     use std::time::Duration;
 
-    use secondheart::sandbox::fake_discord::{FakeDiscord, InteractionReply, OpenApi};
+    use fake_discord::{FakeDiscord, InteractionReply};
     use secondheart::store::{Store, StoreOptions};
 
     pub const TOKEN: &str = "MTIzNDU2Nzg5MDEyMzQ1Njc4.fake.token-for-the-sandbox";
-
-    /// Discord's description, loaded once; `None` (with one loud line) when
-    /// the file is missing and `SECONDHEART_REQUIRE_OPENAPI` is not set.
-    pub fn openapi() -> Option<Arc<OpenApi>> {
-        static API: OnceLock<Option<Arc<OpenApi>>> = OnceLock::new();
-        API.get_or_init(|| {
-            let path = std::env::var_os("SECONDHEART_DISCORD_OPENAPI")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/discord/openapi.json"));
-            let required = std::env::var("SECONDHEART_REQUIRE_OPENAPI").is_ok_and(|v| v == "1");
-            match OpenApi::load(&path) {
-                Ok(api) => Some(Arc::new(api)),
-                Err(error) if required => panic!("Discord's OpenAPI description is required: {error}"),
-                Err(error) => {
-                    // Straight to stderr: the test harness captures eprintln!.
-                    use std::io::Write as _;
-                    let _ = writeln!(
-                        std::io::stderr(),
-                        "!!!!! {error}: request bodies are NOT checked against Discord's description in this run !!!!!"
-                    );
-                    None
-                }
-            }
-        })
-        .clone()
-    }
 
     /// A running bot and its world.
     pub struct Bot {
@@ -246,7 +219,7 @@ pub mod bot {
         prepare: impl FnOnce(&FakeDiscord, u64),
         env: &[(&str, &str)],
     ) -> Bot {
-        let discord = FakeDiscord::start(TOKEN, openapi())
+        let discord = FakeDiscord::start(TOKEN)
             .await
             .expect("start the fake Discord");
         let guild = discord.create_guild("Desk Movers");
@@ -328,7 +301,7 @@ pub mod bot {
             let admins = self.discord.create_role(
                 self.guild,
                 &format!("{name}'s admins"),
-                secondheart::sandbox::fake_discord::permissions::MANAGE_GUILD,
+                fake_discord::permissions::MANAGE_GUILD,
                 false,
             );
             self.discord.add_member(self.guild, name, &[admins])
