@@ -23,6 +23,9 @@ mod servers;
 mod snoozes;
 mod writer;
 
+#[cfg(test)]
+mod upgrade_tests;
+
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
@@ -49,7 +52,16 @@ pub use writer::WriterStats;
 use writer::Writer;
 
 /// The migrations in `migrations/`, embedded in the binary.
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
+///
+/// A database that a newer release has migrated further still opens: its
+/// migrations this binary does not know are ignored (the ones it knows must
+/// still match). With expand-only migrations (see `migrations/README.md`) the
+/// older binary keeps working on it, so a rolling deploy or a rollback runs
+/// both releases on one file.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate::Migrator {
+    ignore_missing: true,
+    ..sqlx::migrate!()
+};
 
 /// SQLite's page size for new databases (its default), used to turn a size
 /// cap into a page count.

@@ -147,6 +147,7 @@ fn migrate_creates_the_database_and_its_folder() {
     let newest = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
         .unwrap()
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".sql"))
         .max()
         .unwrap();
     let (version, name) = newest.trim_end_matches(".sql").split_once('_').unwrap();

@@ -18,6 +18,7 @@ mod member;
 mod moderation;
 mod preview;
 mod prompts;
+mod restore;
 mod sandbox;
 mod schedules;
 mod support;
