@@ -20,4 +20,5 @@ mod preview;
 mod prompts;
 mod sandbox;
 mod schedules;
+mod shutdown;
 mod support;
