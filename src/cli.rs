@@ -182,9 +182,13 @@ pub async fn serve(settings: config::Settings, token: config::DiscordToken) -> a
     let result = serve_app(&settings, &token, app).await;
     match Arc::try_unwrap(store) {
         Ok(store) => store.close().await,
-        Err(_) => tracing::warn!(
-            "the store is still in use at shutdown; writes already acknowledged are safe"
-        ),
+        // Tasks of the gateway client may still hold it for a moment: the
+        // writes queued so far are committed all the same.
+        Err(store) => {
+            if let Err(error) = store.flush().await {
+                tracing::warn!(%error, "the last database writes could not be committed");
+            }
+        }
     }
     result
 }
