@@ -182,15 +182,20 @@ pub async fn serve(settings: config::Settings, token: config::DiscordToken) -> a
     let result = serve_app(&settings, &token, app).await;
     match Arc::try_unwrap(store) {
         Ok(store) => store.close().await,
-        Err(_) => tracing::warn!(
-            "the store is still in use at shutdown; writes already acknowledged are safe"
-        ),
+        // Tasks of the gateway client may still hold it for a moment: the
+        // writes queued so far are committed all the same.
+        Err(store) => {
+            if let Err(error) = store.flush().await {
+                tracing::warn!(%error, "the last database writes could not be committed");
+            }
+        }
     }
     result
 }
 
 /// Connects to Discord, then runs the connection and the scheduler side by
-/// side; when the connection ends, the scheduler is dropped with it.
+/// side; when the connection ends, the scheduler is dropped with it. On
+/// SIGTERM or SIGINT both stop gracefully, within `shutdown.grace_seconds`.
 async fn serve_app(
     settings: &config::Settings,
     token: &config::DiscordToken,
@@ -207,9 +212,30 @@ async fn serve_app(
             chrono::Duration::seconds(options.claim_lease_seconds.into()),
         ),
     );
-    tokio::select! {
-        served = connection.serve() => served,
-        () = scheduler.run() => Ok(()),
+    let stopper = connection.stopper();
+    let serving = connection.serve();
+    let scheduling = Arc::clone(&scheduler).run();
+    tokio::pin!(serving, scheduling);
+    let signal = tokio::select! {
+        served = &mut serving => return served,
+        () = &mut scheduling => return Ok(()),
+        signal = ops::shutdown::signal() => signal?,
+    };
+    let grace = settings.shutdown.grace_seconds;
+    tracing::info!(signal, grace_seconds = grace, "stopping");
+    scheduler.stop();
+    let stopped = async {
+        let finished = async {
+            tokio::join!(stopper.finish_interactions(), &mut scheduling);
+            stopper.close_gateway().await;
+        };
+        // The gateway keeps being served while the work in flight ends.
+        let (served, ()) = tokio::join!(&mut serving, finished);
+        served
+    };
+    match tokio::time::timeout(Duration::from_secs(grace.into()), stopped).await {
+        Ok(served) => served,
+        Err(_) => bail!("stopping took longer than shutdown.grace_seconds ({grace} s); work still in flight was cut off"),
     }
 }
 

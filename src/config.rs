@@ -48,6 +48,7 @@ pub struct Settings {
     pub discord: DiscordSettings,
     pub log: LogSettings,
     pub scheduler: SchedulerSettings,
+    pub shutdown: ShutdownSettings,
     pub limits: LimitSettings,
     pub http: HttpSettings,
     pub catalog: CatalogSettings,
@@ -105,6 +106,15 @@ pub struct SchedulerSettings {
     /// the reminder for 15 minutes after the click.
     #[serde(deserialize_with = "within::<_, 1, 840>")]
     pub snooze_seconds: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShutdownSettings {
+    /// How long a stop (SIGTERM, SIGINT) may take to finish the work in
+    /// flight; past it the process exits with an error.
+    #[serde(deserialize_with = "within::<_, 1, 600>")]
+    pub grace_seconds: u32,
 }
 
 /// A whole number from `MIN` to `MAX`.

@@ -111,6 +111,18 @@ impl App {
         self.store.renew_claim(id, owner, now, lease_until).await
     }
 
+    /// Ends `owner`'s claim's lease at `now`, unposted, so another process
+    /// takes it over at once; `false` if it is no longer `owner`'s.
+    pub async fn release_claim(
+        &self,
+        id: OccurrenceId,
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let released = self.store.renew_claim(id, owner, now, now).await?;
+        Ok(released.is_some())
+    }
+
     /// Claims whose lease ran out before `now`: their owner stopped.
     pub async fn expired_claims(&self, now: DateTime<Utc>) -> Result<Vec<Occurrence>, StoreError> {
         self.store.expired_claims(now).await

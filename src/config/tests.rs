@@ -24,6 +24,7 @@ fn defaults_apply_without_any_file() {
         let s = loaded.settings;
         assert_eq!(s.database.url, "sqlite://data/secondheart.db");
         assert_eq!(s.scheduler.catch_up_window_minutes, 10);
+        assert_eq!(s.shutdown.grace_seconds, 10);
         assert_eq!(s.defaults.timezone, Tz::UTC);
         assert!(s.discord.api_url.is_none());
         assert!(s.http.listen.is_none());

@@ -11,6 +11,7 @@ mod commands;
 mod components;
 mod deferral;
 mod errors;
+mod intake;
 mod notifier;
 mod prompt;
 mod prompt_updates;
@@ -28,6 +29,7 @@ use poise::serenity_prelude as serenity;
 use crate::app::App;
 use crate::config::{DiscordSettings, DiscordToken};
 use budget::{RestBudget, Spend};
+use intake::{Gated, Intake};
 
 pub use errors::CommandError;
 pub use notifier::DiscordNotifier;
@@ -54,6 +56,27 @@ pub struct Connection {
     client: serenity::Client,
     token_rejected: Arc<AtomicBool>,
     notifier: Arc<DiscordNotifier>,
+    intake: Arc<Intake>,
+}
+
+/// Stops a [`Connection`] that is serving, in two steps: no new
+/// interaction, then the gateway closed.
+pub struct Stopper {
+    intake: Arc<Intake>,
+    shard_manager: Arc<serenity::ShardManager>,
+}
+
+impl Stopper {
+    /// Starts no interaction that arrives from now on, and returns once
+    /// every interaction already started has been answered.
+    pub async fn finish_interactions(&self) {
+        self.intake.close_and_drain().await;
+    }
+
+    /// Closes the gateway; the connection's `serve` then returns.
+    pub async fn close_gateway(&self) {
+        self.shard_manager.shutdown_all().await;
+    }
 }
 
 /// Connects to Discord (or the URL in `settings.api_url`): checks the
@@ -154,6 +177,8 @@ pub async fn connect(
         .build();
     // GUILDS brings each server's channels and roles; no privileged intents.
     let intents = serenity::GatewayIntents::GUILDS;
+    let intake = Arc::new(Intake::new());
+    let framework = Gated::new(framework, Arc::clone(&intake));
     let client = serenity::ClientBuilder::new_with_http(http, intents)
         .framework(framework)
         .await
@@ -163,6 +188,7 @@ pub async fn connect(
         client,
         token_rejected,
         notifier,
+        intake,
     })
 }
 
@@ -172,6 +198,14 @@ impl Connection {
     /// gateway.
     pub fn notifier(&self) -> Arc<DiscordNotifier> {
         Arc::clone(&self.notifier)
+    }
+
+    /// What stops this connection gracefully once it serves.
+    pub fn stopper(&self) -> Stopper {
+        Stopper {
+            intake: Arc::clone(&self.intake),
+            shard_manager: Arc::clone(&self.client.shard_manager),
+        }
     }
 
     /// Serves commands and buttons over the gateway until the connection

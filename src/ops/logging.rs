@@ -1,5 +1,14 @@
 //! Log output through `tracing`, human-readable or JSON, to stderr.
+//!
+//! Interactions, occurrences and schedules run in spans that carry their
+//! ids: a human line shows them before the message, a JSON line in its
+//! `span` and `spans` fields, so one grep for an id reads one story. Colour
+//! codes are written only to a terminal.
 
+use std::io::IsTerminal as _;
+
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{LogFormat, LogSettings};
@@ -7,15 +16,39 @@ use crate::config::{LogFormat, LogSettings};
 /// Installs the global subscriber. The filter was validated with the
 /// configuration, so this fails only if a subscriber is already installed.
 pub fn init(settings: &LogSettings) -> anyhow::Result<()> {
+    let terminal = std::io::stderr().is_terminal();
+    // Also forwards the `log` records of libraries, as before.
+    subscriber(settings, std::io::stderr, terminal)?
+        .try_init()
+        .map_err(|e| anyhow::anyhow!("cannot install the logger: {e}"))
+}
+
+/// The subscriber `init` installs, writing to `writer`; with colours only
+/// if that is a `terminal`.
+fn subscriber<W>(
+    settings: &LogSettings,
+    writer: W,
+    terminal: bool,
+) -> anyhow::Result<Box<dyn tracing::Subscriber + Send + Sync>>
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
     let filter = EnvFilter::builder().parse(filter(&settings.level))?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let installed = match settings.format {
-        LogFormat::Human => builder.try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
-    };
-    installed.map_err(|e| anyhow::anyhow!("cannot install the logger: {e}"))
+        .with_writer(writer)
+        .with_ansi(terminal);
+    Ok(match settings.format {
+        LogFormat::Human => Box::new(builder.finish()),
+        LogFormat::Json => Box::new(
+            builder
+                .json()
+                .flatten_event(true)
+                .with_current_span(true)
+                .with_span_list(true)
+                .finish(),
+        ),
+    })
 }
 
 /// The configured filter. When it asks for debug or trace output, libraries
@@ -56,6 +89,58 @@ mod tests {
         }
         assert!(EnvFilter::builder().parse(f).is_ok());
         assert!(filter("secondheart=trace").contains("tungstenite=info"));
+    }
+
+    /// What one event inside an occurrence's span logs in `format`.
+    fn logged(format: LogFormat, terminal: bool) -> String {
+        #[derive(Clone, Default)]
+        struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+        impl std::io::Write for Buffer {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let buffer = Buffer::default();
+        let settings = LogSettings {
+            format,
+            level: "info".to_owned(),
+        };
+        let out = buffer.clone();
+        let subscriber = subscriber(&settings, move || out.clone(), terminal).unwrap();
+        tracing::subscriber::with_default(subscriber, || {
+            let span = tracing::info_span!("occurrence", occurrence = 41, schedule = 7, guild = 90);
+            let _entered = span.enter();
+            tracing::warn!(reason = "busy", "prompt failed");
+        });
+        let bytes = buffer.0.lock().unwrap().clone();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn a_json_line_carries_the_ids_of_its_span() {
+        let line = logged(LogFormat::Json, false);
+        let json: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
+        assert_eq!(json["message"], "prompt failed", "{line}");
+        assert_eq!(json["reason"], "busy", "{line}");
+        for (field, id) in [("occurrence", 41), ("schedule", 7), ("guild", 90)] {
+            assert_eq!(json["span"][field], id, "{line}");
+        }
+        assert_eq!(json["spans"][0]["name"], "occurrence", "{line}");
+    }
+
+    #[test]
+    fn human_lines_have_colours_only_on_a_terminal() {
+        let plain = logged(LogFormat::Human, false);
+        assert!(!plain.contains('\x1b'), "{plain:?}");
+        assert!(
+            plain.contains("occurrence{occurrence=41 schedule=7 guild=90}"),
+            "{plain}"
+        );
+        assert!(logged(LogFormat::Human, true).contains('\x1b'));
     }
 
     #[test]

@@ -42,6 +42,9 @@ impl Scheduler {
     pub(super) async fn deliver(&self, occurrence: Occurrence, taken_over: bool) {
         let id = occurrence.id;
         let Some(finish) = self.try_deliver(&occurrence, taken_over).await else {
+            if self.is_stopping() {
+                self.release(id).await;
+            }
             return;
         };
         let now = self.app.clock.now();
@@ -75,8 +78,25 @@ impl Scheduler {
         }
     }
 
+    /// Hands back a claim this process stops posting before it went out:
+    /// its lease ends now, so the next process takes it over at once (with
+    /// the nonce, or a look in the channel, guarding against a second post
+    /// if a try did reach Discord). Nothing happens if it is no longer ours.
+    async fn release(&self, id: crate::domain::OccurrenceId) {
+        let now = self.app.clock.now();
+        match self.app.release_claim(id, &self.options.owner, now).await {
+            Ok(true) => {
+                tracing::info!(occurrence = %id, "stopping: the prompt's claim is released for the next process")
+            }
+            Ok(false) => {}
+            Err(error) => {
+                tracing::warn!(%error, occurrence = %id, "stopping: cannot release a claim; it is taken over once its lease runs out")
+            }
+        }
+    }
+
     /// How the claim ended, or `None` if it is no longer this process's to
-    /// post (another process took it over meanwhile).
+    /// post (another process took it over meanwhile, or this one stops).
     async fn try_deliver(&self, occurrence: &Occurrence, taken_over: bool) -> Option<Finish> {
         let started = self.app.clock.now();
         // A claim that waited for a posting slot may be near the end of its
@@ -261,7 +281,12 @@ impl Pace for Beating<'_> {
         clock.sleep_until(until).await;
     }
 
+    /// Also where a stopping scheduler stops: no try starts after it is
+    /// asked to.
     async fn before_try(&mut self) -> Result<(), Stopped> {
+        if self.scheduler.is_stopping() {
+            return Err(Stopped);
+        }
         self.scheduler
             .keep_claimed(self.held)
             .await
@@ -274,7 +299,10 @@ impl Pace for Beating<'_> {
         let beat = self.scheduler.options.lease / 3;
         let again = clock.now() + Duration::from_std(duration).unwrap_or(Duration::MAX);
         while clock.now() < again {
-            clock.sleep_until(again.min(clock.now() + beat)).await;
+            tokio::select! {
+                () = clock.sleep_until(again.min(clock.now() + beat)) => {}
+                () = self.scheduler.stopped() => return Err(Stopped),
+            }
             self.before_try().await?;
         }
         Ok(())

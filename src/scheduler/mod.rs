@@ -14,6 +14,11 @@
 //! [`delivery`], which posts it through a [`Notifier`]. Due reminders are
 //! claimed and sent by [`reminders`]. Everything goes through the use cases
 //! of [`App`].
+//!
+//! Asked to [stop](Scheduler::stop), it claims nothing more, lets the posts
+//! already on the wire finish and be recorded, and releases the claims it
+//! has not posted (their lease ends at once), so the next process takes
+//! them over without waiting out a lease.
 
 mod delivery;
 pub mod fair;
@@ -26,8 +31,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
-use tokio::sync::Semaphore;
+use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinHandle;
+use tracing::Instrument as _;
 
 use crate::app::scheduling::StoreError;
 use crate::app::App;
@@ -87,6 +93,8 @@ pub struct Scheduler {
     in_flight: Arc<Semaphore>,
     /// Claims this process is posting: never taken over by itself.
     delivering: Mutex<HashSet<OccurrenceId>>,
+    /// Set once the scheduler is asked to stop.
+    stopping: watch::Sender<bool>,
 }
 
 /// What one pass started.
@@ -109,23 +117,46 @@ impl Scheduler {
             options,
             in_flight,
             delivering: Mutex::default(),
+            stopping: watch::Sender::new(false),
         })
     }
 
-    /// Runs until the task is dropped: a pass, then sleep until the next
-    /// firing, lease end or reminder, a change to the schedules or a snooze
-    /// here, or a change by another process.
+    /// Asks [`run`](Self::run) to stop: no pass starts after this, posts in
+    /// flight finish, and claims not yet posted are released. `run` returns
+    /// once every post and reminder it started has ended.
+    pub fn stop(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    fn is_stopping(&self) -> bool {
+        *self.stopping.borrow()
+    }
+
+    /// Returns once the scheduler is asked to stop.
+    async fn stopped(&self) {
+        let mut stopping = self.stopping.subscribe();
+        // The sender lives as long as `self`, so this cannot fail.
+        let _ = stopping.wait_for(|stopping| *stopping).await;
+    }
+
+    /// Runs until [stopped](Self::stop) (or the task is dropped): a pass,
+    /// then sleep until the next firing, lease end or reminder, a change to
+    /// the schedules or a snooze here, or a change by another process.
     pub async fn run(self: Arc<Self>) {
         tracing::info!(owner = %self.options.owner, "scheduler started");
         let mut elsewhere = self.app.watch_other_processes().await;
-        loop {
+        let mut started: Vec<JoinHandle<()>> = Vec::new();
+        while !self.is_stopping() {
             let pass = self.pass().await;
+            started.retain(|send| !send.is_finished());
+            started.extend(pass.deliveries);
             let clock = &self.app.clock;
             if pass.had_errors {
                 let changed = async {
                     tokio::select! {
                         () = self.app.schedules_changed.notified() => {}
                         () = self.app.snoozes_changed.notified() => {}
+                        () = self.stopped() => {}
                     }
                 };
                 let _ = tokio::time::timeout(ERROR_PAUSE, changed).await;
@@ -142,8 +173,13 @@ impl Scheduler {
                 () = self.app.schedules_changed.notified() => {}
                 () = self.app.snoozes_changed.notified() => {}
                 () = elsewhere.changed(&self.app) => {}
+                () = self.stopped() => {}
             }
         }
+        for send in started {
+            let _ = send.await;
+        }
+        tracing::info!("scheduler stopped");
     }
 
     /// Runs passes in virtual time until the next one would be after `end`,
@@ -177,6 +213,9 @@ impl Scheduler {
                     .unwrap_or_else(PoisonError::into_inner)
                     .clone();
                 for occurrence in expired.into_iter().filter(|o| !delivering.contains(&o.id)) {
+                    if self.is_stopping() {
+                        break;
+                    }
                     let lease_until = now + self.options.lease;
                     match self
                         .app
@@ -211,8 +250,13 @@ impl Scheduler {
         };
         let full_batch = due.len() == BATCH as usize;
         for schedule in due {
+            if self.is_stopping() {
+                break;
+            }
             let id = schedule.id;
-            match self.fire(schedule, now).await {
+            // One schedule's firing: its lines carry its ids.
+            let span = tracing::info_span!("schedule", schedule = id.0, guild = schedule.guild.0);
+            match self.fire(schedule, now).instrument(span).await {
                 // More than one attempt: the claim was another process's,
                 // taken over after its lease ran out.
                 Ok(Some(claimed)) => {
@@ -243,9 +287,19 @@ impl Scheduler {
                 .await
                 .expect("the semaphore is never closed");
             let scheduler = Arc::clone(self);
+            // One occurrence's story, from claim to how it ended.
+            let span = tracing::info_span!(
+                "occurrence",
+                occurrence = occurrence.id.0,
+                schedule = occurrence.schedule.map(|s| s.0),
+                guild = occurrence.guild.0,
+            );
             deliveries.push(tokio::spawn(async move {
                 let id = occurrence.id;
-                scheduler.deliver(occurrence, taken_over).await;
+                scheduler
+                    .deliver(occurrence, taken_over)
+                    .instrument(span)
+                    .await;
                 scheduler
                     .delivering
                     .lock()

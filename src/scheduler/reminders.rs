@@ -13,6 +13,7 @@ use std::time::Duration as StdDuration;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use tokio::task::JoinHandle;
+use tracing::Instrument as _;
 
 use super::Scheduler;
 use crate::app::snoozes::{Reminder, SNOOZE_CLAIM};
@@ -41,8 +42,14 @@ impl Scheduler {
             match self.app.due_reminder().await {
                 Ok(Some(reminder)) => {
                     let scheduler = Arc::clone(self);
+                    let span = tracing::info_span!(
+                        "reminder",
+                        occurrence = reminder.snooze.occurrence.0,
+                        interaction = reminder.snooze.interaction.0,
+                        guild = reminder.snooze.guild.0,
+                    );
                     sends.push(tokio::spawn(
-                        async move { scheduler.remind(reminder).await },
+                        async move { scheduler.remind(reminder).await }.instrument(span),
                     ));
                 }
                 Ok(None) => return true,
@@ -62,6 +69,7 @@ impl Scheduler {
             tracing::info!(user = %snooze.user, "a snooze reminder came too late to send");
         } else {
             let mut pace = ByClock {
+                scheduler: self,
                 clock: self.app.clock.as_ref(),
                 deadline: snooze.token_expires_at.min(now + RETRY_FOR),
             };
@@ -96,6 +104,7 @@ impl Scheduler {
 
 /// Retries paced by the app's clock, up to a deadline.
 struct ByClock<'a> {
+    scheduler: &'a Scheduler,
     clock: &'a dyn Clock,
     deadline: DateTime<Utc>,
 }
@@ -111,5 +120,21 @@ impl Pace for ByClock<'_> {
     async fn sleep(&self, duration: StdDuration) {
         let until = self.clock.now() + Duration::from_std(duration).unwrap_or(Duration::MAX);
         self.clock.sleep_until(until).await;
+    }
+
+    /// A stopping scheduler starts no try: the reminder stays claimed and
+    /// comes due again after its claim, in the next process.
+    async fn before_try(&mut self) -> Result<(), retry::Stopped> {
+        if self.scheduler.is_stopping() {
+            return Err(retry::Stopped);
+        }
+        Ok(())
+    }
+
+    async fn wait(&mut self, duration: StdDuration) -> Result<(), retry::Stopped> {
+        tokio::select! {
+            () = self.sleep(duration) => Ok(()),
+            () = self.scheduler.stopped() => Err(retry::Stopped),
+        }
     }
 }

@@ -186,6 +186,12 @@ impl Store {
         readers.close().await;
     }
 
+    /// Returns once every write queued before this call has committed (or
+    /// failed): what closing does, for a store still shared.
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        self.write(|_| Box::pin(async { Ok(()) })).await
+    }
+
     /// Runs `write` in the writer's next transaction.
     async fn write<T, F>(&self, write: F) -> Result<T, StoreError>
     where

@@ -21,4 +21,5 @@ mod prompts;
 mod restore;
 mod sandbox;
 mod schedules;
+mod shutdown;
 mod support;

@@ -5,6 +5,7 @@ mod catch_up;
 mod claims;
 mod retries;
 mod snoozes;
+mod stopping;
 mod timing;
 
 use std::collections::VecDeque;

@@ -444,6 +444,17 @@ pub mod bot {
             }
         }
 
+        /// Asks the bot process to stop, with SIGTERM (as `docker stop`
+        /// does); [`wait_exit`](Self::wait_exit) sees it end.
+        pub fn terminate(&self) {
+            let child = self.child.as_ref().expect("the bot runs");
+            let sent = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status()
+                .expect("run kill");
+            assert!(sent.success(), "kill -TERM failed");
+        }
+
         /// Stops the bot process at once, with SIGKILL: no shutdown code runs.
         pub fn kill(&mut self) {
             for child in [self.child.take(), self.second.take()]

@@ -1,0 +1,154 @@
+//! Stopping with SIGTERM, as `docker stop` does: the work in flight ends,
+//! nothing acknowledged is lost, nothing unacknowledged is kept, and a
+//! prompt the bot had not posted goes out once, from the next process.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use fake_discord::{FaultKind, SeenMessage};
+use secondheart::domain::occurrence::OccurrenceState;
+use secondheart::domain::{GuildId, UserId};
+use serde_json::{json, Value};
+
+use crate::support::bot::{spawn_bot_configured, Bot};
+use crate::support::wait_for;
+
+const GRACE: Duration = Duration::from_secs(10);
+
+/// The occurrence a scheduled prompt belongs to, from its buttons.
+fn occurrence_of(message: &SeenMessage) -> Option<i64> {
+    let first = message.components[0]["components"][0]["custom_id"].as_str()?;
+    let mut parts = first.split(':');
+    (parts.next()? == "p").then_some(())?;
+    parts.next()?.parse().ok()
+}
+
+fn prompts(bot: &Bot) -> Vec<i64> {
+    bot.discord
+        .channel_as_seen_by(bot.channel, bot.member)
+        .iter()
+        .filter_map(occurrence_of)
+        .collect()
+}
+
+async fn stored_interactions(bot: &Bot) -> BTreeSet<u64> {
+    let store = bot.store().await;
+    let day = chrono::Duration::days(1);
+    let rows = store
+        .member_checkins(
+            GuildId(bot.guild),
+            UserId(bot.member),
+            Utc::now() - day,
+            Utc::now() + day,
+        )
+        .await
+        .unwrap();
+    store.close().await;
+    rows.into_iter().map(|c| c.interaction.0).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_mid_burst_keeps_what_was_acknowledged_and_hands_the_prompt_on() {
+    let mut bot = spawn_bot_configured(&[
+        ("SECONDHEART__LIMITS__MIN_INTERVAL_MINUTES", "0"),
+        ("SECONDHEART__SHUTDOWN__GRACE_SECONDS", "10"),
+    ])
+    .await;
+    let moderator = bot.add_moderator("Mo");
+    let options: Vec<(&str, Value)> = vec![
+        ("channel", json!(bot.channel.to_string())),
+        ("exercise", json!("calf-raises")),
+        ("when", json!("*/5 * * * * *")),
+        ("timezone", json!("UTC")),
+    ];
+    let added = bot.ask(moderator, "schedule add", &options).await;
+    assert!(added.content.starts_with("Added"), "{}", added.content);
+
+    // The next prompt is due and claimed, but Discord asks the bot to wait
+    // half a minute before posting it.
+    bot.discord.fail_next(
+        Some("POST"),
+        &format!("/channels/{}/messages", bot.channel),
+        1,
+        FaultKind::RateLimited {
+            retry_after: 30.0,
+            global: false,
+        },
+    );
+    wait_for(
+        "the prompt to be held back",
+        Duration::from_secs(30),
+        || bot.discord.faults_pending() == 0,
+    )
+    .await;
+    let store = bot.store().await;
+    let held = store.unfinished_occurrences().await.unwrap();
+    store.close().await;
+    assert_eq!(held.len(), 1, "{held:?}");
+    let held = held[0].id;
+    // No further firing: the held one is the prompt in flight.
+    bot.ask(moderator, "schedule pause", &[("id", json!(1))])
+        .await;
+
+    // A burst of check-ins, and SIGTERM in the middle of it.
+    let mut sent = Vec::new();
+    for _ in 0..20 {
+        let id = bot
+            .discord
+            .send_command(
+                bot.guild,
+                bot.channel,
+                bot.member,
+                "checkin",
+                &[("exercise", json!("stretch")), ("amount", json!(1))],
+            )
+            .unwrap();
+        sent.push(id);
+        if sent.len() == 10 {
+            bot.terminate();
+        }
+    }
+    let stopping = Instant::now();
+    let exited = bot.wait_exit(GRACE + Duration::from_secs(5)).await;
+    let took = stopping.elapsed();
+    assert_eq!(exited, Some(true), "exit 0; log:\n{}", bot.log());
+    assert!(took < GRACE, "stopped in {took:?}");
+
+    let mut acknowledged = BTreeSet::new();
+    for id in &sent {
+        if let Some(reply) = bot.discord.reply(*id, Duration::ZERO).await {
+            assert!(!reply.content.is_empty(), "{reply:?}");
+            acknowledged.insert(*id);
+        }
+    }
+    assert!(!acknowledged.is_empty(), "some check-ins were answered");
+    assert_eq!(stored_interactions(&bot).await, acknowledged);
+
+    // The held prompt was released unposted; the next process takes it over
+    // at once, not a lease later, and posts it once.
+    let store = bot.store().await;
+    let released = store
+        .occurrence(GuildId(bot.guild), held)
+        .await
+        .unwrap()
+        .unwrap();
+    store.close().await;
+    assert_eq!(released.state, OccurrenceState::Claimed);
+    assert!(released.lease_until.unwrap() <= Utc::now(), "{released:?}");
+    assert!(!prompts(&bot).contains(&held.0));
+    bot.start();
+    wait_for("the released prompt", Duration::from_secs(15), || {
+        prompts(&bot).contains(&held.0)
+    })
+    .await;
+    let posted = prompts(&bot);
+    let unique: BTreeSet<_> = posted.iter().collect();
+    assert_eq!(
+        unique.len(),
+        posted.len(),
+        "a prompt went out twice: {posted:?}"
+    );
+    assert!(bot.log().contains("stopping"), "{}", bot.log());
+    bot.finish();
+}
