@@ -11,6 +11,7 @@ mod commands;
 mod components;
 mod deferral;
 mod errors;
+mod gateway;
 mod notifier;
 mod prompt;
 mod prompt_updates;
@@ -30,6 +31,7 @@ use crate::config::{DiscordSettings, DiscordToken};
 use budget::{RestBudget, Spend};
 
 pub use errors::CommandError;
+pub use gateway::{GatewayStatus, ShardState};
 pub use notifier::DiscordNotifier;
 use prompt_updates::PromptUpdates;
 
@@ -172,6 +174,11 @@ impl Connection {
     /// gateway.
     pub fn notifier(&self) -> Arc<DiscordNotifier> {
         Arc::clone(&self.notifier)
+    }
+
+    /// The state of each gateway session, for readiness and metrics.
+    pub fn gateway(&self) -> GatewayStatus {
+        GatewayStatus::new(Arc::clone(&self.client.shard_manager))
     }
 
     /// Serves commands and buttons over the gateway until the connection

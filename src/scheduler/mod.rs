@@ -15,6 +15,7 @@
 //! claimed and sent by [`reminders`]. Everything goes through the use cases
 //! of [`App`].
 
+mod beat;
 mod delivery;
 pub mod fair;
 mod firing;
@@ -87,6 +88,8 @@ pub struct Scheduler {
     in_flight: Arc<Semaphore>,
     /// Claims this process is posting: never taken over by itself.
     delivering: Mutex<HashSet<OccurrenceId>>,
+    /// When the loop turns next, for readiness.
+    beat: beat::Beat,
 }
 
 /// What one pass started.
@@ -109,7 +112,14 @@ impl Scheduler {
             options,
             in_flight,
             delivering: Mutex::default(),
+            beat: beat::Beat::default(),
         })
+    }
+
+    /// Whether the loop runs and has turned by when it said it would (a
+    /// pass stuck on the store, say, makes this false).
+    pub fn is_turning(&self) -> bool {
+        self.beat.turning(std::time::Instant::now())
     }
 
     /// Runs until the task is dropped: a pass, then sleep until the next
@@ -119,8 +129,15 @@ impl Scheduler {
         tracing::info!(owner = %self.options.owner, "scheduler started");
         let mut elsewhere = self.app.watch_other_processes().await;
         loop {
+            self.beat.expect(Some(beat::PASS_BOUND));
             let pass = self.pass().await;
             let clock = &self.app.clock;
+            self.beat.expect(if pass.had_errors {
+                Some(ERROR_PAUSE)
+            } else {
+                pass.next
+                    .map(|next| (next - clock.now()).to_std().unwrap_or_default())
+            });
             if pass.had_errors {
                 let changed = async {
                     tokio::select! {

@@ -1,0 +1,170 @@
+//! The operator's endpoints: /healthz and /readyz through start-up, a
+//! dropped gateway and a locked database, and the `healthcheck` subcommand.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use fake_discord::FaultKind;
+use sqlx::{Connection, Executor};
+
+use crate::support::bot::{launch_bot_configured, spawn_bot_configured, Bot};
+use crate::support::{free_local_addr, Workspace};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// The bot's settings for serving on `addr`.
+fn listen_on(addr: SocketAddr) -> [(&'static str, String); 1] {
+    [("SECONDHEART__HTTP__LISTEN", addr.to_string())]
+}
+
+/// GETs `path` on `addr`: the status and body, or `None` while nothing
+/// answers.
+async fn get(addr: SocketAddr, path: &str) -> Option<(u16, String)> {
+    let response = reqwest::Client::new()
+        .get(format!("http://{addr}{path}"))
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .ok()?;
+    let status = response.status().as_u16();
+    Some((status, response.text().await.ok()?))
+}
+
+/// Waits until `/readyz` answers `status`; its body then.
+async fn wait_readyz(bot: &Bot, addr: SocketAddr, status: u16, what: &str) -> String {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Some((s, body)) = get(addr, "/readyz").await {
+            if s == status {
+                return body;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {WAIT:?} waiting for {what}; log:\n{}",
+            bot.log()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn not_ready(body: &str) -> Vec<String> {
+    let value: serde_json::Value = serde_json::from_str(body).expect("a JSON body");
+    assert_eq!(value["ready"], false, "{body}");
+    value["not_ready"]
+        .as_array()
+        .expect("not_ready")
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_names_the_gateway_until_the_session_is_ready_and_healthz_answers_throughout() {
+    let addr = free_local_addr();
+    let env = listen_on(addr);
+    let env: Vec<_> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    // Start-up waits on Discord's first answer, with the endpoints up.
+    let bot = launch_bot_configured(
+        |discord, _| {
+            discord.fail_next(
+                Some("GET"),
+                "/applications/@me",
+                1,
+                FaultKind::Delay(Duration::from_secs(3)),
+            )
+        },
+        &env,
+    )
+    .await;
+    let body = wait_readyz(&bot, addr, 503, "/readyz to answer during start-up").await;
+    assert!(not_ready(&body).contains(&"gateway".to_owned()), "{body}");
+    assert_eq!(get(addr, "/healthz").await.map(|(s, _)| s), Some(200));
+    let body = wait_readyz(&bot, addr, 200, "/readyz to answer 200 once connected").await;
+    assert_eq!(body, r#"{"ready":true}"#);
+    assert!(bot.discord.connected());
+    assert_eq!(get(addr, "/healthz").await, Some((200, "ok\n".to_owned())));
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_names_the_gateway_while_the_session_is_lost_and_is_ready_again_once_back() {
+    let addr = free_local_addr();
+    let env = listen_on(addr);
+    let env: Vec<_> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let bot = spawn_bot_configured(&env).await;
+    wait_readyz(&bot, addr, 200, "ready").await;
+    // The connection drops and the session cannot be resumed; Discord
+    // keeps the new one waiting.
+    bot.discord.refuse_resumes(1);
+    bot.discord.hold_identifies();
+    assert!(bot.discord.drop_socket());
+    let body = wait_readyz(&bot, addr, 503, "not ready while the gateway is away").await;
+    assert_eq!(not_ready(&body), ["gateway"], "{body}");
+    // Liveness does not follow: an orchestrator must not restart it.
+    assert_eq!(get(addr, "/healthz").await.map(|(s, _)| s), Some(200));
+    assert_eq!(bot.discord.identifies(), 1);
+    bot.discord.release_identifies();
+    wait_readyz(&bot, addr, 200, "ready again once the session is back").await;
+    assert_eq!(bot.discord.identifies(), 2, "log:\n{}", bot.log());
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_names_the_store_while_another_connection_holds_the_write_lock() {
+    let addr = free_local_addr();
+    let env = listen_on(addr);
+    let env: Vec<_> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let bot = spawn_bot_configured(&env).await;
+    wait_readyz(&bot, addr, 200, "ready").await;
+    let mut other = sqlx::SqliteConnection::connect(&bot.database_url())
+        .await
+        .expect("open the database");
+    other
+        .execute("BEGIN EXCLUSIVE")
+        .await
+        .expect("take the write lock");
+    let started = std::time::Instant::now();
+    let body = wait_readyz(&bot, addr, 503, "not ready while the database is locked").await;
+    assert!(not_ready(&body).contains(&"store".to_owned()), "{body}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "answered within a bounded time: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(get(addr, "/healthz").await.map(|(s, _)| s), Some(200));
+    other.execute("ROLLBACK").await.expect("release the lock");
+    wait_readyz(&bot, addr, 200, "ready once the lock is released").await;
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthcheck_exits_0_against_a_live_bot_and_1_with_one_line_against_a_closed_port() {
+    let addr = free_local_addr();
+    let env = listen_on(addr);
+    let env: Vec<_> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let bot = spawn_bot_configured(&env).await;
+    wait_readyz(&bot, addr, 200, "ready").await;
+    let workspace = Workspace::new();
+
+    // The default URL: /healthz on the configured http.listen.
+    let run = workspace.run_with(&["healthcheck"], &env);
+    assert!(run.succeeded(), "{}", run.stderr());
+    let run = workspace.run(&["healthcheck", "--url", &format!("http://{addr}/healthz")]);
+    assert!(run.succeeded(), "{}", run.stderr());
+
+    let closed = free_local_addr();
+    let run = workspace.run(&["healthcheck", "--url", &format!("http://{closed}/healthz")]);
+    assert_eq!(run.0.status.code(), Some(1));
+    let line = run.one_line_failure();
+    assert!(
+        line.starts_with(&format!(
+            "secondheart: http://{closed}/healthz did not answer"
+        )),
+        "{line}"
+    );
+    // Nothing configured and no --url: says what to do.
+    let line = workspace.run(&["healthcheck"]).one_line_failure();
+    assert!(line.contains("http.listen is not set"), "{line}");
+    bot.finish();
+}
