@@ -197,7 +197,8 @@ pub async fn serve(settings: config::Settings, token: config::DiscordToken) -> a
     let endpoints = match settings.http.listen {
         Some(listen) => {
             let readiness: Arc<dyn ops::health::Readiness> = probes.clone();
-            Some(ops::health::serve(listen, readiness).await?.1)
+            let metrics = ops::metrics::install()?;
+            Some(ops::health::serve(listen, readiness, metrics).await?.1)
         }
         None => None,
     };
@@ -299,6 +300,25 @@ impl ops::health::Readiness for Probes {
             not_ready.push("scheduler");
         }
         not_ready
+    }
+
+    async fn refresh_gauges(&self) {
+        let ready = self.not_ready().await.is_empty();
+        metrics::gauge!("secondheart_ready").set(if ready { 1.0 } else { 0.0 });
+        if let Some(gateway) = self.gateway.get() {
+            for shard in gateway.shards().await {
+                let id = shard.id.to_string();
+                metrics::gauge!("secondheart_gateway_connected", "shard" => id.clone())
+                    .set(if shard.ready { 1.0 } else { 0.0 });
+                if let Some(latency) = shard.latency {
+                    metrics::gauge!("secondheart_gateway_latency_seconds", "shard" => id)
+                        .set(latency.as_secs_f64());
+                }
+            }
+        }
+        if let Ok(file) = tokio::fs::metadata(self.store.path()).await {
+            metrics::gauge!("secondheart_database_bytes").set(file.len() as f64);
+        }
     }
 }
 

@@ -12,6 +12,7 @@ mod components;
 mod deferral;
 mod errors;
 mod gateway;
+mod metrics;
 mod notifier;
 mod prompt;
 mod prompt_updates;
@@ -130,6 +131,7 @@ pub async fn connect(
         .options(poise::FrameworkOptions {
             commands,
             on_error: |error| Box::pin(errors::on_error(error)),
+            post_command: |ctx| Box::pin(async move { metrics::interaction(ctx, "ok") }),
             event_handler: |framework, event| {
                 Box::pin(async move {
                     if let serenity::FullEvent::InteractionCreate {

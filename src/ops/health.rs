@@ -14,6 +14,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use metrics_exporter_prometheus::PrometheusHandle;
 use serde::Serialize;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -24,12 +25,17 @@ pub trait Readiness: Send + Sync {
     /// The parts that are not ready, by name ("gateway", "store",
     /// "scheduler"); empty when all are.
     async fn not_ready(&self) -> Vec<&'static str>;
+
+    /// Sets the gauges read at scrape time (readiness, gateway, database
+    /// size), just before `/metrics` renders.
+    async fn refresh_gauges(&self) {}
 }
 
 /// What the endpoints answer from.
 #[derive(Clone)]
 struct Endpoints {
     readiness: Arc<dyn Readiness>,
+    metrics: PrometheusHandle,
 }
 
 /// Binds `listen` (failing start-up if it cannot) and serves the endpoints
@@ -37,12 +43,13 @@ struct Endpoints {
 pub async fn serve(
     listen: SocketAddr,
     readiness: Arc<dyn Readiness>,
+    metrics: PrometheusHandle,
 ) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
     let listener = TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen} (http.listen)"))?;
     let local = listener.local_addr().unwrap_or(listen);
-    let app = router(Endpoints { readiness });
+    let app = router(Endpoints { readiness, metrics });
     let task = tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, app).await {
             tracing::error!(%error, "the health endpoints stopped");
@@ -56,6 +63,7 @@ fn router(endpoints: Endpoints) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .with_state(endpoints)
 }
 
@@ -75,6 +83,7 @@ struct ReadyBody {
 
 async fn readyz(State(endpoints): State<Endpoints>) -> Response {
     let not_ready = endpoints.readiness.not_ready().await;
+    ::metrics::gauge!("secondheart_ready").set(if not_ready.is_empty() { 1.0 } else { 0.0 });
     let status = if not_ready.is_empty() {
         StatusCode::OK
     } else {
@@ -85,6 +94,18 @@ async fn readyz(State(endpoints): State<Endpoints>) -> Response {
         not_ready,
     };
     (status, Json(body)).into_response()
+}
+
+async fn metrics(State(endpoints): State<Endpoints>) -> Response {
+    endpoints.readiness.refresh_gauges().await;
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        endpoints.metrics.render(),
+    )
+        .into_response()
 }
 
 /// `secondheart healthcheck`: GETs `url`, and fails with one line unless it

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use fake_discord::FaultKind;
+use serde_json::json;
 use sqlx::{Connection, Executor};
 
 use crate::support::bot::{launch_bot_configured, spawn_bot_configured, Bot};
@@ -166,5 +167,161 @@ async fn healthcheck_exits_0_against_a_live_bot_and_1_with_one_line_against_a_cl
     // Nothing configured and no --url: says what to do.
     let line = workspace.run(&["healthcheck"]).one_line_failure();
     assert!(line.contains("http.listen is not set"), "{line}");
+    bot.finish();
+}
+
+/// One sample of Prometheus text: name, labels, value.
+type Sample = (String, Vec<(String, String)>, f64);
+
+/// Parses Prometheus text exposition, failing the test on a line that is
+/// not a comment, a blank or `name{label="value",...} number`.
+fn parse_prometheus(text: &str) -> Vec<Sample> {
+    let mut samples = Vec::new();
+    for line in text.lines() {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (series, value) = line
+            .rsplit_once(' ')
+            .unwrap_or_else(|| panic!("no value: {line}"));
+        let value: f64 = match value {
+            "+Inf" => f64::INFINITY,
+            "-Inf" => f64::NEG_INFINITY,
+            v => v.parse().unwrap_or_else(|_| panic!("bad value: {line}")),
+        };
+        let (name, labels) = match series.split_once('{') {
+            None => (series, Vec::new()),
+            Some((name, rest)) => {
+                let rest = rest
+                    .strip_suffix('}')
+                    .unwrap_or_else(|| panic!("bad labels: {line}"));
+                let labels = rest
+                    .split(',')
+                    .filter(|l| !l.is_empty())
+                    .map(|pair| {
+                        let (k, v) = pair
+                            .split_once('=')
+                            .unwrap_or_else(|| panic!("bad label: {line}"));
+                        let v = v
+                            .strip_prefix('"')
+                            .and_then(|v| v.strip_suffix('"'))
+                            .unwrap_or_else(|| panic!("unquoted label: {line}"));
+                        (k.to_owned(), v.to_owned())
+                    })
+                    .collect();
+                (name, labels)
+            }
+        };
+        assert!(
+            name.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'),
+            "bad metric name: {line}"
+        );
+        samples.push((name.to_owned(), labels, value));
+    }
+    samples
+}
+
+/// The value of the sample named `name` with exactly these labels; 0 when
+/// absent (a counter not yet counted).
+fn value(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> f64 {
+    samples
+        .iter()
+        .find(|(n, l, _)| {
+            n == name
+                && l.len() == labels.len()
+                && labels
+                    .iter()
+                    .all(|(k, v)| l.iter().any(|(lk, lv)| lk == k && lv == v))
+        })
+        .map_or(0.0, |(_, _, v)| *v)
+}
+
+async fn scrape(addr: SocketAddr) -> (String, Vec<Sample>) {
+    let (status, text) = get(addr, "/metrics").await.expect("/metrics answers");
+    assert_eq!(status, 200, "{text}");
+    let samples = parse_prometheus(&text);
+    (text, samples)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_parse_as_prometheus_text_and_count_exactly_what_happened() {
+    let addr = free_local_addr();
+    let env = listen_on(addr);
+    let env: Vec<_> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let bot = spawn_bot_configured(&env).await;
+    wait_readyz(&bot, addr, 200, "ready").await;
+    let (_, before) = scrape(addr).await;
+    let ok = [("command", "checkin"), ("outcome", "ok")];
+    let user_error = [("command", "checkin"), ("outcome", "user_error")];
+
+    for amount in [10, 20] {
+        bot.ask(
+            bot.member,
+            "checkin",
+            &[("exercise", json!("walk")), ("amount", json!(amount))],
+        )
+        .await;
+    }
+    let reply = bot
+        .ask(
+            bot.member,
+            "checkin",
+            &[("exercise", json!("running")), ("amount", json!(3))],
+        )
+        .await;
+    assert!(
+        reply.content.starts_with("There is no exercise"),
+        "{}",
+        reply.content
+    );
+
+    // The count follows the answer; wait for the last one to show.
+    let mut after = Vec::new();
+    let deadline = Instant::now() + WAIT;
+    while value(&after, "secondheart_interactions_total", &user_error)
+        < value(&before, "secondheart_interactions_total", &user_error) + 1.0
+    {
+        assert!(Instant::now() < deadline, "the user error was not counted");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        after = scrape(addr).await.1;
+    }
+    let (text, after) = scrape(addr).await;
+    let moved = |labels: &[(&str, &str)]| {
+        value(&after, "secondheart_interactions_total", labels)
+            - value(&before, "secondheart_interactions_total", labels)
+    };
+    assert_eq!(moved(&ok), 2.0, "{text}");
+    assert_eq!(moved(&user_error), 1.0, "{text}");
+    assert_eq!(
+        value(
+            &after,
+            "secondheart_interaction_latency_seconds_count",
+            &[("command", "checkin")]
+        ),
+        3.0,
+        "{text}"
+    );
+    assert_eq!(value(&after, "secondheart_ready", &[]), 1.0, "{text}");
+    assert_eq!(
+        value(&after, "secondheart_gateway_connected", &[("shard", "0")]),
+        1.0,
+        "{text}"
+    );
+    assert!(
+        value(&after, "secondheart_database_bytes", &[]) > 0.0,
+        "{text}"
+    );
+    // Every metric shown is described.
+    for (name, _, _) in &after {
+        let family = name
+            .trim_end_matches("_bucket")
+            .trim_end_matches("_count")
+            .trim_end_matches("_sum");
+        assert!(
+            text.contains(&format!("# HELP {family} ")),
+            "{family} has no HELP"
+        );
+    }
     bot.finish();
 }
