@@ -325,3 +325,81 @@ async fn metrics_parse_as_prometheus_text_and_count_exactly_what_happened() {
     }
     bot.finish();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_each_prompt_posted_with_its_lateness_and_the_writer_batches() {
+    let addr = free_local_addr();
+    let listen = addr.to_string();
+    let bot = spawn_bot_configured(&[
+        ("SECONDHEART__HTTP__LISTEN", listen.as_str()),
+        ("SECONDHEART__LIMITS__MIN_INTERVAL_MINUTES", "0"),
+    ])
+    .await;
+    let moderator = bot.add_moderator("Grace");
+    let reply = bot
+        .ask(
+            moderator,
+            "schedule add",
+            &[
+                ("channel", json!(bot.channel.to_string())),
+                ("exercise", json!("calf-raises")),
+                ("when", json!("*/2 * * * * *")),
+                ("timezone", json!("UTC")),
+            ],
+        )
+        .await;
+    assert!(reply.content.starts_with("Added"), "{}", reply.content);
+    let posts = || {
+        bot.discord
+            .channel_as_seen_by(bot.channel, bot.member)
+            .into_iter()
+            .filter(|m| m.components.as_array().is_some_and(|c| !c.is_empty()))
+            .count()
+    };
+    crate::support::wait_for("a prompt", WAIT, || posts() > 0).await;
+    bot.ask(moderator, "schedule pause", &[("id", json!(1))])
+        .await;
+
+    // A post in flight at the pause may still land: compare with the
+    // channel as it is at each look.
+    let deadline = Instant::now() + WAIT;
+    let (text, samples, posted) = loop {
+        let posted = posts() as f64;
+        let (text, samples) = scrape(addr).await;
+        if value(
+            &samples,
+            "secondheart_prompts_total",
+            &[("outcome", "posted")],
+        ) == posted
+        {
+            break (text, samples, posted);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{posted} prompts not counted:\n{text}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        value(&samples, "secondheart_prompt_lateness_seconds_count", &[]),
+        posted,
+        "{text}"
+    );
+    assert_eq!(
+        value(
+            &samples,
+            "secondheart_prompts_total",
+            &[("outcome", "failed")]
+        ),
+        0.0
+    );
+    assert!(
+        value(&samples, "secondheart_writer_batch_size_count", &[]) > 0.0,
+        "{text}"
+    );
+    assert!(
+        value(&samples, "secondheart_writer_commit_seconds_count", &[]) > 0.0,
+        "{text}"
+    );
+    bot.finish();
+}
