@@ -189,6 +189,7 @@ pub async fn serve(settings: config::Settings, token: config::DiscordToken) -> a
         },
     ));
     let probes = Arc::new(Probes {
+        app: Arc::clone(&app),
         store: Arc::clone(&store),
         gateway: OnceLock::new(),
         scheduler: OnceLock::new(),
@@ -251,6 +252,7 @@ const STORE_READY_WITHIN: Duration = Duration::from_secs(1);
 /// What `/readyz` asks: the gateway and the scheduler once they exist, and
 /// the store.
 struct Probes {
+    app: Arc<App>,
     store: Arc<Store>,
     gateway: OnceLock<discord::GatewayStatus>,
     scheduler: OnceLock<Arc<Scheduler>>,
@@ -315,6 +317,14 @@ impl ops::health::Readiness for Probes {
                         .set(latency.as_secs_f64());
                 }
             }
+        }
+        // 0 when nothing is scheduled.
+        if let Ok(next) = self.app.next_firing_at().await {
+            let now = self.app.clock.now();
+            let seconds = next.map_or(0.0, |at| {
+                (at - now).num_milliseconds().max(0) as f64 / 1000.0
+            });
+            metrics::gauge!("secondheart_next_due_seconds").set(seconds);
         }
         if let Ok(file) = tokio::fs::metadata(self.store.path()).await {
             metrics::gauge!("secondheart_database_bytes").set(file.len() as f64);

@@ -393,6 +393,12 @@ async fn metrics_count_each_prompt_posted_with_its_lateness_and_the_writer_batch
         ),
         0.0
     );
+    // Paused: nothing is due.
+    assert_eq!(
+        value(&samples, "secondheart_next_due_seconds", &[]),
+        0.0,
+        "{text}"
+    );
     assert!(
         value(&samples, "secondheart_writer_batch_size_count", &[]) > 0.0,
         "{text}"
