@@ -28,7 +28,14 @@ COPY --from=build /out/secondheart /app/secondheart
 COPY --from=build /src/config /app/config
 COPY --from=build --chown=65532:65532 /out/data /data
 ENV SECONDHEART__DATABASE__URL=sqlite:///data/secondheart.db
+# /healthz, /readyz and /metrics; the health check below asks /healthz here.
+ENV SECONDHEART__HTTP__LISTEN=0.0.0.0:8080
+EXPOSE 8080
 VOLUME ["/data"]
 USER 65532:65532
+# Liveness only (/healthz): a bot that is reconnecting to Discord is not
+# restarted. No shell or curl in the image: the binary asks itself.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
+    CMD ["/app/secondheart", "healthcheck"]
 ENTRYPOINT ["/app/secondheart"]
 CMD ["run"]

@@ -1,5 +1,5 @@
 //! The command line: `run` (the default), `check-config`, `migrate`, `backup`,
-//! `schedule-preview`, `sandbox`.
+//! `schedule-preview`, `sandbox`, `healthcheck`.
 //!
 //! Every failure reaches `main` as one error whose chain reads as one line.
 
@@ -13,7 +13,8 @@ use std::io::Write as _;
 
 use chrono::{DateTime, TimeZone as _, Utc};
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use crate::app::{App, Limits, SystemClock};
 use crate::config::{self, DatabaseSettings, Loaded, TokenSource};
@@ -59,6 +60,13 @@ pub enum Command {
     /// Discord in this process, with a small scripted team; the channel is
     /// printed as it happens.
     Sandbox(crate::sandbox::SandboxArgs),
+    /// Ask a running bot's /healthz: exit 0 when it answers 200, else 1
+    /// with one line (for Docker's HEALTHCHECK; needs no shell or curl).
+    Healthcheck {
+        /// The URL to ask (default: /healthz on http.listen).
+        #[arg(long)]
+        url: Option<String>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -86,6 +94,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Backup { file } => runtime()?.block_on(backup(loaded, &file)),
         Command::SchedulePreview(args) => schedule_preview(&loaded, &args),
         Command::Sandbox(args) => runtime()?.block_on(crate::sandbox::run(loaded, &args)),
+        Command::Healthcheck { url } => healthcheck(&loaded, url),
     }
 }
 
@@ -179,7 +188,27 @@ pub async fn serve(settings: config::Settings, token: config::DiscordToken) -> a
             min_interval_minutes: settings.limits.min_interval_minutes,
         },
     ));
-    let result = serve_app(&settings, &token, app).await;
+    let probes = Arc::new(Probes {
+        app: Arc::clone(&app),
+        store: Arc::clone(&store),
+        gateway: OnceLock::new(),
+        scheduler: OnceLock::new(),
+        checking_store: Arc::new(AtomicBool::new(false)),
+    });
+    let endpoints = match settings.http.listen {
+        Some(listen) => {
+            let readiness: Arc<dyn ops::health::Readiness> = probes.clone();
+            let metrics = ops::metrics::install()?;
+            Some(ops::health::serve(listen, readiness, metrics).await?.1)
+        }
+        None => None,
+    };
+    let result = serve_app(&settings, &token, app, &probes).await;
+    if let Some(endpoints) = endpoints {
+        endpoints.abort();
+        let _ = endpoints.await;
+    }
+    drop(probes);
     match Arc::try_unwrap(store) {
         Ok(store) => store.close().await,
         // Tasks of the gateway client may still hold it for a moment: the
@@ -200,6 +229,7 @@ async fn serve_app(
     settings: &config::Settings,
     token: &config::DiscordToken,
     app: Arc<App>,
+    probes: &Probes,
 ) -> anyhow::Result<()> {
     let options = &settings.scheduler;
     let snooze = Duration::from_secs(options.snooze_seconds.into());
@@ -212,6 +242,8 @@ async fn serve_app(
             chrono::Duration::seconds(options.claim_lease_seconds.into()),
         ),
     );
+    let _ = probes.gateway.set(connection.gateway());
+    let _ = probes.scheduler.set(Arc::clone(&scheduler));
     let stopper = connection.stopper();
     let serving = connection.serve();
     let scheduling = Arc::clone(&scheduler).run();
@@ -237,6 +269,106 @@ async fn serve_app(
         Ok(served) => served,
         Err(_) => bail!("stopping took longer than shutdown.grace_seconds ({grace} s); work still in flight was cut off"),
     }
+}
+
+/// How long the store may take to take a write before it counts as not
+/// ready.
+const STORE_READY_WITHIN: Duration = Duration::from_secs(1);
+
+/// What `/readyz` asks: the gateway and the scheduler once they exist, and
+/// the store.
+struct Probes {
+    app: Arc<App>,
+    store: Arc<Store>,
+    gateway: OnceLock<discord::GatewayStatus>,
+    scheduler: OnceLock<Arc<Scheduler>>,
+    /// A store check is still waiting for the write lock: the next one
+    /// does not queue another behind it.
+    checking_store: Arc<AtomicBool>,
+}
+
+impl Probes {
+    async fn store_ready(&self) -> bool {
+        if self.checking_store.swap(true, Ordering::SeqCst) {
+            return false;
+        }
+        // The check runs to its end on its own, however long the lock takes.
+        let store = Arc::clone(&self.store);
+        let checking = Arc::clone(&self.checking_store);
+        let check = tokio::spawn(async move {
+            let result = store.check_writable().await;
+            checking.store(false, Ordering::SeqCst);
+            result
+        });
+        matches!(
+            tokio::time::timeout(STORE_READY_WITHIN, check).await,
+            Ok(Ok(Ok(())))
+        )
+    }
+}
+
+#[async_trait::async_trait]
+impl ops::health::Readiness for Probes {
+    async fn not_ready(&self) -> Vec<&'static str> {
+        let mut not_ready = Vec::new();
+        let gateway_ready = match self.gateway.get() {
+            Some(gateway) => {
+                let shards = gateway.shards().await;
+                !shards.is_empty() && shards.iter().all(|s| s.ready)
+            }
+            None => false,
+        };
+        if !gateway_ready {
+            not_ready.push("gateway");
+        }
+        if !self.store_ready().await {
+            not_ready.push("store");
+        }
+        if !self.scheduler.get().is_some_and(|s| s.is_turning()) {
+            not_ready.push("scheduler");
+        }
+        not_ready
+    }
+
+    async fn refresh_gauges(&self) {
+        let ready = self.not_ready().await.is_empty();
+        metrics::gauge!("secondheart_ready").set(if ready { 1.0 } else { 0.0 });
+        if let Some(gateway) = self.gateway.get() {
+            for shard in gateway.shards().await {
+                let id = shard.id.to_string();
+                metrics::gauge!("secondheart_gateway_connected", "shard" => id.clone())
+                    .set(if shard.ready { 1.0 } else { 0.0 });
+                if let Some(latency) = shard.latency {
+                    metrics::gauge!("secondheart_gateway_latency_seconds", "shard" => id)
+                        .set(latency.as_secs_f64());
+                }
+            }
+        }
+        // 0 when nothing is scheduled.
+        if let Ok(next) = self.app.next_firing_at().await {
+            let now = self.app.clock.now();
+            let seconds = next.map_or(0.0, |at| {
+                (at - now).num_milliseconds().max(0) as f64 / 1000.0
+            });
+            metrics::gauge!("secondheart_next_due_seconds").set(seconds);
+        }
+        if let Ok(file) = tokio::fs::metadata(self.store.path()).await {
+            metrics::gauge!("secondheart_database_bytes").set(file.len() as f64);
+        }
+    }
+}
+
+fn healthcheck(loaded: &Loaded, url: Option<String>) -> anyhow::Result<()> {
+    let url = match (url, loaded.settings.http.listen) {
+        (Some(url), _) => url,
+        (None, Some(listen)) => ops::health::default_url(listen),
+        (None, None) => {
+            bail!("http.listen is not set, so nothing serves /healthz; set it or pass --url")
+        }
+    };
+    runtime()?.block_on(ops::health::check(&url))?;
+    println!("{url}: ok");
+    Ok(())
 }
 
 async fn migrate(loaded: Loaded) -> anyhow::Result<()> {

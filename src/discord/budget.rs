@@ -113,7 +113,11 @@ impl RestBudget {
     pub async fn spend(&self, spend: Spend) {
         let brake = {
             let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-            state.refused.brake(Instant::now(), self.brake_at)
+            let brake = state.refused.brake(Instant::now(), self.brake_at);
+            // Refusals age out of the window as requests go by.
+            metrics::gauge!("secondheart_discord_invalid_requests")
+                .set(state.refused.at.len() as f64);
+            brake
         };
         if let Some(wait) = brake {
             tracing::warn!(
@@ -143,11 +147,10 @@ impl RestBudget {
     /// Notes Discord's answer: refusals count towards the brake.
     pub fn answered(&self, status: u16) {
         if matches!(status, 401 | 403 | 429) {
-            self.state
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .refused
-                .record(Instant::now());
+            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            state.refused.record(Instant::now());
+            metrics::gauge!("secondheart_discord_invalid_requests")
+                .set(state.refused.at.len() as f64);
         }
     }
 

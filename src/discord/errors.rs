@@ -88,8 +88,14 @@ pub(super) fn error_id() -> String {
 pub async fn on_error(error: poise::FrameworkError<'_, Data, CommandError>) {
     match error {
         poise::FrameworkError::Command { error, ctx, .. } => match error {
-            CommandError::User(user_error) => reply_privately(ctx, &user_error.to_string()).await,
-            CommandError::Internal(error) => internal(ctx, &error).await,
+            CommandError::User(user_error) => {
+                reply_privately(ctx, &user_error.to_string()).await;
+                super::metrics::interaction(ctx, "user_error");
+            }
+            CommandError::Internal(error) => {
+                internal(ctx, &error).await;
+                super::metrics::interaction(ctx, super::metrics::internal_outcome(&error));
+            }
         },
         poise::FrameworkError::ArgumentParse {
             error, input, ctx, ..
@@ -100,6 +106,7 @@ pub async fn on_error(error: poise::FrameworkError<'_, Data, CommandError>) {
                 .map(|i| format!(" `{}`", super::render::escape(&i)))
                 .unwrap_or_default();
             reply_privately(ctx, &format!("I could not read the option{what}. Please pick a value from the list and try again.")).await;
+            super::metrics::interaction(ctx, "user_error");
         }
         // Options that do not fit the command (an unresolvable role or user,
         // or a stale command list): nothing the member can see, so say so.
@@ -109,10 +116,12 @@ pub async fn on_error(error: poise::FrameworkError<'_, Data, CommandError>) {
             let ctx = poise::Context::Application(ctx);
             tracing::info!(command = %ctx.command().name, %description, "options do not fit the command");
             reply_privately(ctx, "I could not read the options of that command. Please pick the values from the lists and try again.").await;
+            super::metrics::interaction(ctx, "user_error");
         }
         poise::FrameworkError::CommandPanic { payload, ctx, .. } => {
             let error = anyhow::anyhow!("the command panicked: {}", payload.unwrap_or_default());
             internal(ctx, &error).await;
+            super::metrics::interaction(ctx, "internal_error");
         }
         poise::FrameworkError::GuildOnly { ctx, .. } => {
             reply_privately(

@@ -12,6 +12,8 @@ mod components;
 mod deferral;
 mod errors;
 mod intake;
+mod gateway;
+mod metrics;
 mod notifier;
 mod prompt;
 mod prompt_updates;
@@ -32,6 +34,7 @@ use budget::{RestBudget, Spend};
 use intake::{Gated, Intake};
 
 pub use errors::CommandError;
+pub use gateway::{GatewayStatus, ShardState};
 pub use notifier::DiscordNotifier;
 use prompt_updates::PromptUpdates;
 
@@ -151,6 +154,7 @@ pub async fn connect(
         .options(poise::FrameworkOptions {
             commands,
             on_error: |error| Box::pin(errors::on_error(error)),
+            post_command: |ctx| Box::pin(async move { metrics::interaction(ctx, "ok") }),
             event_handler: |framework, event| {
                 Box::pin(async move {
                     if let serenity::FullEvent::InteractionCreate {
@@ -206,6 +210,11 @@ impl Connection {
             intake: Arc::clone(&self.intake),
             shard_manager: Arc::clone(&self.client.shard_manager),
         }
+    }
+
+    /// The state of each gateway session, for readiness and metrics.
+    pub fn gateway(&self) -> GatewayStatus {
+        GatewayStatus::new(Arc::clone(&self.client.shard_manager))
     }
 
     /// Serves commands and buttons over the gateway until the connection

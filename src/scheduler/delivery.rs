@@ -49,6 +49,16 @@ impl Scheduler {
         };
         let now = self.app.clock.now();
         let lateness_ms = (now - occurrence.due_at).num_milliseconds();
+        let outcome = match &finish {
+            Finish::Posted(_) => {
+                metrics::histogram!("secondheart_prompt_lateness_seconds")
+                    .record(lateness_ms.max(0) as f64 / 1000.0);
+                "posted"
+            }
+            Finish::Failed(_) => "failed",
+            Finish::Unknown(_) => "unknown",
+        };
+        metrics::counter!("secondheart_prompts_total", "outcome" => outcome).increment(1);
         match &finish {
             Finish::Posted(message) => {
                 tracing::info!(occurrence = %id, schedule = ?occurrence.schedule, %message, lateness_ms, "prompt posted")

@@ -78,6 +78,7 @@ impl Scheduler {
             );
             app.record_skipped(schedule.id, schedule.next_exercise(), *skipped, reason, now)
                 .await?;
+            metrics::counter!("secondheart_prompts_total", "outcome" => "skipped").increment(1);
         }
         if !decision.skip.is_empty() {
             tracing::info!(schedule = %schedule.id, skipped = decision.skip.len(), "missed firings recorded as skipped");

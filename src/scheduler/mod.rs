@@ -20,6 +20,7 @@
 //! has not posted (their lease ends at once), so the next process takes
 //! them over without waiting out a lease.
 
+mod beat;
 mod delivery;
 pub mod fair;
 mod firing;
@@ -95,6 +96,8 @@ pub struct Scheduler {
     delivering: Mutex<HashSet<OccurrenceId>>,
     /// Set once the scheduler is asked to stop.
     stopping: watch::Sender<bool>,
+    /// When the loop turns next, for readiness.
+    beat: beat::Beat,
 }
 
 /// What one pass started.
@@ -118,7 +121,14 @@ impl Scheduler {
             in_flight,
             delivering: Mutex::default(),
             stopping: watch::Sender::new(false),
+            beat: beat::Beat::default(),
         })
+    }
+
+    /// Whether the loop runs and has turned by when it said it would (a
+    /// pass stuck on the store, say, makes this false).
+    pub fn is_turning(&self) -> bool {
+        self.beat.turning(std::time::Instant::now())
     }
 
     /// Asks [`run`](Self::run) to stop: no pass starts after this, posts in
@@ -147,10 +157,17 @@ impl Scheduler {
         let mut elsewhere = self.app.watch_other_processes().await;
         let mut started: Vec<JoinHandle<()>> = Vec::new();
         while !self.is_stopping() {
+            self.beat.expect(Some(beat::PASS_BOUND));
             let pass = self.pass().await;
             started.retain(|send| !send.is_finished());
             started.extend(pass.deliveries);
             let clock = &self.app.clock;
+            self.beat.expect(if pass.had_errors {
+                Some(ERROR_PAUSE)
+            } else {
+                pass.next
+                    .map(|next| (next - clock.now()).to_std().unwrap_or_default())
+            });
             if pass.had_errors {
                 let changed = async {
                     tokio::select! {

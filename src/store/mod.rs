@@ -171,6 +171,12 @@ impl Store {
         self.writer.stats()
     }
 
+    /// Takes the write lock in the writer's next transaction and commits
+    /// nothing: whether the database takes writes now (readiness).
+    pub async fn check_writable(&self) -> Result<(), StoreError> {
+        self.write(|_| Box::pin(async { Ok(()) })).await
+    }
+
     /// Finishes queued writes and closes every connection.
     pub async fn close(self) {
         let Store {

@@ -131,7 +131,11 @@ async fn run(mut conn: SqliteConnection, mut queue: mpsc::Receiver<Job>, stats: 
         stats
             .writes
             .fetch_add(batch.len() as u64, Ordering::Relaxed);
+        metrics::histogram!("secondheart_writer_batch_size").record(batch.len() as f64);
+        let started = std::time::Instant::now();
         commit_batch(&mut conn, batch.drain(..)).await;
+        metrics::histogram!("secondheart_writer_commit_seconds")
+            .record(started.elapsed().as_secs_f64());
     }
     if let Err(error) = conn.close().await {
         tracing::warn!(%error, "closing the database writer connection failed");

@@ -14,6 +14,7 @@
 mod checkin;
 mod cli;
 mod gateway;
+mod health;
 mod member;
 mod moderation;
 mod preview;

@@ -42,6 +42,19 @@ impl FakeDiscord {
         self.shared.world().signal(Outgoing::Drop)
     }
 
+    /// Holds every IDENTIFY unanswered until
+    /// [`release_identifies`](Self::release_identifies): with a refused
+    /// RESUME, the bot is without a session as long as a test needs.
+    pub fn hold_identifies(&self) {
+        self.shared.world().identifies_held = true;
+    }
+
+    /// Answers held and new IDENTIFYs again.
+    pub fn release_identifies(&self) {
+        self.shared.world().identifies_held = false;
+        self.shared.changed.notify_waiters();
+    }
+
     /// Asks the bot to reconnect (op 7).
     pub fn request_reconnect(&self) -> bool {
         self.shared.world().signal(Outgoing::Reconnect)

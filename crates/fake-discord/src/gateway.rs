@@ -51,13 +51,16 @@ pub(super) async fn serve(shared: Arc<Shared>, mut socket: WebSocket) {
                             break;
                         }
                     }
-                    Some(2) => match identify(&shared, &payload["d"], live.clone()) {
-                        Some(id) => session = Some(id),
-                        None => {
-                            close(&mut socket, AUTHENTICATION_FAILED).await;
-                            break;
+                    Some(2) => {
+                        identifies_released(&shared).await;
+                        match identify(&shared, &payload["d"], live.clone()) {
+                            Some(id) => session = Some(id),
+                            None => {
+                                close(&mut socket, AUTHENTICATION_FAILED).await;
+                                break;
+                            }
                         }
-                    },
+                    }
                     Some(6) => {
                         match resume(&shared, &payload["d"], live.clone()) {
                             Some(id) => session = Some(id),
@@ -130,6 +133,17 @@ async fn close(socket: &mut WebSocket, code: u16) {
 }
 
 /// Starts a session: READY, then a GUILD_CREATE per server.
+/// Waits while a test holds new sessions.
+async fn identifies_released(shared: &Shared) {
+    loop {
+        let released = shared.changed.notified();
+        if !shared.world().identifies_held {
+            return;
+        }
+        released.await;
+    }
+}
+
 fn identify(
     shared: &Shared,
     data: &Value,

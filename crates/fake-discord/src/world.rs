@@ -209,6 +209,8 @@ pub struct World {
     pub identifies: u32,
     pub resumes: u32,
     pub refuse_resumes: u32,
+    /// While set, IDENTIFY waits: no new session starts.
+    pub identifies_held: bool,
     pub heartbeat_interval_ms: u64,
     /// How late interactions created from now on reach the bot.
     pub delivery_delay: Duration,
@@ -241,6 +243,7 @@ impl World {
             identifies: 0,
             resumes: 0,
             refuse_resumes: 0,
+            identifies_held: false,
             heartbeat_interval_ms: 41_250,
             delivery_delay: Duration::ZERO,
         };

@@ -101,6 +101,13 @@ impl Workspace {
     pub fn run(&self, args: &[&str]) -> Run {
         Run(self.command(args).output().expect("run secondheart"))
     }
+
+    /// [`run`](Self::run) with these environment variables set.
+    pub fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut command = self.command(args);
+        command.envs(env.iter().copied());
+        Run(command.output().expect("run secondheart"))
+    }
 }
 
 /// A finished run of the binary.
@@ -131,6 +138,12 @@ impl Run {
         assert_eq!(lines.len(), 1, "expected one line, got: {stderr}");
         lines[0].to_owned()
     }
+}
+
+/// A loopback address no one listens on now, for a server a test starts.
+pub fn free_local_addr() -> std::net::SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    listener.local_addr().expect("its address")
 }
 
 /// A plain `/checkin` by `user` in server 1.
@@ -213,6 +226,14 @@ pub mod bot {
     /// Starts the fake and the bot process, without waiting for anything.
     pub async fn launch_bot(prepare: impl FnOnce(&FakeDiscord, u64)) -> Bot {
         launch_configured(prepare, &[]).await
+    }
+
+    /// [`launch_bot`] with extra settings.
+    pub async fn launch_bot_configured(
+        prepare: impl FnOnce(&FakeDiscord, u64),
+        env: &[(&str, &str)],
+    ) -> Bot {
+        launch_configured(prepare, env).await
     }
 
     async fn launch_configured(

@@ -1,0 +1,411 @@
+//! The operator's endpoints: /healthz and /readyz through start-up, a
+//! dropped gateway and a locked database, and the `healthcheck` subcommand.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use fake_discord::FaultKind;
+use serde_json::json;
+use sqlx::{Connection, Executor};
+
+use crate::support::bot::{launch_bot_configured, spawn_bot_configured, Bot};
+use crate::support::{free_local_addr, Workspace};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// The bot's settings for serving on `addr`.
+fn listen_on(addr: SocketAddr) -> [(&'static str, String); 1] {
+    [("SECONDHEART__HTTP__LISTEN", addr.to_string())]
+}
+
+/// GETs `path` on `addr`: the status and body, or `None` while nothing
+/// answers.
+async fn get(addr: SocketAddr, path: &str) -> Option<(u16, String)> {
+    let response = reqwest::Client::new()
+        .get(format!("http://{addr}{path}"))
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .ok()?;
+    let status = response.status().as_u16();
+    Some((status, response.text().await.ok()?))
+}
+
+/// Waits until `/readyz` answers `status`; its body then.
+async fn wait_readyz(bot: &Bot, addr: SocketAddr, status: u16, what: &str) -> String {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Some((s, body)) = get(addr, "/readyz").await {
+            if s == status {
+                return body;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {WAIT:?} waiting for {what}; log:\n{}",
+            bot.log()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn not_ready(body: &str) -> Vec<String> {
+    let value: serde_json::Value = serde_json::from_str(body).expect("a JSON body");
+    assert_eq!(value["ready"], false, "{body}");
+    value["not_ready"]
+        .as_array()
+        .expect("not_ready")
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_names_the_gateway_until_the_session_is_ready_and_healthz_answers_throughout() {
+    let addr = free_local_addr();
+    let env = listen_on(addr);
+    let env: Vec<_> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    // Start-up waits on Discord's first answer, with the endpoints up.
+    let bot = launch_bot_configured(
+        |discord, _| {
+            discord.fail_next(
+                Some("GET"),
+                "/applications/@me",
+                1,
+                FaultKind::Delay(Duration::from_secs(3)),
+            )
+        },
+        &env,
+    )
+    .await;
+    let body = wait_readyz(&bot, addr, 503, "/readyz to answer during start-up").await;
+    assert!(not_ready(&body).contains(&"gateway".to_owned()), "{body}");
+    assert_eq!(get(addr, "/healthz").await.map(|(s, _)| s), Some(200));
+    let body = wait_readyz(&bot, addr, 200, "/readyz to answer 200 once connected").await;
+    assert_eq!(body, r#"{"ready":true}"#);
+    assert!(bot.discord.connected());
+    assert_eq!(get(addr, "/healthz").await, Some((200, "ok\n".to_owned())));
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_names_the_gateway_while_the_session_is_lost_and_is_ready_again_once_back() {
+    let addr = free_local_addr();
+    let env = listen_on(addr);
+    let env: Vec<_> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let bot = spawn_bot_configured(&env).await;
+    wait_readyz(&bot, addr, 200, "ready").await;
+    // The connection drops and the session cannot be resumed; Discord
+    // keeps the new one waiting.
+    bot.discord.refuse_resumes(1);
+    bot.discord.hold_identifies();
+    assert!(bot.discord.drop_socket());
+    let body = wait_readyz(&bot, addr, 503, "not ready while the gateway is away").await;
+    assert_eq!(not_ready(&body), ["gateway"], "{body}");
+    // Liveness does not follow: an orchestrator must not restart it.
+    assert_eq!(get(addr, "/healthz").await.map(|(s, _)| s), Some(200));
+    assert_eq!(bot.discord.identifies(), 1);
+    bot.discord.release_identifies();
+    wait_readyz(&bot, addr, 200, "ready again once the session is back").await;
+    assert_eq!(bot.discord.identifies(), 2, "log:\n{}", bot.log());
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_names_the_store_while_another_connection_holds_the_write_lock() {
+    let addr = free_local_addr();
+    let env = listen_on(addr);
+    let env: Vec<_> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let bot = spawn_bot_configured(&env).await;
+    wait_readyz(&bot, addr, 200, "ready").await;
+    let mut other = sqlx::SqliteConnection::connect(&bot.database_url())
+        .await
+        .expect("open the database");
+    other
+        .execute("BEGIN EXCLUSIVE")
+        .await
+        .expect("take the write lock");
+    let started = std::time::Instant::now();
+    let body = wait_readyz(&bot, addr, 503, "not ready while the database is locked").await;
+    assert!(not_ready(&body).contains(&"store".to_owned()), "{body}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "answered within a bounded time: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(get(addr, "/healthz").await.map(|(s, _)| s), Some(200));
+    other.execute("ROLLBACK").await.expect("release the lock");
+    wait_readyz(&bot, addr, 200, "ready once the lock is released").await;
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthcheck_exits_0_against_a_live_bot_and_1_with_one_line_against_a_closed_port() {
+    let addr = free_local_addr();
+    let env = listen_on(addr);
+    let env: Vec<_> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let bot = spawn_bot_configured(&env).await;
+    wait_readyz(&bot, addr, 200, "ready").await;
+    let workspace = Workspace::new();
+
+    // The default URL: /healthz on the configured http.listen.
+    let run = workspace.run_with(&["healthcheck"], &env);
+    assert!(run.succeeded(), "{}", run.stderr());
+    let run = workspace.run(&["healthcheck", "--url", &format!("http://{addr}/healthz")]);
+    assert!(run.succeeded(), "{}", run.stderr());
+
+    let closed = free_local_addr();
+    let run = workspace.run(&["healthcheck", "--url", &format!("http://{closed}/healthz")]);
+    assert_eq!(run.0.status.code(), Some(1));
+    let line = run.one_line_failure();
+    assert!(
+        line.starts_with(&format!(
+            "secondheart: http://{closed}/healthz did not answer"
+        )),
+        "{line}"
+    );
+    // Nothing configured and no --url: says what to do.
+    let line = workspace.run(&["healthcheck"]).one_line_failure();
+    assert!(line.contains("http.listen is not set"), "{line}");
+    bot.finish();
+}
+
+/// One sample of Prometheus text: name, labels, value.
+type Sample = (String, Vec<(String, String)>, f64);
+
+/// Parses Prometheus text exposition, failing the test on a line that is
+/// not a comment, a blank or `name{label="value",...} number`.
+fn parse_prometheus(text: &str) -> Vec<Sample> {
+    let mut samples = Vec::new();
+    for line in text.lines() {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (series, value) = line
+            .rsplit_once(' ')
+            .unwrap_or_else(|| panic!("no value: {line}"));
+        let value: f64 = match value {
+            "+Inf" => f64::INFINITY,
+            "-Inf" => f64::NEG_INFINITY,
+            v => v.parse().unwrap_or_else(|_| panic!("bad value: {line}")),
+        };
+        let (name, labels) = match series.split_once('{') {
+            None => (series, Vec::new()),
+            Some((name, rest)) => {
+                let rest = rest
+                    .strip_suffix('}')
+                    .unwrap_or_else(|| panic!("bad labels: {line}"));
+                let labels = rest
+                    .split(',')
+                    .filter(|l| !l.is_empty())
+                    .map(|pair| {
+                        let (k, v) = pair
+                            .split_once('=')
+                            .unwrap_or_else(|| panic!("bad label: {line}"));
+                        let v = v
+                            .strip_prefix('"')
+                            .and_then(|v| v.strip_suffix('"'))
+                            .unwrap_or_else(|| panic!("unquoted label: {line}"));
+                        (k.to_owned(), v.to_owned())
+                    })
+                    .collect();
+                (name, labels)
+            }
+        };
+        assert!(
+            name.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'),
+            "bad metric name: {line}"
+        );
+        samples.push((name.to_owned(), labels, value));
+    }
+    samples
+}
+
+/// The value of the sample named `name` with exactly these labels; 0 when
+/// absent (a counter not yet counted).
+fn value(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> f64 {
+    samples
+        .iter()
+        .find(|(n, l, _)| {
+            n == name
+                && l.len() == labels.len()
+                && labels
+                    .iter()
+                    .all(|(k, v)| l.iter().any(|(lk, lv)| lk == k && lv == v))
+        })
+        .map_or(0.0, |(_, _, v)| *v)
+}
+
+async fn scrape(addr: SocketAddr) -> (String, Vec<Sample>) {
+    let (status, text) = get(addr, "/metrics").await.expect("/metrics answers");
+    assert_eq!(status, 200, "{text}");
+    let samples = parse_prometheus(&text);
+    (text, samples)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_parse_as_prometheus_text_and_count_exactly_what_happened() {
+    let addr = free_local_addr();
+    let env = listen_on(addr);
+    let env: Vec<_> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let bot = spawn_bot_configured(&env).await;
+    wait_readyz(&bot, addr, 200, "ready").await;
+    let (_, before) = scrape(addr).await;
+    let ok = [("command", "checkin"), ("outcome", "ok")];
+    let user_error = [("command", "checkin"), ("outcome", "user_error")];
+
+    for amount in [10, 20] {
+        bot.ask(
+            bot.member,
+            "checkin",
+            &[("exercise", json!("walk")), ("amount", json!(amount))],
+        )
+        .await;
+    }
+    let reply = bot
+        .ask(
+            bot.member,
+            "checkin",
+            &[("exercise", json!("running")), ("amount", json!(3))],
+        )
+        .await;
+    assert!(
+        reply.content.starts_with("There is no exercise"),
+        "{}",
+        reply.content
+    );
+
+    // The count follows the answer; wait for the last one to show.
+    let mut after = Vec::new();
+    let deadline = Instant::now() + WAIT;
+    while value(&after, "secondheart_interactions_total", &user_error)
+        < value(&before, "secondheart_interactions_total", &user_error) + 1.0
+    {
+        assert!(Instant::now() < deadline, "the user error was not counted");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        after = scrape(addr).await.1;
+    }
+    let (text, after) = scrape(addr).await;
+    let moved = |labels: &[(&str, &str)]| {
+        value(&after, "secondheart_interactions_total", labels)
+            - value(&before, "secondheart_interactions_total", labels)
+    };
+    assert_eq!(moved(&ok), 2.0, "{text}");
+    assert_eq!(moved(&user_error), 1.0, "{text}");
+    assert_eq!(
+        value(
+            &after,
+            "secondheart_interaction_latency_seconds_count",
+            &[("command", "checkin")]
+        ),
+        3.0,
+        "{text}"
+    );
+    assert_eq!(value(&after, "secondheart_ready", &[]), 1.0, "{text}");
+    assert_eq!(
+        value(&after, "secondheart_gateway_connected", &[("shard", "0")]),
+        1.0,
+        "{text}"
+    );
+    assert!(
+        value(&after, "secondheart_database_bytes", &[]) > 0.0,
+        "{text}"
+    );
+    // Every metric shown is described.
+    for (name, _, _) in &after {
+        let family = name
+            .trim_end_matches("_bucket")
+            .trim_end_matches("_count")
+            .trim_end_matches("_sum");
+        assert!(
+            text.contains(&format!("# HELP {family} ")),
+            "{family} has no HELP"
+        );
+    }
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_each_prompt_posted_with_its_lateness_and_the_writer_batches() {
+    let addr = free_local_addr();
+    let listen = addr.to_string();
+    let bot = spawn_bot_configured(&[
+        ("SECONDHEART__HTTP__LISTEN", listen.as_str()),
+        ("SECONDHEART__LIMITS__MIN_INTERVAL_MINUTES", "0"),
+    ])
+    .await;
+    let moderator = bot.add_moderator("Grace");
+    let reply = bot
+        .ask(
+            moderator,
+            "schedule add",
+            &[
+                ("channel", json!(bot.channel.to_string())),
+                ("exercise", json!("calf-raises")),
+                ("when", json!("*/2 * * * * *")),
+                ("timezone", json!("UTC")),
+            ],
+        )
+        .await;
+    assert!(reply.content.starts_with("Added"), "{}", reply.content);
+    let posts = || {
+        bot.discord
+            .channel_as_seen_by(bot.channel, bot.member)
+            .into_iter()
+            .filter(|m| m.components.as_array().is_some_and(|c| !c.is_empty()))
+            .count()
+    };
+    crate::support::wait_for("a prompt", WAIT, || posts() > 0).await;
+    bot.ask(moderator, "schedule pause", &[("id", json!(1))])
+        .await;
+
+    // A post in flight at the pause may still land: compare with the
+    // channel as it is at each look.
+    let deadline = Instant::now() + WAIT;
+    let (text, samples, posted) = loop {
+        let posted = posts() as f64;
+        let (text, samples) = scrape(addr).await;
+        if value(
+            &samples,
+            "secondheart_prompts_total",
+            &[("outcome", "posted")],
+        ) == posted
+        {
+            break (text, samples, posted);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{posted} prompts not counted:\n{text}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        value(&samples, "secondheart_prompt_lateness_seconds_count", &[]),
+        posted,
+        "{text}"
+    );
+    assert_eq!(
+        value(
+            &samples,
+            "secondheart_prompts_total",
+            &[("outcome", "failed")]
+        ),
+        0.0
+    );
+    // Paused: nothing is due.
+    assert_eq!(
+        value(&samples, "secondheart_next_due_seconds", &[]),
+        0.0,
+        "{text}"
+    );
+    assert!(
+        value(&samples, "secondheart_writer_batch_size_count", &[]) > 0.0,
+        "{text}"
+    );
+    assert!(
+        value(&samples, "secondheart_writer_commit_seconds_count", &[]) > 0.0,
+        "{text}"
+    );
+    bot.finish();
+}
