@@ -24,6 +24,7 @@
     clippy::indexing_slicing
 )]
 
+mod client;
 mod commands;
 mod faults;
 mod gateway;
@@ -45,6 +46,7 @@ use axum::Router;
 use serde_json::Value;
 use tokio::sync::Notify;
 
+pub use client::raw_request;
 pub use openapi::{OpenApi, Violation};
 pub use world::{ChannelAccess, FaultKind, RecordedRequest};
 use world::{Guild, Member, World};

@@ -11,6 +11,9 @@ use secondheart::domain::exercise::ExerciseKey;
 use secondheart::domain::{GuildId, InteractionId, UserId};
 use tempfile::TempDir;
 
+/// One raw HTTP/1.1 request, as a client that bypasses serenity would send it.
+pub use fake_discord::raw_request;
+
 /// How often the waits below look again.
 const POLL: Duration = Duration::from_millis(50);
 
@@ -494,40 +497,4 @@ pub mod bot {
             self.kill();
         }
     }
-}
-
-/// One raw HTTP/1.1 request, as a client that bypasses serenity would send
-/// it; returns the status and body.
-pub async fn raw_request(
-    api_url: &str,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<&str>,
-) -> (u16, String) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let addr = api_url.trim_start_matches("http://");
-    let mut stream = tokio::net::TcpStream::connect(addr)
-        .await
-        .expect("connect to the fake");
-    let auth = token
-        .map(|t| format!("Authorization: Bot {t}\r\n"))
-        .unwrap_or_default();
-    let body = body.unwrap_or("");
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: fake\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await.expect("send");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.expect("read");
-    let status = response
-        .get(9..12)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
 }
