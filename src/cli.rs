@@ -352,6 +352,9 @@ impl ops::health::Readiness for Probes {
             });
             metrics::gauge!("secondheart_next_due_seconds").set(seconds);
         }
+        if let Ok(active) = self.app.active_schedules().await {
+            metrics::gauge!("secondheart_schedules_active").set(active as f64);
+        }
         if let Ok(file) = tokio::fs::metadata(self.store.path()).await {
             metrics::gauge!("secondheart_database_bytes").set(file.len() as f64);
         }

@@ -34,6 +34,11 @@ impl App {
         self.store.earliest_due().await
     }
 
+    /// How many schedules are active, across all servers.
+    pub async fn active_schedules(&self) -> Result<u64, StoreError> {
+        self.store.active_schedules().await
+    }
+
     /// The quiet hours and days of `guild`, in its zone (the default zone if
     /// it chose none).
     pub async fn quiet_of(&self, guild: GuildId) -> Result<Quiet, StoreError> {

@@ -62,6 +62,48 @@ pub enum Spend {
     Interaction,
 }
 
+/// The `status` of a success whose exact code serenity does not hand back.
+const SUCCESS: &str = "2xx";
+/// The `status` of a request that got no answer.
+const NO_ANSWER: &str = "none";
+
+/// What a request was for: the `route` label of
+/// `secondheart_discord_responses_total`, a handful of values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteGroup {
+    /// Answers to commands and clicks, their edits and follow-ups.
+    Interactions,
+    /// Posting, editing and reading channel messages.
+    Messages,
+    /// Registering the slash commands.
+    Commands,
+    /// Start-up reads of the application and the bot's own user.
+    Identity,
+    /// Anything else.
+    Other,
+}
+
+impl RouteGroup {
+    pub fn label(self) -> &'static str {
+        match self {
+            RouteGroup::Interactions => "interactions",
+            RouteGroup::Messages => "messages",
+            RouteGroup::Commands => "commands",
+            RouteGroup::Identity => "identity",
+            RouteGroup::Other => "other",
+        }
+    }
+}
+
+fn count_response(route: RouteGroup, status: &str) {
+    metrics::counter!(
+        "secondheart_discord_responses_total",
+        "route" => route.label(),
+        "status" => status.to_owned()
+    )
+    .increment(1);
+}
+
 /// At most `count` starts in any `window`.
 #[derive(Debug, Clone, Copy)]
 struct Limit {
@@ -144,8 +186,10 @@ impl RestBudget {
         }
     }
 
-    /// Notes Discord's answer: refusals count towards the brake.
-    pub fn answered(&self, status: u16) {
+    /// Notes Discord's answer to a request of `route`: counted by status,
+    /// and refusals count towards the brake.
+    pub fn answered(&self, route: RouteGroup, status: u16) {
+        count_response(route, &status.to_string());
         if matches!(status, 401 | 403 | 429) {
             let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
             state.refused.record(Instant::now());
@@ -154,19 +198,36 @@ impl RestBudget {
         }
     }
 
-    /// Runs a serenity call within the budget.
+    /// Notes a request of `route` that got no answer at all (no
+    /// connection, or none in time).
+    pub fn unanswered(&self, route: RouteGroup) {
+        count_response(route, NO_ANSWER);
+    }
+
+    /// Notes what a serenity call of `route` came back with. serenity
+    /// hands back a success's body without its status, so successes are
+    /// counted as `2xx`; a call that failed before sending counts nothing.
+    pub fn noted<T>(&self, route: RouteGroup, result: &Result<T, serenity::Error>) {
+        match result {
+            Ok(_) => count_response(route, SUCCESS),
+            Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response))) => {
+                self.answered(route, response.status_code.as_u16());
+            }
+            Err(serenity::Error::Http(serenity::HttpError::Request(_))) => self.unanswered(route),
+            Err(_) => {}
+        }
+    }
+
+    /// Runs a serenity call of `route` within the budget.
     pub async fn serenity<T>(
         &self,
         spend: Spend,
+        route: RouteGroup,
         request: impl Future<Output = Result<T, serenity::Error>>,
     ) -> Result<T, serenity::Error> {
         self.spend(spend).await;
         let result = request.await;
-        if let Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response))) =
-            &result
-        {
-            self.answered(response.status_code.as_u16());
-        }
+        self.noted(route, &result);
         result
     }
 
@@ -400,9 +461,9 @@ mod tests {
             .filter(|(s, _)| *s == Spend::Interaction)
             .all(|(_, t)| *t == begin));
         // ...but refusals of any request hold them back too.
-        budget.answered(429);
-        budget.answered(403);
-        budget.answered(200);
+        budget.answered(RouteGroup::Messages, 429);
+        budget.answered(RouteGroup::Interactions, 403);
+        budget.answered(RouteGroup::Messages, 200);
         let held = Instant::now();
         budget.spend(Spend::Interaction).await;
         assert_eq!(Instant::now() - held, INVALID_WINDOW);

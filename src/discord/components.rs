@@ -12,7 +12,8 @@ use serenity::{
     CreateInteractionResponseMessage,
 };
 
-use super::{errors, render, Data};
+use super::budget::RouteGroup;
+use super::{errors, metrics, render, Data};
 use crate::app::prompts::{ClickOutcome, PromptClick};
 use crate::app::AppError;
 use crate::domain::prompt::PromptButton;
@@ -20,31 +21,43 @@ use crate::domain::{GuildId, InteractionId, MessageId, UserId};
 
 /// Answers a click on a button.
 pub async fn handle(ctx: &serenity::Context, data: &Data, click: &ComponentInteraction) {
-    let text = answer(data, click).await;
+    let action = PromptButton::parse(&click.data.custom_id)
+        .ok()
+        .map(|b| b.action.code());
+    let (text, mut outcome) = answer(data, click).await;
     let reply = CreateInteractionResponse::Message(
         CreateInteractionResponseMessage::new()
             .content(render::within_limit(&text))
             .ephemeral(true)
             .allowed_mentions(CreateAllowedMentions::new()),
     );
-    if let Err(error) = click.create_response(&ctx.http, reply).await {
+    let sent = click.create_response(&ctx.http, reply).await;
+    data.budget.noted(RouteGroup::Interactions, &sent);
+    if let Err(error) = sent {
         tracing::warn!(%error, interaction = %click.id, "could not answer a button click");
+        outcome = if metrics::expired(&error) {
+            "expired"
+        } else {
+            "internal_error"
+        };
         if errors::is_unauthorized(&error) {
             data.stop_for_rejected_token();
         }
     }
+    metrics::click(action, click.id.get(), outcome);
 }
 
-/// What the member reads after clicking.
-async fn answer(data: &Data, click: &ComponentInteraction) -> String {
+/// What the member reads after clicking, and the outcome to count (ok,
+/// user_error or internal_error).
+async fn answer(data: &Data, click: &ComponentInteraction) -> (String, &'static str) {
     let Some(guild) = click.guild_id else {
-        return render::not_in_a_server();
+        return (render::not_in_a_server(), "user_error");
     };
     let button = match PromptButton::parse(&click.data.custom_id) {
         Ok(button) => button,
         Err(error) => {
             tracing::info!(%error, user = %click.user.id, "a click on a button that is not ours");
-            return render::unknown_button();
+            return (render::unknown_button(), "user_error");
         }
     };
     let display_name = click
@@ -68,13 +81,13 @@ async fn answer(data: &Data, click: &ComponentInteraction) -> String {
                 data.prompt_updates
                     .request(GuildId(guild.get()), *occurrence);
             }
-            render::prompt_click(&outcome, data.snooze)
+            (render::prompt_click(&outcome, data.snooze), "ok")
         }
-        Err(AppError::User(error)) => error.to_string(),
+        Err(AppError::User(error)) => (error.to_string(), "user_error"),
         Err(AppError::Internal(error)) => {
             let id = errors::error_id();
             tracing::error!(error_id = %id, error = format!("{error:#}"), "a button click failed");
-            render::apology(&id)
+            (render::apology(&id), "internal_error")
         }
     }
 }

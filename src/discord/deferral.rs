@@ -59,7 +59,7 @@ struct Placeholder {
 
 /// Answers "thinking…" in public; the answer follows with [`answer`].
 pub async fn defer(ctx: Context<'_>) -> Result<(), serenity::Error> {
-    ctx.defer().await?;
+    super::replies::defer(ctx, false).await?;
     ctx.set_invocation_data(Placeholder { waiting: true }).await;
     Ok(())
 }
@@ -76,13 +76,15 @@ pub async fn placeholder_waiting(ctx: Context<'_>) -> bool {
 pub async fn answer(ctx: Context<'_>, reply: CreateReply) -> Result<(), serenity::Error> {
     let reply = reply.allowed_mentions(serenity::CreateAllowedMentions::new());
     let poise::Context::Application(app) = ctx else {
-        return ctx.send(reply).await.map(drop);
+        return super::replies::send(ctx, reply).await.map(drop);
     };
     if !placeholder_waiting(ctx).await {
-        return ctx.send(reply).await.map(drop);
+        return super::replies::send(ctx, reply).await.map(drop);
     }
     let edit = reply.to_slash_initial_response_edit(serenity::EditInteractionResponse::new());
-    app.interaction.edit_response(ctx.http(), edit).await?;
+    let edited = app.interaction.edit_response(ctx.http(), edit).await;
+    super::replies::noted(ctx, &edited);
+    edited?;
     ctx.set_invocation_data(Placeholder { waiting: false })
         .await;
     Ok(())
@@ -93,7 +95,9 @@ pub async fn answer(ctx: Context<'_>, reply: CreateReply) -> Result<(), serenity
 /// its visibility).
 pub async fn remove_placeholder(ctx: Context<'_>) -> Result<(), serenity::Error> {
     if let poise::Context::Application(app) = ctx {
-        app.interaction.delete_response(ctx.http()).await?;
+        let deleted = app.interaction.delete_response(ctx.http()).await;
+        super::replies::noted(ctx, &deleted);
+        deleted?;
         ctx.set_invocation_data(Placeholder { waiting: false })
             .await;
     }

@@ -164,7 +164,7 @@ async fn reply_privately(ctx: Context<'_>, text: &str) {
         .content(super::render::within_limit(text))
         .ephemeral(true)
         .allowed_mentions(serenity::CreateAllowedMentions::new());
-    if let Err(error) = ctx.send(reply).await {
+    if let Err(error) = super::replies::send(ctx, reply).await {
         tracing::warn!(%error, "could not send an error reply");
     }
 }

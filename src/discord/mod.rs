@@ -19,6 +19,7 @@ mod prompt;
 mod prompt_updates;
 mod registration;
 mod render;
+mod replies;
 mod retry;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -30,7 +31,7 @@ use poise::serenity_prelude as serenity;
 
 use crate::app::App;
 use crate::config::{DiscordSettings, DiscordToken};
-use budget::{RestBudget, Spend};
+use budget::{RestBudget, RouteGroup, Spend};
 use intake::{Gated, Intake};
 
 pub use errors::CommandError;
@@ -47,6 +48,8 @@ pub struct Data {
     /// Posts prompts: the scheduler's, and `/schedule test`.
     notifier: Arc<DiscordNotifier>,
     prompt_updates: Arc<PromptUpdates>,
+    /// The pace of requests, and the count of Discord's answers.
+    budget: Arc<RestBudget>,
     snooze: Duration,
 }
 
@@ -98,7 +101,11 @@ pub async fn connect(
     let http = http_client(settings, token, client.clone());
     // Fail fast, with a clear message, on a token Discord does not accept.
     let application = match budget
-        .serenity(Spend::Request, http.get_current_application_info())
+        .serenity(
+            Spend::Request,
+            RouteGroup::Identity,
+            http.get_current_application_info(),
+        )
         .await
     {
         Ok(info) => info,
@@ -130,7 +137,11 @@ pub async fn connect(
     let prompt_http = Arc::new(http_client(settings, token, client.clone()));
     prompt_http.set_application_id(application.id);
     let bot_user = budget
-        .serenity(Spend::Request, prompt_http.get_current_user())
+        .serenity(
+            Spend::Request,
+            RouteGroup::Identity,
+            prompt_http.get_current_user(),
+        )
         .await
         .context("cannot read the bot's own user")?
         .id
@@ -138,7 +149,7 @@ pub async fn connect(
     let notifier = Arc::new(DiscordNotifier::new(
         prompt_http,
         client,
-        budget,
+        Arc::clone(&budget),
         snooze,
         bot_user,
     ));
@@ -148,6 +159,7 @@ pub async fn connect(
         token_rejected: Arc::clone(&token_rejected),
         shard_manager: Arc::clone(&shard_manager),
         notifier: Arc::clone(&notifier),
+        budget,
         snooze,
     };
     let framework = poise::Framework::builder()

@@ -16,7 +16,7 @@ use poise::serenity_prelude as serenity;
 use serde_json::Value;
 use serenity::http::{LightMethod, Request, Route};
 
-use super::budget::{RestBudget, Spend};
+use super::budget::{RestBudget, RouteGroup, Spend};
 use super::prompt;
 use crate::domain::prompt::is_prompt_of;
 use crate::domain::{ChannelId, MessageId, OccurrenceId};
@@ -113,17 +113,18 @@ impl DiscordNotifier {
         params: Option<Vec<(&'static str, String)>>,
     ) -> Result<Value, PostError> {
         self.budget.spend(spend).await;
+        let group = route_group(&route);
         let request = Request::new(route, method)
             .body(body)
             .params(params)
             .build(&self.client, self.http.token(), self.http.proxy.as_deref())
             .map_err(|e| PostError::Rejected(format!("cannot build the request: {e}")))?;
-        let response = request
-            .send()
-            .await
-            .map_err(|e| PostError::Unavailable(format!("no answer from Discord: {e}")))?;
+        let response = request.send().await.map_err(|e| {
+            self.budget.unanswered(group);
+            PostError::Unavailable(format!("no answer from Discord: {e}"))
+        })?;
         let status = response.status().as_u16();
-        self.budget.answered(status);
+        self.budget.answered(group, status);
         let retry_header = response
             .headers()
             .get("retry-after")
@@ -292,6 +293,15 @@ impl Notifier for DiscordNotifier {
         )
         .await
         .map(drop)
+    }
+}
+
+/// What a request of the notifier is for, for the count of answers.
+fn route_group(route: &Route<'_>) -> RouteGroup {
+    match route {
+        Route::ChannelMessage { .. } | Route::ChannelMessages { .. } => RouteGroup::Messages,
+        Route::WebhookFollowupMessages { .. } => RouteGroup::Interactions,
+        _ => RouteGroup::Other,
     }
 }
 

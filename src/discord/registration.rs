@@ -5,7 +5,7 @@
 use poise::serenity_prelude as serenity;
 use serde_json::{json, Value};
 
-use super::budget::{RestBudget, Spend};
+use super::budget::{RestBudget, RouteGroup, Spend};
 use super::retry::honouring_rate_limits;
 use super::{CommandError, Data};
 use crate::app::App;
@@ -29,7 +29,11 @@ pub async fn register(
     }
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(120);
     let registered = honouring_rate_limits(deadline, || {
-        budget.serenity(Spend::Request, http.create_global_commands(&definitions))
+        budget.serenity(
+            Spend::Request,
+            RouteGroup::Commands,
+            http.create_global_commands(&definitions),
+        )
     })
     .await?;
     app.note_registered_commands(application, text).await?;

@@ -29,7 +29,8 @@ impl PromptAction {
         PromptAction::NotNow,
     ];
 
-    fn code(self) -> &'static str {
+    /// The action's name in a `custom_id`, and in metrics.
+    pub fn code(self) -> &'static str {
         match self {
             PromptAction::Done => "done",
             PromptAction::DoneTwice => "done2",

@@ -97,7 +97,7 @@ fn describe() {
     );
     describe_gauge!(
         "secondheart_schedules_active",
-        "Schedules that are not paused."
+        "Schedules that are active (not paused) and will fire again."
     );
     describe_gauge!(
         "secondheart_next_due_seconds",

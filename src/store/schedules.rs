@@ -236,6 +236,18 @@ impl Store {
         optional_instant(earliest)
     }
 
+    /// How many schedules are active (not paused in any way) and will fire
+    /// again, across all servers.
+    pub async fn active_schedules(&self) -> Result<u64, StoreError> {
+        let count = sqlx::query_scalar!(
+            r#"SELECT COUNT(*) AS "count: i64" FROM schedules
+               WHERE state = 'active' AND next_due_at IS NOT NULL"#
+        )
+        .fetch_one(&self.readers)
+        .await?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
     /// Schedules due at or before `at` (active, or paused until a time that
     /// has come), earliest first, across all servers (the scheduler's view).
     pub async fn due_schedules(

@@ -393,7 +393,12 @@ async fn metrics_count_each_prompt_posted_with_its_lateness_and_the_writer_batch
         ),
         0.0
     );
-    // Paused: nothing is due.
+    // Paused: nothing is due, and no schedule is active.
+    assert_eq!(
+        value(&samples, "secondheart_schedules_active", &[]),
+        0.0,
+        "{text}"
+    );
     assert_eq!(
         value(&samples, "secondheart_next_due_seconds", &[]),
         0.0,
@@ -407,5 +412,144 @@ async fn metrics_count_each_prompt_posted_with_its_lateness_and_the_writer_batch
         value(&samples, "secondheart_writer_commit_seconds_count", &[]) > 0.0,
         "{text}"
     );
+    bot.finish();
+}
+
+/// What the fake Discord answered to the bot since request `from` of its
+/// log: (status, count) of the requests whose path matches.
+fn answered(bot: &Bot, from: usize, matches: impl Fn(&str) -> bool) -> Vec<(u16, usize)> {
+    let mut counts: Vec<(u16, usize)> = Vec::new();
+    for request in bot.discord.requests().iter().skip(from) {
+        if !matches(&request.path) {
+            continue;
+        }
+        match counts.iter_mut().find(|(s, _)| *s == request.status) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((request.status, 1)),
+        }
+    }
+    counts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_discord_answers_by_route_and_status_and_button_clicks() {
+    let addr = free_local_addr();
+    let env = listen_on(addr);
+    let env: Vec<_> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let bot = spawn_bot_configured(&env).await;
+    wait_readyz(&bot, addr, 200, "ready").await;
+    let moderator = bot.add_moderator("Grace");
+    let (_, before) = scrape(addr).await;
+    let from = bot.discord.requests().len();
+
+    // A reply that meets a 429 once, then arrives.
+    bot.discord.fail_next(
+        Some("POST"),
+        "/callback",
+        1,
+        FaultKind::RateLimited {
+            retry_after: 0.1,
+            global: false,
+        },
+    );
+    let reply = bot
+        .ask(
+            bot.member,
+            "checkin",
+            &[("exercise", json!("walk")), ("amount", json!(10))],
+        )
+        .await;
+    assert!(reply.content.contains("walk"), "{}", reply.content);
+    // A schedule and a test prompt: a message posted through the notifier.
+    let added = bot
+        .ask(
+            moderator,
+            "schedule add",
+            &[
+                ("channel", json!(bot.channel.to_string())),
+                ("exercise", json!("calf-raises")),
+                ("when", json!("0 9 * * *")),
+                ("timezone", json!("UTC")),
+            ],
+        )
+        .await;
+    assert!(added.content.starts_with("Added"), "{}", added.content);
+    bot.ask(moderator, "schedule test", &[("id", json!(1))])
+        .await;
+    let test = bot
+        .discord
+        .channel_as_seen_by(bot.channel, bot.member)
+        .into_iter()
+        .find(|m| m.components.to_string().contains("\"t:1:done\""))
+        .expect("the test prompt");
+    // Two clicks: the test prompt's "Done", and a button that is not ours.
+    for custom_id in ["t:1:done", "x:forged"] {
+        let id = bot
+            .discord
+            .click_forged(bot.channel, test.id, bot.member, custom_id)
+            .unwrap();
+        bot.discord
+            .reply(id, WAIT)
+            .await
+            .unwrap_or_else(|| panic!("no answer to {custom_id}"));
+    }
+
+    let clicked = |samples: &[Sample], action: &str, outcome: &str| {
+        let command = format!("button:{action}");
+        value(
+            samples,
+            "secondheart_interactions_total",
+            &[("command", command.as_str()), ("outcome", outcome)],
+        )
+    };
+    // Counted once the answer is sent: wait for the last click to show.
+    let mut after = Vec::new();
+    let deadline = Instant::now() + WAIT;
+    while clicked(&after, "unknown", "user_error") < 1.0 {
+        assert!(Instant::now() < deadline, "the forged click was not counted");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        after = scrape(addr).await.1;
+    }
+    let (text, after) = scrape(addr).await;
+    assert_eq!(clicked(&after, "done", "ok"), 1.0, "{text}");
+    // The schedule added above.
+    assert_eq!(
+        value(&after, "secondheart_schedules_active", &[]),
+        1.0,
+        "{text}"
+    );
+    assert_eq!(clicked(&after, "unknown", "user_error"), 1.0, "{text}");
+    assert_eq!(
+        value(
+            &after,
+            "secondheart_interaction_latency_seconds_count",
+            &[("command", "button:done")]
+        ),
+        1.0,
+        "{text}"
+    );
+
+    // Each route's answers moved by exactly what the fake Discord answered:
+    // interaction callbacks, edits and follow-ups; messages posted.
+    let moved = |route: &str, status: &str| {
+        let labels = [("route", route), ("status", status)];
+        value(&after, "secondheart_discord_responses_total", &labels)
+            - value(&before, "secondheart_discord_responses_total", &labels)
+    };
+    let interactions = answered(&bot, from, |p| {
+        p.contains("/interactions/") || p.contains("/webhooks/")
+    });
+    let successes: usize = interactions
+        .iter()
+        .filter(|(s, _)| (200..300).contains(s))
+        .map(|(_, n)| n)
+        .sum();
+    // The check-in's reply, the schedule's, the test's, two clicks.
+    assert!(successes >= 5, "{interactions:?}");
+    assert_eq!(moved("interactions", "2xx"), successes as f64, "{text}");
+    assert_eq!(moved("interactions", "429"), 1.0, "{text}");
+    let messages = answered(&bot, from, |p| p.contains("/messages"));
+    assert_eq!(messages, [(200, 1)], "the test prompt");
+    assert_eq!(moved("messages", "200"), 1.0, "{text}");
     bot.finish();
 }

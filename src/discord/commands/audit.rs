@@ -3,7 +3,7 @@
 use poise::CreateReply;
 
 use crate::app::settings::MAX_AUDIT;
-use crate::discord::{render, CommandError, Context};
+use crate::discord::{render, replies, CommandError, Context};
 
 /// Recent moderator actions in this server, with who and when.
 #[poise::command(slash_command, guild_only)]
@@ -20,7 +20,7 @@ pub async fn audit(
         .app
         .audit(&caller, count.unwrap_or(10).min(MAX_AUDIT))
         .await?;
-    ctx.send(
+    replies::send(ctx, 
         CreateReply::default()
             .content(render::audit(&entries))
             .ephemeral(true),

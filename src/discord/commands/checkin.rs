@@ -12,7 +12,7 @@ use crate::discord::errors::{
     UNKNOWN_INTERACTION, UNKNOWN_WEBHOOK,
 };
 use crate::discord::retry::honouring_rate_limits;
-use crate::discord::{deferral, render, CommandError, Context};
+use crate::discord::{deferral, render, replies, CommandError, Context};
 use crate::domain::checkin::Source;
 use crate::domain::{GuildId, InteractionId, UserId};
 
@@ -67,7 +67,7 @@ pub async fn checkin(
         Some(Ok(receipt)) => {
             let reply = confirmation(&receipt);
             let deadline = deferral::after_creation(ctx.id(), received, deferral::ANSWER_BY);
-            let sent = honouring_rate_limits(deadline, || ctx.send(reply.clone()))
+            let sent = honouring_rate_limits(deadline, || replies::send(ctx, reply.clone()))
                 .await
                 .map(drop);
             (receipt, sent)

@@ -2,12 +2,12 @@
 
 use poise::CreateReply;
 
-use crate::discord::{render, CommandError, Context};
+use crate::discord::{render, replies, CommandError, Context};
 
 /// What this bot does, the habits behind it, and its commands.
 #[poise::command(slash_command)]
 pub async fn help(ctx: Context<'_>) -> Result<(), CommandError> {
-    ctx.send(
+    replies::send(ctx, 
         CreateReply::default()
             .content(render::help())
             .ephemeral(true),

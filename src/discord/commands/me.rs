@@ -3,7 +3,7 @@
 use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 
-use crate::discord::{render, CommandError, Context};
+use crate::discord::{render, replies, CommandError, Context};
 
 /// Your own settings.
 #[poise::command(slash_command, guild_only, subcommands("timezone"))]
@@ -22,7 +22,7 @@ pub async fn timezone(
     let (guild, user) = super::caller(ctx)?;
     let zone = (!zone.trim().eq_ignore_ascii_case("server")).then_some(zone.as_str());
     let set = ctx.data().app.set_member_zone(guild, user, zone).await?;
-    ctx.send(
+    replies::send(ctx, 
         CreateReply::default()
             .content(render::member_zone(set))
             .ephemeral(true),

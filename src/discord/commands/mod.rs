@@ -107,8 +107,8 @@ async fn moderator_caller(ctx: Context<'_>) -> Result<crate::app::settings::Call
     let notices = app.take_pause_notices(guild).await?;
     if !notices.is_empty() {
         let text = crate::discord::render::pause_notices(&notices);
-        let sent = ctx
-            .send(
+        let sent = crate::discord::replies::send(
+            ctx,
                 poise::CreateReply::default()
                     .content(text)
                     .ephemeral(true)

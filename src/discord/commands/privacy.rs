@@ -3,7 +3,7 @@
 use poise::CreateReply;
 
 use super::choices::OnOff;
-use crate::discord::{render, CommandError, Context};
+use crate::discord::{render, replies, CommandError, Context};
 
 /// Choose whether you appear on this server's leaderboards.
 #[poise::command(slash_command, guild_only)]
@@ -17,7 +17,7 @@ pub async fn privacy(
         .app
         .set_leaderboard_privacy(guild, user, opt_out)
         .await?;
-    ctx.send(
+    replies::send(ctx, 
         CreateReply::default()
             .content(render::privacy(opt_out))
             .ephemeral(true),

@@ -7,7 +7,7 @@ use poise::CreateReply;
 
 use crate::app::schedules::{ScheduleRequest, MAX_PREVIEW};
 use crate::app::UserError;
-use crate::discord::{render, CommandError, Context};
+use crate::discord::{render, replies, CommandError, Context};
 use crate::domain::{ChannelId, GuildId, RoleId, ScheduleId};
 
 /// Prompt schedules (moderators).
@@ -21,7 +21,7 @@ pub async fn schedule(_ctx: Context<'_>) -> Result<(), CommandError> {
 }
 
 async fn reply(ctx: Context<'_>, text: String) -> Result<(), CommandError> {
-    ctx.send(CreateReply::default().content(text).ephemeral(true))
+    replies::send(ctx, CreateReply::default().content(text).ephemeral(true))
         .await?;
     Ok(())
 }
@@ -303,7 +303,7 @@ pub async fn test(
     let prompt = data.app.test_prompt(&caller, ScheduleId(id)).await?;
     // Answered first: a post that waits on Discord's rate limits must not
     // make the interaction expire.
-    ctx.defer_ephemeral().await?;
+    replies::defer(ctx, true).await?;
     let text = match data.notifier.post_test(&prompt).await {
         Ok(()) => render::test_prompt_posted(ScheduleId(id), prompt.channel),
         Err(crate::scheduler::PostError::ChannelUnusable(reason)) => {

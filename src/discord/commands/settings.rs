@@ -6,7 +6,7 @@ use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 
 use super::choices::{DayChoice, OnOff, WeekChoice};
-use crate::discord::{render, CommandError, Context};
+use crate::discord::{render, replies, CommandError, Context};
 
 /// Server settings (moderators).
 #[poise::command(
@@ -28,7 +28,7 @@ pub async fn settings(_ctx: Context<'_>) -> Result<(), CommandError> {
 }
 
 async fn confirm(ctx: Context<'_>, text: String) -> Result<(), CommandError> {
-    ctx.send(CreateReply::default().content(text).ephemeral(true))
+    replies::send(ctx, CreateReply::default().content(text).ephemeral(true))
         .await?;
     Ok(())
 }

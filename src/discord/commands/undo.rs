@@ -2,7 +2,7 @@
 
 use poise::CreateReply;
 
-use crate::discord::{render, CommandError, Context};
+use crate::discord::{render, replies, CommandError, Context};
 
 /// Take back your latest check-in in this server (within an hour).
 #[poise::command(slash_command, guild_only)]
@@ -15,7 +15,7 @@ pub async fn undo(ctx: Context<'_>) -> Result<(), CommandError> {
         .catalog
         .get(removed.exercise.as_str())
         .cloned();
-    ctx.send(
+    replies::send(ctx, 
         CreateReply::default()
             .content(render::undone(&removed, exercise.as_ref()))
             .ephemeral(true),

@@ -133,6 +133,8 @@ async fn due_schedules_come_earliest_first_and_only_when_active() {
     store.insert_schedule(new_schedule(4, None)).await.unwrap();
 
     assert_eq!(store.earliest_due().await.unwrap(), Some(t(9, 0)));
+    // Neither the paused one nor the one that never fires again.
+    assert_eq!(store.active_schedules().await.unwrap(), 2);
     let due: Vec<_> = store
         .due_schedules(t(10, 0), 10)
         .await
