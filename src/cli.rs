@@ -171,6 +171,7 @@ async fn run(loaded: Loaded) -> anyhow::Result<()> {
 /// Discord connection and, beside them, the scheduler (prompts, boards and
 /// snooze reminders), until the Discord connection ends for good.
 pub async fn serve(settings: config::Settings, token: config::DiscordToken) -> anyhow::Result<()> {
+    let mut signals = ops::shutdown::Signals::listen()?;
     let catalog = config::load_catalog(&settings)?;
     let store = Arc::new(Store::open(&store_options(&settings.database)).await?);
     tracing::info!(
@@ -203,7 +204,7 @@ pub async fn serve(settings: config::Settings, token: config::DiscordToken) -> a
         }
         None => None,
     };
-    let result = serve_app(&settings, &token, app, &probes).await;
+    let result = serve_app(&settings, &token, app, &probes, &mut signals).await;
     if let Some(endpoints) = endpoints {
         endpoints.abort();
         let _ = endpoints.await;
@@ -224,16 +225,26 @@ pub async fn serve(settings: config::Settings, token: config::DiscordToken) -> a
 
 /// Connects to Discord, then runs the connection and the scheduler side by
 /// side; when the connection ends, the scheduler is dropped with it. On
-/// SIGTERM or SIGINT both stop gracefully, within `shutdown.grace_seconds`.
+/// SIGTERM or SIGINT both stop gracefully, within `shutdown.grace_seconds`;
+/// a second signal while stopping cuts the stop short. A signal while
+/// connecting stops at once: nothing has been taken on yet.
 async fn serve_app(
     settings: &config::Settings,
     token: &config::DiscordToken,
     app: Arc<App>,
     probes: &Probes,
+    signals: &mut ops::shutdown::Signals,
 ) -> anyhow::Result<()> {
     let options = &settings.scheduler;
     let snooze = Duration::from_secs(options.snooze_seconds.into());
-    let connection = discord::connect(&settings.discord, token, Arc::clone(&app), snooze).await?;
+    let connecting = discord::connect(&settings.discord, token, Arc::clone(&app), snooze);
+    let connection = tokio::select! {
+        connection = connecting => connection?,
+        signal = signals.next() => {
+            tracing::info!(signal, "stopping before start-up finished");
+            return Ok(());
+        }
+    };
     let scheduler = Scheduler::new(
         app,
         connection.notifier(),
@@ -251,7 +262,7 @@ async fn serve_app(
     let signal = tokio::select! {
         served = &mut serving => return served,
         () = &mut scheduling => return Ok(()),
-        signal = ops::shutdown::signal() => signal?,
+        signal = signals.next() => signal,
     };
     let grace = settings.shutdown.grace_seconds;
     tracing::info!(signal, grace_seconds = grace, "stopping");
@@ -265,9 +276,12 @@ async fn serve_app(
         let (served, ()) = tokio::join!(&mut serving, finished);
         served
     };
-    match tokio::time::timeout(Duration::from_secs(grace.into()), stopped).await {
-        Ok(served) => served,
-        Err(_) => bail!("stopping took longer than shutdown.grace_seconds ({grace} s); work still in flight was cut off"),
+    tokio::select! {
+        stopped = tokio::time::timeout(Duration::from_secs(grace.into()), stopped) => match stopped {
+            Ok(served) => served,
+            Err(_) => bail!("stopping took longer than shutdown.grace_seconds ({grace} s); work still in flight was cut off"),
+        },
+        again = signals.next() => bail!("a second {again} while stopping; work still in flight was cut off"),
     }
 }
 

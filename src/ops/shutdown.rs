@@ -1,15 +1,29 @@
 //! The signals that stop the bot gracefully.
 
 use anyhow::Context as _;
-use tokio::signal::unix::{signal as on, SignalKind};
+use tokio::signal::unix::{signal as on, Signal, SignalKind};
 
-/// Returns the name of the first of SIGTERM (`docker stop`, systemd,
-/// Kubernetes) and SIGINT (Ctrl-C) to arrive.
-pub async fn signal() -> anyhow::Result<&'static str> {
-    let mut term = on(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
-    let mut int = on(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
-    Ok(tokio::select! {
-        _ = term.recv() => "SIGTERM",
-        _ = int.recv() => "SIGINT",
-    })
+/// SIGTERM (`docker stop`, systemd, Kubernetes) and SIGINT (Ctrl-C),
+/// listened for from the start: once listening, neither ends the process
+/// the default way, so a signal during start-up stops it cleanly too.
+pub struct Signals {
+    term: Signal,
+    int: Signal,
+}
+
+impl Signals {
+    pub fn listen() -> anyhow::Result<Self> {
+        Ok(Self {
+            term: on(SignalKind::terminate()).context("cannot listen for SIGTERM")?,
+            int: on(SignalKind::interrupt()).context("cannot listen for SIGINT")?,
+        })
+    }
+
+    /// The name of the next of the two to arrive.
+    pub async fn next(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.term.recv() => "SIGTERM",
+            _ = self.int.recv() => "SIGINT",
+        }
+    }
 }

@@ -11,7 +11,7 @@ use secondheart::domain::occurrence::OccurrenceState;
 use secondheart::domain::{GuildId, UserId};
 use serde_json::{json, Value};
 
-use crate::support::bot::{spawn_bot_configured, Bot};
+use crate::support::bot::{launch_bot_configured, spawn_bot_configured, Bot};
 use crate::support::wait_for;
 
 const GRACE: Duration = Duration::from_secs(10);
@@ -151,4 +151,83 @@ async fn sigterm_mid_burst_keeps_what_was_acknowledged_and_hands_the_prompt_on()
     );
     assert!(bot.log().contains("stopping"), "{}", bot.log());
     bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_start_up_stops_cleanly_at_once() {
+    // Discord is slow to answer the bot's first request: it is still
+    // starting when the signal comes.
+    let mut bot = launch_bot_configured(
+        |discord, _| {
+            discord.fail_next(
+                Some("GET"),
+                "/applications/@me",
+                1,
+                FaultKind::Delay(Duration::from_secs(30)),
+            )
+        },
+        &[],
+    )
+    .await;
+    wait_for("the first request", Duration::from_secs(30), || {
+        bot.discord.faults_pending() == 0
+    })
+    .await;
+    let signalled = Instant::now();
+    bot.terminate();
+    let exited = bot.wait_exit(Duration::from_secs(5)).await;
+    assert_eq!(exited, Some(true), "exit 0; log:\n{}", bot.log());
+    assert!(signalled.elapsed() < Duration::from_secs(5));
+    assert!(
+        bot.log().contains("stopping before start-up finished"),
+        "{}",
+        bot.log()
+    );
+    assert_eq!(bot.discord.identifies(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_sigterm_while_stopping_cuts_the_stop_short() {
+    let mut bot = spawn_bot_configured(&[
+        ("SECONDHEART__LIMITS__MIN_INTERVAL_MINUTES", "0"),
+        ("SECONDHEART__SHUTDOWN__GRACE_SECONDS", "60"),
+    ])
+    .await;
+    let moderator = bot.add_moderator("Mo");
+    // A prompt on its way: Discord takes it, and holds the answer back
+    // longer than the bot waits for one (10 s), so the stop waits for it.
+    bot.discord.fail_next(
+        Some("POST"),
+        &format!("/channels/{}/messages", bot.channel),
+        1,
+        FaultKind::Hold(Duration::from_secs(30)),
+    );
+    let options: Vec<(&str, Value)> = vec![
+        ("channel", json!(bot.channel.to_string())),
+        ("exercise", json!("calf-raises")),
+        ("when", json!("*/2 * * * * *")),
+        ("timezone", json!("UTC")),
+    ];
+    let added = bot.ask(moderator, "schedule add", &options).await;
+    assert!(added.content.starts_with("Added"), "{}", added.content);
+    wait_for("a prompt on its way", Duration::from_secs(30), || {
+        bot.discord.faults_pending() == 0
+    })
+    .await;
+
+    let signalled = Instant::now();
+    bot.terminate();
+    wait_for("the stop to begin", Duration::from_secs(5), || {
+        bot.log().contains("grace_seconds=60")
+    })
+    .await;
+    bot.terminate();
+    let exited = bot.wait_exit(Duration::from_secs(5)).await;
+    assert_eq!(exited, Some(false), "exit 1; log:\n{}", bot.log());
+    assert!(signalled.elapsed() < Duration::from_secs(8));
+    assert!(
+        bot.log().contains("a second SIGTERM while stopping"),
+        "{}",
+        bot.log()
+    );
 }
