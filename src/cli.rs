@@ -369,8 +369,14 @@ impl ops::health::Readiness for Probes {
         if let Ok(active) = self.app.active_schedules().await {
             metrics::gauge!("secondheart_schedules_active").set(active as f64);
         }
-        if let Ok(file) = tokio::fs::metadata(self.store.path()).await {
-            metrics::gauge!("secondheart_database_bytes").set(file.len() as f64);
+        // The write-ahead log holds recent writes until SQLite checkpoints
+        // them: the disk the database takes is both files.
+        let path = self.store.path();
+        if let Ok(file) = tokio::fs::metadata(path).await {
+            let mut wal = path.as_os_str().to_owned();
+            wal.push("-wal");
+            let wal = tokio::fs::metadata(wal).await.map_or(0, |m| m.len());
+            metrics::gauge!("secondheart_database_bytes").set((file.len() + wal) as f64);
         }
     }
 }

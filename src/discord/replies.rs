@@ -9,7 +9,10 @@ use super::budget::RouteGroup;
 use super::Context;
 
 /// Sends a reply: the response, or a follow-up once there is one.
-pub async fn send(ctx: Context<'_>, reply: CreateReply) -> Result<ReplyHandle<'_>, serenity::Error> {
+pub async fn send(
+    ctx: Context<'_>,
+    reply: CreateReply,
+) -> Result<ReplyHandle<'_>, serenity::Error> {
     let sent = ctx.send(reply).await;
     noted(ctx, &sent);
     sent

@@ -80,7 +80,7 @@ fn describe() {
     describe_gauge!(
         "secondheart_database_bytes",
         Unit::Bytes,
-        "Size of the database file."
+        "Size of the database file and its write-ahead log."
     );
     describe_gauge!(
         "secondheart_gateway_latency_seconds",

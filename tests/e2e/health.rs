@@ -506,7 +506,10 @@ async fn metrics_count_discord_answers_by_route_and_status_and_button_clicks() {
     let mut after = Vec::new();
     let deadline = Instant::now() + WAIT;
     while clicked(&after, "unknown", "user_error") < 1.0 {
-        assert!(Instant::now() < deadline, "the forged click was not counted");
+        assert!(
+            Instant::now() < deadline,
+            "the forged click was not counted"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
         after = scrape(addr).await.1;
     }

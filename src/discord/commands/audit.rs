@@ -20,7 +20,8 @@ pub async fn audit(
         .app
         .audit(&caller, count.unwrap_or(10).min(MAX_AUDIT))
         .await?;
-    replies::send(ctx, 
+    replies::send(
+        ctx,
         CreateReply::default()
             .content(render::audit(&entries))
             .ephemeral(true),

@@ -22,7 +22,8 @@ pub async fn timezone(
     let (guild, user) = super::caller(ctx)?;
     let zone = (!zone.trim().eq_ignore_ascii_case("server")).then_some(zone.as_str());
     let set = ctx.data().app.set_member_zone(guild, user, zone).await?;
-    replies::send(ctx, 
+    replies::send(
+        ctx,
         CreateReply::default()
             .content(render::member_zone(set))
             .ephemeral(true),

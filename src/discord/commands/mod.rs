@@ -109,12 +109,12 @@ async fn moderator_caller(ctx: Context<'_>) -> Result<crate::app::settings::Call
         let text = crate::discord::render::pause_notices(&notices);
         let sent = crate::discord::replies::send(
             ctx,
-                poise::CreateReply::default()
-                    .content(text)
-                    .ephemeral(true)
-                    .allowed_mentions(poise::serenity_prelude::CreateAllowedMentions::new()),
-            )
-            .await;
+            poise::CreateReply::default()
+                .content(text)
+                .ephemeral(true)
+                .allowed_mentions(poise::serenity_prelude::CreateAllowedMentions::new()),
+        )
+        .await;
         if let Err(error) = sent {
             // Not seen: keep it for the next moderator command.
             let ids = notices.into_iter().map(|(id, _)| id).collect();

@@ -17,7 +17,8 @@ pub async fn privacy(
         .app
         .set_leaderboard_privacy(guild, user, opt_out)
         .await?;
-    replies::send(ctx, 
+    replies::send(
+        ctx,
         CreateReply::default()
             .content(render::privacy(opt_out))
             .ephemeral(true),

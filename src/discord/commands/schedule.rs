@@ -21,8 +21,7 @@ pub async fn schedule(_ctx: Context<'_>) -> Result<(), CommandError> {
 }
 
 async fn reply(ctx: Context<'_>, text: String) -> Result<(), CommandError> {
-    replies::send(ctx, CreateReply::default().content(text).ephemeral(true))
-        .await?;
+    replies::send(ctx, CreateReply::default().content(text).ephemeral(true)).await?;
     Ok(())
 }
 

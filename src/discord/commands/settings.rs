@@ -28,8 +28,7 @@ pub async fn settings(_ctx: Context<'_>) -> Result<(), CommandError> {
 }
 
 async fn confirm(ctx: Context<'_>, text: String) -> Result<(), CommandError> {
-    replies::send(ctx, CreateReply::default().content(text).ephemeral(true))
-        .await?;
+    replies::send(ctx, CreateReply::default().content(text).ephemeral(true)).await?;
     Ok(())
 }
 

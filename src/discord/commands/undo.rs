@@ -15,7 +15,8 @@ pub async fn undo(ctx: Context<'_>) -> Result<(), CommandError> {
         .catalog
         .get(removed.exercise.as_str())
         .cloned();
-    replies::send(ctx, 
+    replies::send(
+        ctx,
         CreateReply::default()
             .content(render::undone(&removed, exercise.as_ref()))
             .ephemeral(true),
