@@ -13,6 +13,8 @@ COPY .sqlx ./.sqlx
 COPY migrations ./migrations
 COPY config ./config
 COPY src ./src
+# The pictures' bundled font, built into the binary.
+COPY assets ./assets
 # The workspace's other members: cargo resolves the whole workspace, though the
 # release binary is built without the sandbox feature and so without the fake.
 COPY benches ./benches

@@ -13,6 +13,7 @@ pub mod config;
 pub mod discord;
 pub mod domain;
 pub mod ops;
+pub mod pictures;
 pub mod retry;
 pub mod sandbox;
 pub mod scheduler;
