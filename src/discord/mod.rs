@@ -7,6 +7,7 @@
 //! poise and serenity, and a message that should ping opts in explicitly.
 
 mod budget;
+mod celebrations;
 mod commands;
 mod components;
 mod deferral;
@@ -48,6 +49,8 @@ pub struct Data {
     notifier: Arc<DiscordNotifier>,
     prompt_updates: Arc<PromptUpdates>,
     snooze: Duration,
+    /// Milestones, the team goal and role rewards, after a check-in.
+    celebrations: Arc<celebrations::Celebrations>,
 }
 
 pub type Context<'a> = poise::Context<'a, Data, CommandError>;
@@ -135,6 +138,11 @@ pub async fn connect(
         .context("cannot read the bot's own user")?
         .id
         .get();
+    let celebrations = celebrations::Celebrations::start(
+        Arc::clone(&app),
+        Arc::clone(&prompt_http),
+        Arc::clone(&budget),
+    );
     let notifier = Arc::new(DiscordNotifier::new(
         prompt_http,
         client,
@@ -149,6 +157,7 @@ pub async fn connect(
         shard_manager: Arc::clone(&shard_manager),
         notifier: Arc::clone(&notifier),
         snooze,
+        celebrations,
     };
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
