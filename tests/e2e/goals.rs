@@ -30,7 +30,8 @@ async fn history(bot: &Bot, user: u64, days: i64) {
     store.close().await;
 }
 
-/// What members see in the channel from the bot.
+/// What members see in the channel from the bot (replies to check-ins and
+/// announcements).
 fn bot_posts(bot: &Bot) -> Vec<String> {
     bot.discord
         .channel_as_seen_by(bot.channel, bot.member)
@@ -161,7 +162,9 @@ async fn a_seven_day_streak_is_announced_once_without_pings() {
         reply.content
     );
     wait_for("the milestone announcement", ANNOUNCED, || {
-        bot_posts(&bot).iter().any(|p| p.contains("7-day streak"))
+        bot_posts(&bot)
+            .iter()
+            .any(|p| p.contains("reached a **7-day streak**"))
     })
     .await;
     let announcement = bot
@@ -174,11 +177,18 @@ async fn a_seven_day_streak_is_announced_once_without_pings() {
                     .ends_with(&format!("/channels/{}/messages", bot.channel))
         })
         .expect("the announcement's request");
-    assert_eq!(
-        announcement.body.as_ref().unwrap()["allowed_mentions"],
-        json!({"parse": []})
-    );
-    assert!(bot_posts(&bot)[0].contains("**Ada** reached a **7-day streak**"));
+    // Nothing may ping: no mention types parsed, no users or roles listed.
+    let allowed = &announcement.body.as_ref().unwrap()["allowed_mentions"];
+    assert_eq!(allowed["parse"], json!([]), "{allowed}");
+    for list in ["users", "roles"] {
+        assert!(
+            allowed[list].as_array().is_none_or(Vec::is_empty),
+            "{allowed}"
+        );
+    }
+    assert!(bot_posts(&bot)
+        .iter()
+        .any(|p| p.starts_with("🔥 **Ada** reached a **7-day streak**!")));
 
     // Another check-in the same day, and the opted-out member's seventh
     // day: nothing more is announced.
@@ -218,12 +228,14 @@ async fn a_seven_day_streak_is_announced_once_without_pings() {
     )
     .await;
     wait_for("Bea's announcement", ANNOUNCED, || {
-        bot_posts(&bot).iter().any(|p| p.contains("**Bea**"))
+        bot_posts(&bot)
+            .iter()
+            .any(|p| p.contains("**Bea** reached"))
     })
     .await;
     let streaks: Vec<String> = bot_posts(&bot)
         .into_iter()
-        .filter(|p| p.contains("streak"))
+        .filter(|p| p.contains("reached a"))
         .collect();
     assert_eq!(streaks.len(), 2, "{streaks:?}");
     bot.finish();
