@@ -142,12 +142,15 @@ impl App {
                 None,
             )
             .await?;
+        let settings = self.store.server_settings(occurrence.guild).await?;
+        let team = self.team_progress(&settings, self.clock.now()).await?;
         Ok(BoardMessage {
             occurrence: occurrence.id,
             guild: occurrence.guild,
             channel: occurrence.channel,
             board,
             nonce: nonce(occurrence.id),
+            team,
         })
     }
 }

@@ -8,6 +8,7 @@ use crate::domain::server::ServerSettings;
 use crate::domain::streak::local_date;
 use crate::domain::{GuildId, InteractionId, UserId};
 
+use super::goals::{Celebration, Standing};
 use super::{App, AppError, UserError};
 
 /// The longest note a check-in keeps, in characters.
@@ -36,6 +37,13 @@ pub struct CheckInReceipt {
     pub day_amount: i64,
     /// This interaction had been recorded before; nothing new was stored.
     pub duplicate: bool,
+    /// How much of this check-in was past the exercise's daily cap: logged,
+    /// but earning no points.
+    pub past_cap: u32,
+    /// Streak, freezes and goal progress with this check-in.
+    pub standing: Standing,
+    /// What this check-in set off (nothing for a duplicate).
+    pub celebration: Celebration,
 }
 
 impl App {
@@ -74,6 +82,12 @@ impl App {
         let date = self
             .member_date(&settings, request.user, &request.display_name, now)
             .await?;
+        // Fair play: past the daily cap a check-in is logged for nothing.
+        let day_before = self
+            .store
+            .day_amount(request.guild, request.user, &exercise.key, date)
+            .await?;
+        let (points, _) = exercise.capped_points(day_before, amount);
         let recorded = self
             .store
             .record_checkin(NewCheckIn {
@@ -82,7 +96,7 @@ impl App {
                 user: request.user,
                 exercise: exercise.key.clone(),
                 amount,
-                points: exercise.points_for(amount),
+                points,
                 at: now,
                 local_date: date,
                 source: request.source,
@@ -115,7 +129,8 @@ impl App {
         Ok(local_date(now, prefs.timezone, server_zone))
     }
 
-    /// The receipt of a stored check-in, with the member's day total.
+    /// The receipt of a stored check-in, with the member's day total, their
+    /// standing, and (for a new one) what it set off.
     pub(super) async fn receipt(
         &self,
         checkin: CheckIn,
@@ -131,11 +146,34 @@ impl App {
                 checkin.local_date,
             )
             .await?;
+        let day_before = day_amount - i64::from(checkin.amount);
+        let (_, past_cap) = exercise.capped_points(day_before, checkin.amount);
+        let settings = self.store.server_settings(checkin.guild).await?;
+        let history = self
+            .store
+            .member_checkins(
+                checkin.guild,
+                checkin.user,
+                DateTime::<Utc>::MIN_UTC,
+                DateTime::<Utc>::MAX_UTC,
+            )
+            .await?;
+        let standing = self
+            .standing(&settings, checkin.user, &history, self.clock.now())
+            .await?;
+        let celebration = if duplicate {
+            Celebration::default()
+        } else {
+            self.celebrate(&settings, &checkin, &standing).await?
+        };
         Ok(CheckInReceipt {
             checkin,
             exercise,
             day_amount,
             duplicate,
+            past_cap,
+            standing,
+            celebration,
         })
     }
 

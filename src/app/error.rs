@@ -43,6 +43,20 @@ pub enum UserError {
     UnknownMetric(#[from] UnknownMetric),
     #[error("Ranking by amount needs an exercise: add the `exercise` option.")]
     AmountNeedsExercise,
+    #[error("{}.", capitalize(&.0.to_string()))]
+    GoalTarget(#[from] crate::domain::goals::TargetOutOfBounds),
+    #[error("{}.", capitalize(&.0.to_string()))]
+    UnknownTeamMetric(#[from] crate::domain::team_goal::UnknownTeamMetric),
+    #[error("A team goal's target is a whole number from 1 to {max}.")]
+    TeamTarget { max: u32 },
+    #[error("A vacation lasts 1 to {max} days.")]
+    VacationDays { max: u32 },
+    #[error("You are not on vacation.")]
+    NoVacation,
+    #[error("Role rewards are for streaks of 7, 30 or 100 days.")]
+    MilestoneDays,
+    #[error("I cannot give that role: {reason}.")]
+    CannotGrantRole { reason: String },
     #[error("This command works in a server, not in direct messages.")]
     ServerOnly,
     #[error("Only moderators can do that: members with Manage Server, or with the server's moderator role.")]

@@ -8,6 +8,7 @@ pub mod checkins;
 mod clock;
 mod commands;
 mod error;
+pub mod goals;
 pub mod leaderboard;
 mod members;
 pub mod prompts;

@@ -17,6 +17,7 @@ use super::checkins::CheckInReceipt;
 use super::leaderboard::Board;
 use super::settings::Caller;
 use super::{App, AppError, UserError};
+use crate::domain::team_goal::TeamProgress;
 
 /// One prompt, ready to post.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +37,8 @@ pub struct PromptMessage {
     /// Sent with `enforce_nonce`, so retries of one occurrence make one
     /// message. `None` for test prompts.
     pub nonce: Option<String>,
+    /// The server's team goal this week, shown as a bar.
+    pub team: Option<TeamProgress>,
 }
 
 /// A schedule's rotation as a prompt shows it.
@@ -56,6 +59,8 @@ pub struct BoardMessage {
     pub board: Board,
     /// Sent with `enforce_nonce`, like a prompt's.
     pub nonce: String,
+    /// The server's team goal this week, shown as a bar.
+    pub team: Option<TeamProgress>,
 }
 
 /// What an occurrence posts.
@@ -132,6 +137,8 @@ impl App {
             .store
             .done_count(occurrence.guild, occurrence.id)
             .await?;
+        let settings = self.store.server_settings(occurrence.guild).await?;
+        let team = self.team_progress(&settings, self.clock.now()).await?;
         Ok(PromptMessage {
             prompt: PromptRef::Occurrence(occurrence.id),
             guild: occurrence.guild,
@@ -144,6 +151,7 @@ impl App {
             exercise,
             done_count,
             nonce: Some(nonce(occurrence.id)),
+            team,
         })
     }
 
@@ -191,6 +199,8 @@ impl App {
             .get(fastrand::usize(..exercise.tips.len().max(1)))
             .cloned();
         self.log(caller, "schedule.test", format!("#{id}")).await?;
+        let settings = self.store.server_settings(schedule.guild).await?;
+        let team = self.team_progress(&settings, self.clock.now()).await?;
         Ok(PromptMessage {
             prompt: PromptRef::Test(id),
             guild: schedule.guild,
@@ -201,6 +211,7 @@ impl App {
             tip,
             done_count: 0,
             nonce: None,
+            team,
         })
     }
 
@@ -305,13 +316,18 @@ impl App {
                 let date = self
                     .member_date(&settings, click.user, &click.display_name, now)
                     .await?;
+                let day_before = self
+                    .store
+                    .day_amount(click.guild, click.user, &exercise.key, date)
+                    .await?;
+                let (points, _) = exercise.capped_points(day_before, amount);
                 Some(NewCheckIn {
                     interaction: click.interaction,
                     guild: click.guild,
                     user: click.user,
                     exercise: exercise.key.clone(),
                     amount,
-                    points: exercise.points_for(amount),
+                    points,
                     at: now,
                     local_date: date,
                     source: Source::Button,

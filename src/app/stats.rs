@@ -7,9 +7,10 @@ use chrono::{DateTime, Utc};
 use crate::domain::checkin::CheckIn;
 use crate::domain::exercise::ExerciseKey;
 use crate::domain::leaderboard::{Period, Range};
-use crate::domain::streak::{days, streaks, DayMinimum, Streak};
+use crate::domain::streak::Streak;
 use crate::domain::{GuildId, UserId};
 
+use super::goals::Standing;
 use super::{App, AppError, UserError};
 
 /// One exercise's sum.
@@ -35,6 +36,8 @@ pub struct Stats {
     pub streak: Streak,
     /// Today's sums, in the member's zone.
     pub today: Vec<ExerciseTotal>,
+    /// Freezes held and used, goal progress, a running vacation.
+    pub standing: Standing,
 }
 
 impl App {
@@ -71,11 +74,11 @@ impl App {
         let in_period: Vec<&CheckIn> = all.iter().filter(|c| range.contains(c.at)).collect();
         let totals = self.sum_by_exercise(in_period.iter().copied());
         let points = in_period.iter().map(|c| c.points).sum();
-        let streak = streaks(
-            &days(all.iter().map(|c| (c.local_date, c.points))),
-            DayMinimum::AnyCheckIn,
-            today,
-        );
+        let standing = self.standing(&settings, user, &all, now).await?;
+        let streak = Streak {
+            current: standing.streak.current,
+            best: standing.streak.best,
+        };
         let today_totals = self.sum_by_exercise(all.iter().filter(|c| c.local_date == today));
         Ok(Stats {
             user,
@@ -86,6 +89,7 @@ impl App {
             points,
             streak,
             today: today_totals,
+            standing,
         })
     }
 

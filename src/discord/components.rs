@@ -77,9 +77,17 @@ async fn answer(data: &Data, click: &ComponentInteraction) -> (String, &'static 
     let snooze = Duration::from_std(data.snooze).unwrap_or(Duration::minutes(10));
     match data.app.click_prompt(request, snooze).await {
         Ok(outcome) => {
-            if let ClickOutcome::Logged { occurrence, .. } = &outcome {
+            if let ClickOutcome::Logged {
+                occurrence,
+                receipt,
+            } = &outcome
+            {
                 data.prompt_updates
                     .request(GuildId(guild.get()), *occurrence);
+                data.celebrations.after_checkin(
+                    crate::domain::ChannelId(click.channel_id.get()),
+                    &receipt.celebration,
+                );
             }
             (render::prompt_click(&outcome, data.snooze), "ok")
         }

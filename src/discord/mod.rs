@@ -7,6 +7,7 @@
 //! poise and serenity, and a message that should ping opts in explicitly.
 
 mod budget;
+mod celebrations;
 mod commands;
 mod components;
 mod deferral;
@@ -51,6 +52,8 @@ pub struct Data {
     /// The pace of requests, and the count of Discord's answers.
     budget: Arc<RestBudget>,
     snooze: Duration,
+    /// Milestones, the team goal and role rewards, after a check-in.
+    celebrations: Arc<celebrations::Celebrations>,
 }
 
 pub type Context<'a> = poise::Context<'a, Data, CommandError>;
@@ -146,6 +149,11 @@ pub async fn connect(
         .context("cannot read the bot's own user")?
         .id
         .get();
+    let celebrations = celebrations::Celebrations::start(
+        Arc::clone(&app),
+        Arc::clone(&prompt_http),
+        Arc::clone(&budget),
+    );
     let notifier = Arc::new(DiscordNotifier::new(
         prompt_http,
         client,
@@ -161,6 +169,7 @@ pub async fn connect(
         notifier: Arc::clone(&notifier),
         budget,
         snooze,
+        celebrations,
     };
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {

@@ -73,6 +73,9 @@ fn embed(prompt: &PromptMessage) -> CreateEmbed {
     if let Some(rotation) = &prompt.rotation {
         embed = embed.field("Rotation", super::render::rotation_line(rotation), false);
     }
+    if let Some(team) = &prompt.team {
+        embed = embed.field("Team goal", super::render::team_progress(team), false);
+    }
     embed.color(COLOR).footer(CreateEmbedFooter::new(FOOTER))
 }
 
@@ -123,14 +126,16 @@ pub fn board_message(post: &BoardMessage) -> CreateMessage {
     let nobody = UserId(0);
     let text = super::render::leaderboard(&post.board, nobody);
     let (title, body) = text.split_once('\n').unwrap_or((text.as_str(), ""));
+    let mut embed = CreateEmbed::new()
+        .title(title.replace("**", ""))
+        .description(body)
+        .color(COLOR)
+        .footer(CreateEmbedFooter::new(board_footer(post.occurrence)));
+    if let Some(team) = &post.team {
+        embed = embed.field("Team goal", super::render::team_progress(team), false);
+    }
     CreateMessage::new()
-        .embed(
-            CreateEmbed::new()
-                .title(title.replace("**", ""))
-                .description(body)
-                .color(COLOR)
-                .footer(CreateEmbedFooter::new(board_footer(post.occurrence))),
-        )
+        .embed(embed)
         .allowed_mentions(CreateAllowedMentions::new())
         .nonce(serenity::Nonce::String(post.nonce.clone()))
         .enforce_nonce(true)

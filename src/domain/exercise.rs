@@ -83,6 +83,9 @@ pub struct Exercise {
     pub points_per_unit: f64,
     /// The most one check-in may log; more is refused as implausible.
     pub max_amount: u32,
+    /// Fair play: the most of it one member earns points for in a day;
+    /// check-ins past it are logged but earn nothing. `None`: no cap.
+    pub daily_cap: Option<u32>,
     pub tips: Vec<String>,
 }
 
@@ -90,6 +93,18 @@ impl Exercise {
     /// Points earned for `amount` units, rounded to the nearest whole point.
     pub fn points_for(&self, amount: u32) -> i64 {
         (f64::from(amount) * self.points_per_unit).round() as i64
+    }
+
+    /// Points for `amount` more units when the member already logged
+    /// `day_before` that day: only the part within the daily cap earns.
+    /// Returns the points and how many units were past the cap.
+    pub fn capped_points(&self, day_before: i64, amount: u32) -> (i64, u32) {
+        let Some(cap) = self.daily_cap else {
+            return (self.points_for(amount), 0);
+        };
+        let room = (i64::from(cap) - day_before.max(0)).clamp(0, i64::from(amount));
+        let earning = u32::try_from(room).unwrap_or(0);
+        (self.points_for(earning), amount - earning)
     }
 
     /// Checks that `amount` is a plausible single check-in.
@@ -150,6 +165,8 @@ struct ExerciseEntry {
     default_amount: u32,
     points_per_unit: f64,
     max_amount: u32,
+    #[serde(default)]
+    daily_cap: Option<u32>,
     tips: Vec<String>,
 }
 
@@ -197,6 +214,9 @@ impl Catalog {
                     "`points_per_unit` must be a number above 0 and at most 100".into(),
                 ));
             }
+            if entry.daily_cap == Some(0) {
+                return Err(problem("`daily_cap` must be at least 1".into()));
+            }
             if entry.tips.len() < MIN_TIPS {
                 return Err(problem(format!("needs at least {MIN_TIPS} `tips`")));
             }
@@ -218,6 +238,7 @@ impl Catalog {
                 default_amount: entry.default_amount,
                 points_per_unit: entry.points_per_unit,
                 max_amount: entry.max_amount,
+                daily_cap: entry.daily_cap,
                 tips,
             });
         }
@@ -316,6 +337,23 @@ mod tests {
         let calf = catalog.get("calf-raises").unwrap();
         assert_eq!(calf.points_for(20), 10);
         assert_eq!(calf.points_for(3), 2); // 1.5 rounds away from zero
+    }
+
+    #[test]
+    fn past_the_daily_cap_a_check_in_earns_nothing() {
+        let catalog = Catalog::from_toml(SHIPPED).unwrap();
+        let walk = catalog.get("walk").unwrap();
+        assert_eq!(walk.daily_cap, Some(120));
+        assert_eq!(walk.capped_points(0, 30), (30, 0));
+        // 100 minutes logged: 20 more earn, 10 do not.
+        assert_eq!(walk.capped_points(100, 30), (20, 10));
+        assert_eq!(walk.capped_points(120, 30), (0, 30));
+        assert_eq!(walk.capped_points(500, 1), (0, 1));
+        let uncapped = Catalog::from_toml(&entry("calf-raises")).unwrap();
+        let calf = uncapped.get("calf-raises").unwrap();
+        assert_eq!(calf.capped_points(10_000, 20), (10, 0));
+        let zero = entry("walk").replace("max_amount = 300", "max_amount = 300\ndaily_cap = 0");
+        assert!(Catalog::from_toml(&zero).is_err());
     }
 
     #[test]

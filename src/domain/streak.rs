@@ -85,6 +85,92 @@ pub fn streaks(
     Streak { current, best }
 }
 
+/// A freeze day is earned for every this many days of streak.
+pub const DAYS_PER_FREEZE: u32 = 7;
+/// The most freeze days a member holds at once.
+pub const MAX_FREEZES: u32 = 2;
+/// The longest vacation, in days.
+pub const MAX_VACATION_DAYS: u32 = 21;
+
+/// Dates a member is away, both ends included: the streak neither grows nor
+/// breaks on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Vacation {
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+}
+
+impl Vacation {
+    /// `days` dates from `first` on.
+    pub fn starting(first: NaiveDate, days: u32) -> Self {
+        let last = first
+            .checked_add_days(chrono::Days::new(u64::from(days.max(1) - 1)))
+            .unwrap_or(NaiveDate::MAX);
+        Self { first, last }
+    }
+
+    pub fn contains(&self, date: NaiveDate) -> bool {
+        (self.first..=self.last).contains(&date)
+    }
+}
+
+/// A streak that forgives: freeze days and vacations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ForgivingStreak {
+    /// Days that counted in the current streak (freeze and vacation days
+    /// keep it alive but add nothing).
+    pub current: u32,
+    pub best: u32,
+    /// Freeze days held now, at most [`MAX_FREEZES`].
+    pub freezes_held: u32,
+    /// Freeze days spent on missed days, ever.
+    pub freezes_used: u32,
+}
+
+/// The streak as of the member's `today`, replayed from the dates that
+/// counted and the vacations: each [`DAYS_PER_FREEZE`] days of streak earn a
+/// freeze day (at most [`MAX_FREEZES`] held); a missed date outside a
+/// vacation spends one by itself while the streak lives, and ends the streak
+/// when none is held. Today is never missed: the day is not over.
+///
+/// Everything is derived from stored history each time, so nothing can
+/// drift; dates are local calendar dates, so months and daylight-saving
+/// changes need no special case.
+pub fn forgiving_streak(
+    counted: &std::collections::BTreeSet<NaiveDate>,
+    vacations: &[Vacation],
+    today: NaiveDate,
+) -> ForgivingStreak {
+    let mut streak = ForgivingStreak::default();
+    let Some(&first) = counted.iter().next() else {
+        return streak;
+    };
+    let mut since_earned = 0;
+    let mut date = first;
+    while date <= today {
+        if counted.contains(&date) {
+            streak.current += 1;
+            since_earned += 1;
+            if since_earned == DAYS_PER_FREEZE {
+                since_earned = 0;
+                streak.freezes_held = (streak.freezes_held + 1).min(MAX_FREEZES);
+            }
+        } else if date == today || vacations.iter().any(|v| v.contains(date)) {
+            // Still today, or away: nothing lost.
+        } else if streak.current > 0 && streak.freezes_held > 0 {
+            streak.freezes_held -= 1;
+            streak.freezes_used += 1;
+        } else {
+            streak.current = 0;
+            since_earned = 0;
+        }
+        streak.best = streak.best.max(streak.current);
+        let Some(next) = date.succ_opt() else { break };
+        date = next;
+    }
+    streak
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -212,5 +298,133 @@ mod tests {
         assert_eq!(local_date(at, Some(Asia::Kolkata), America::New_York), d(2));
         assert_eq!(local_date(at, None, America::New_York), d(1));
         assert_eq!(local_date(at, None, Pacific::Auckland), d(2));
+    }
+
+    fn forgiving(dates: &[NaiveDate], vacations: &[Vacation], today: NaiveDate) -> ForgivingStreak {
+        forgiving_streak(&dates.iter().copied().collect(), vacations, today)
+    }
+
+    fn run(from: NaiveDate, days: u32) -> Vec<NaiveDate> {
+        from.iter_days().take(days as usize).collect()
+    }
+
+    #[test]
+    fn freezes_are_earned_every_seven_days_and_at_most_two_are_held() {
+        let start = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
+        let held = |days: u32| {
+            forgiving(
+                &run(start, days),
+                &[],
+                start + chrono::Days::new(u64::from(days) - 1),
+            )
+        };
+        assert_eq!(held(6).freezes_held, 0);
+        assert_eq!(held(7).freezes_held, 1);
+        assert_eq!(held(14).freezes_held, 2);
+        assert_eq!(
+            held(30),
+            ForgivingStreak {
+                current: 30,
+                best: 30,
+                freezes_held: 2,
+                freezes_used: 0
+            }
+        );
+    }
+
+    #[test]
+    fn a_missed_day_spends_a_freeze_across_a_month_end() {
+        // 7 days from 24 February 2027 earn a freeze; 3 March is missed and
+        // the freeze covers it; the streak goes on to the 5th.
+        let start = NaiveDate::from_ymd_opt(2027, 2, 24).unwrap();
+        let mut dates = run(start, 7); // 24 Feb .. 2 Mar
+        dates.extend([d(4), d(5)]);
+        assert_eq!(
+            forgiving(&dates, &[], d(5)),
+            ForgivingStreak {
+                current: 9,
+                best: 9,
+                freezes_held: 0,
+                freezes_used: 1
+            }
+        );
+        // Two missed days with one freeze: the streak ends.
+        let mut dates = run(start, 7);
+        dates.push(d(5));
+        assert_eq!(
+            forgiving(&dates, &[], d(5)),
+            ForgivingStreak {
+                current: 1,
+                best: 7,
+                freezes_held: 0,
+                freezes_used: 1
+            }
+        );
+        // Without any freeze a missed day ends it at once.
+        assert_eq!(forgiving(&[d(1), d(2), d(4)], &[], d(4)).current, 1);
+        // Today is not missed yet.
+        assert_eq!(forgiving(&[d(1), d(2)], &[], d(3)).current, 2);
+    }
+
+    #[test]
+    fn freezes_and_days_are_local_dates_across_daylight_saving_changes() {
+        // New York springs forward on 14 March 2027 (a 23-hour day) and
+        // falls back on 7 November (25 hours). Check-ins late in the local
+        // evening each day stay on their own local date.
+        let tz = America::New_York;
+        for (first_day, month) in [(8, 3), (1, 11)] {
+            let dates: Vec<NaiveDate> = (0..10)
+                .filter(|&i| i != 8) // the 9th day is missed
+                .map(|i| {
+                    let local = NaiveDate::from_ymd_opt(2027, month, first_day + i)
+                        .unwrap()
+                        .and_hms_opt(23, 30, 0)
+                        .unwrap();
+                    let at = tz.from_local_datetime(&local).single().unwrap();
+                    local_date(at.with_timezone(&Utc), None, tz)
+                })
+                .collect();
+            assert_eq!(dates.len(), 9);
+            let today = NaiveDate::from_ymd_opt(2027, month, first_day + 9).unwrap();
+            assert_eq!(
+                forgiving(&dates, &[], today),
+                ForgivingStreak {
+                    current: 9,
+                    best: 9,
+                    freezes_held: 0,
+                    freezes_used: 1
+                },
+                "month {month}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_vacation_protects_the_streak_without_spending_freezes() {
+        let vacation = Vacation::starting(d(3), 4); // 3rd to 6th
+        assert_eq!(vacation.last, d(6));
+        let streak = forgiving(&[d(1), d(2), d(7)], &[vacation], d(7));
+        assert_eq!(
+            streak,
+            ForgivingStreak {
+                current: 3,
+                best: 3,
+                freezes_held: 0,
+                freezes_used: 0
+            }
+        );
+        // While away, the streak holds.
+        assert_eq!(forgiving(&[d(1), d(2)], &[vacation], d(5)).current, 2);
+        // Ended early (on the 4th): the 5th is missed again.
+        let ended = Vacation {
+            first: d(3),
+            last: d(4),
+        };
+        assert_eq!(forgiving(&[d(1), d(2), d(7)], &[ended], d(7)).current, 1);
+        // A vacation ending at a month's end.
+        let feb = Vacation::starting(NaiveDate::from_ymd_opt(2027, 2, 27).unwrap(), 2);
+        assert_eq!(feb.last, NaiveDate::from_ymd_opt(2027, 2, 28).unwrap());
+        let dates = [NaiveDate::from_ymd_opt(2027, 2, 26).unwrap(), d(1)];
+        assert_eq!(forgiving(&dates, &[feb], d(1)).current, 2);
     }
 }

@@ -16,6 +16,7 @@ mod bot_state;
 mod changes;
 mod checkins;
 mod error;
+mod goals;
 mod members;
 mod occurrences;
 mod schedules;
@@ -46,6 +47,7 @@ pub use backup::{backup_database, BackupSummary};
 pub use changes::ChangeWatch;
 pub use checkins::MemberTotal;
 pub use error::StoreError;
+pub use goals::{ExerciseSum, RoleGrant};
 pub use occurrences::Finish;
 pub use writer::WriterStats;
 

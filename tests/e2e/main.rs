@@ -14,6 +14,7 @@
 mod checkin;
 mod cli;
 mod gateway;
+mod goals;
 mod health;
 mod member;
 mod moderation;

@@ -93,7 +93,7 @@ async fn stats_show_totals_streak_and_today() {
     let reply = bot.ask(bot.member, "stats", &[]).await;
     assert_eq!(
         reply.content,
-        "**Your stats** this week\n**40 points** · streak **1 day** (best 1 day)\n• Standing calf raises: 20 reps (10 points)\n• Brisk walk: 30 minutes (30 points)\nToday: Standing calf raises: 20 reps, Brisk walk: 30 minutes"
+        "**Your stats** this week\n**40 points** · streak **1 day** (best 1 day) · 0 freezes held, 0 used\n• Standing calf raises: 20 reps (10 points)\n• Brisk walk: 30 minutes (30 points)\nToday: Standing calf raises: 20 reps, Brisk walk: 30 minutes\nGoals: walk: 30 of 30 min today ✓ · strength: 1 of 3 days this week · heel raises: 0 of 8 sets · water: 0 of 6 glasses"
     );
     // Another member's, by mention; nothing pings.
     let reply = bot

@@ -60,6 +60,7 @@ pub mod permissions {
     pub const READ_MESSAGE_HISTORY: u64 = 1 << 16;
     pub const MENTION_EVERYONE: u64 = 1 << 17;
     pub const MANAGE_GUILD: u64 = 1 << 5;
+    pub const MANAGE_ROLES: u64 = 1 << 28;
     pub const ADMINISTRATOR: u64 = 1 << 3;
     /// What @everyone gets in a new server, roughly.
     pub const MEMBER_DEFAULT: u64 =

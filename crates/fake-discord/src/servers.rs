@@ -147,6 +147,31 @@ impl FakeDiscord {
         id
     }
 
+    /// Gives a member (the bot too: [`FakeDiscord::bot_user_id`]) these
+    /// roles instead of theirs. A bot already connected learns of its own
+    /// roles only when it connects again.
+    pub fn set_member_roles(&self, guild: u64, user: u64, roles: &[u64]) {
+        let mut world = self.shared.world();
+        if let Some(member) = world
+            .guilds
+            .get_mut(&guild)
+            .and_then(|g| g.members.get_mut(&user))
+        {
+            member.roles = roles.to_vec();
+        }
+    }
+
+    /// A member's roles, as the server has them now.
+    pub fn member_roles(&self, guild: u64, user: u64) -> Vec<u64> {
+        self.shared
+            .world()
+            .guilds
+            .get(&guild)
+            .and_then(|g| g.members.get(&user))
+            .map(|m| m.roles.clone())
+            .unwrap_or_default()
+    }
+
     /// Makes a channel forbidden (403) or gone (404) for the bot, or open again.
     pub fn set_channel_access(&self, channel: u64, access: ChannelAccess) {
         if let Some(c) = self.shared.world().channels.get_mut(&channel) {

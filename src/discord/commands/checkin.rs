@@ -103,6 +103,12 @@ pub async fn checkin(
             }
         },
     };
+    if sent.is_ok() {
+        ctx.data().celebrations.after_checkin(
+            crate::domain::ChannelId(ctx.channel_id().get()),
+            &receipt.celebration,
+        );
+    }
     match sent {
         Ok(()) => Ok(()),
         // A redelivered interaction already answered: nothing more to say.

@@ -5,6 +5,7 @@
 use chrono::Weekday;
 
 use crate::domain::leaderboard::{Metric, Period};
+use crate::domain::team_goal::TeamMetric;
 
 /// A leaderboard or stats period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, poise::ChoiceParameter)]
@@ -124,6 +125,34 @@ impl WeekChoice {
     }
 }
 
+/// What a team goal adds up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, poise::ChoiceParameter)]
+pub enum TeamMetricChoice {
+    #[name = "points"]
+    Points,
+    #[name = "minutes"]
+    Minutes,
+    #[name = "checkins"]
+    Checkins,
+}
+
+impl From<TeamMetricChoice> for TeamMetric {
+    fn from(choice: TeamMetricChoice) -> Self {
+        match choice {
+            TeamMetricChoice::Points => TeamMetric::Points,
+            TeamMetricChoice::Minutes => TeamMetric::Minutes,
+            TeamMetricChoice::Checkins => TeamMetric::Checkins,
+        }
+    }
+}
+
+/// A team goal's period: a week, for now the only one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, poise::ChoiceParameter)]
+pub enum TeamPeriodChoice {
+    #[name = "week"]
+    Week,
+}
+
 #[cfg(test)]
 mod tests {
     use poise::ChoiceParameter;
@@ -137,6 +166,14 @@ mod tests {
             .map(|i| PeriodChoice::from_index(i).unwrap().into())
             .collect();
         assert_eq!(picked, Period::ALL);
+    }
+
+    #[test]
+    fn the_team_metric_choices_are_the_domains_metrics() {
+        let picked: Vec<TeamMetric> = (0..TeamMetricChoice::list().len())
+            .map(|i| TeamMetricChoice::from_index(i).unwrap().into())
+            .collect();
+        assert_eq!(picked, TeamMetric::ALL);
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! `/me timezone <zone>`: the member's own zone for streak days.
+//! `/me timezone <zone>`: the member's own zone for streak days;
+//! `/me goals`: the member's own goal targets, or goals off.
 
 use poise::serenity_prelude as serenity;
 use poise::CreateReply;
@@ -6,7 +7,7 @@ use poise::CreateReply;
 use crate::discord::{render, replies, CommandError, Context};
 
 /// Your own settings.
-#[poise::command(slash_command, guild_only, subcommands("timezone"))]
+#[poise::command(slash_command, guild_only, subcommands("timezone", "goals"))]
 pub async fn me(_ctx: Context<'_>) -> Result<(), CommandError> {
     Ok(())
 }
@@ -26,6 +27,37 @@ pub async fn timezone(
         ctx,
         CreateReply::default()
             .content(render::member_zone(set))
+            .ephemeral(true),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Your own goals (empty: show them); `enabled:False` turns goals off.
+#[poise::command(slash_command, guild_only)]
+pub async fn goals(
+    ctx: Context<'_>,
+    #[description = "Goals on (True) or off (False)"] enabled: Option<bool>,
+    #[description = "Brisk walking, minutes a day (5-180)"] walk_minutes: Option<i64>,
+    #[description = "Calf strength work, days a week (1-7)"] strength_days: Option<i64>,
+    #[description = "Seated heel-raise sets a working day (1-20)"] heel_sets: Option<i64>,
+    #[description = "Glasses of water a day (1-15)"] water_glasses: Option<i64>,
+) -> Result<(), CommandError> {
+    let (guild, user) = super::caller(ctx)?;
+    let change = crate::domain::goals::TargetChange {
+        walk_minutes,
+        strength_days,
+        heel_sets,
+        water_glasses,
+    };
+    let targets = ctx
+        .data()
+        .app
+        .set_member_goals(guild, user, enabled, change)
+        .await?;
+    ctx.send(
+        CreateReply::default()
+            .content(render::goals_reply(targets))
             .ephemeral(true),
     )
     .await?;

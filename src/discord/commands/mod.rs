@@ -10,7 +10,9 @@ mod privacy;
 mod schedule;
 mod settings;
 mod stats;
+mod team_goal;
 mod undo;
+mod vacation;
 
 use poise::serenity_prelude as serenity;
 
@@ -30,6 +32,8 @@ pub fn all() -> Vec<poise::Command<Data, CommandError>> {
         settings::settings(),
         schedule::schedule(),
         audit::audit(),
+        vacation::vacation(),
+        team_goal::team_goal(),
     ]
 }
 
@@ -76,6 +80,53 @@ fn server_role(
         found.name.clone(),
         found.mentionable,
     ))
+}
+
+/// Why the bot could not give `role` to members, if it could not: it needs
+/// Manage Roles, and the role must be below its own highest role (Discord's
+/// role hierarchy), neither @everyone nor a role an integration manages.
+fn cannot_grant(
+    ctx: Context<'_>,
+    role: poise::serenity_prelude::RoleId,
+) -> Result<Option<String>, CommandError> {
+    let bot = ctx.cache().current_user().id;
+    let guild = ctx.guild().ok_or(crate::app::UserError::ServerOnly)?;
+    let Some(target) = guild.roles.get(&role) else {
+        return Err(crate::app::UserError::UnknownRole.into());
+    };
+    if role.get() == guild.id.get() {
+        return Ok(Some("everyone has @everyone already".into()));
+    }
+    if target.managed {
+        return Ok(Some(format!(
+            "{} belongs to an integration, which alone gives it",
+            target.name
+        )));
+    }
+    let Some(me) = guild.members.get(&bot) else {
+        return Ok(Some("I cannot see my own roles in this server".into()));
+    };
+    let permissions = guild.member_permissions(me);
+    if !permissions.manage_roles() && !permissions.administrator() {
+        return Ok(Some(
+            "I am missing the Manage Roles permission; give it to my role in the server settings"
+                .into(),
+        ));
+    }
+    let my_highest = me
+        .roles
+        .iter()
+        .filter_map(|r| guild.roles.get(r))
+        .map(|r| r.position)
+        .max()
+        .unwrap_or(0);
+    if target.position >= my_highest {
+        return Ok(Some(format!(
+            "{} is not below my own highest role; move my role above it in the server settings",
+            target.name
+        )));
+    }
+    Ok(None)
 }
 
 /// The caller of a moderator command, refused here unless they are a

@@ -20,6 +20,8 @@ use crate::discord::{render, replies, CommandError, Context};
         "exercises",
         "leaderboard_channel",
         "leaderboard_schedule",
+        "goals",
+        "milestone_role",
         "show"
     )
 )]
@@ -143,6 +145,60 @@ pub async fn leaderboard_schedule(
         .set_board_schedule(&caller, &when, week.map(WeekChoice::key))
         .await?;
     confirm(ctx, render::board_schedule(set.as_ref())).await
+}
+
+/// Members' default goals (each member may set their own with /me goals).
+#[poise::command(slash_command, guild_only)]
+pub async fn goals(
+    ctx: Context<'_>,
+    #[description = "Brisk walking, minutes a day (5-180; default 30)"] walk_minutes: Option<i64>,
+    #[description = "Calf strength work, days a week (1-7; default 3)"] strength_days: Option<i64>,
+    #[description = "Seated heel-raise sets a working day (1-20; default 8)"] heel_sets: Option<
+        i64,
+    >,
+    #[description = "Glasses of water a day (1-15; default 6)"] water_glasses: Option<i64>,
+) -> Result<(), CommandError> {
+    let caller = super::moderator_caller(ctx).await?;
+    let change = crate::domain::goals::TargetChange {
+        walk_minutes,
+        strength_days,
+        heel_sets,
+        water_glasses,
+    };
+    let targets = ctx.data().app.set_server_goals(&caller, change).await?;
+    confirm(ctx, render::server_goals(targets)).await
+}
+
+/// A role members get at a 7, 30 or 100-day streak (leave the role empty to stop).
+#[poise::command(slash_command, guild_only, rename = "milestone-role")]
+pub async fn milestone_role(
+    ctx: Context<'_>,
+    #[description = "The streak: 7, 30 or 100 days"]
+    #[min = 1]
+    #[max = 100]
+    days: i64,
+    #[description = "The role to give; leave empty to give none"] role: Option<serenity::RoleId>,
+) -> Result<(), CommandError> {
+    let caller = super::moderator_caller(ctx).await?;
+    let (id, name, cannot_grant) = match role {
+        Some(role) => {
+            let (id, name, _) = super::server_role(ctx, role)?;
+            (Some(id), Some(name), super::cannot_grant(ctx, role)?)
+        }
+        None => (None, None, None),
+    };
+    ctx.data()
+        .app
+        .set_milestone_role(
+            &caller,
+            crate::app::goals::RoleReward {
+                days,
+                role: id,
+                cannot_grant,
+            },
+        )
+        .await?;
+    confirm(ctx, render::milestone_role(days, name.as_deref())).await
 }
 
 /// This server's settings.

@@ -1,6 +1,6 @@
 //! Replies to `/checkin` and `/undo`.
 
-use super::{amount, escape_line, plural};
+use super::{amount, escape_line, goals, plural};
 use crate::app::checkins::CheckInReceipt;
 use crate::domain::checkin::CheckIn;
 use crate::domain::exercise::Exercise;
@@ -21,6 +21,21 @@ pub fn checkin(receipt: &CheckInReceipt) -> String {
     );
     if let Some(note) = &c.note {
         text.push_str(&format!("\n> {}", escape_line(note)));
+    }
+    if receipt.past_cap > 0 {
+        if let Some(cap) = receipt.exercise.daily_cap {
+            let past = receipt.past_cap;
+            text.push_str(&format!(
+                "\nFair play: points stop at {cap} {} of {} a day, so {past} {} earned no points. It is still logged.",
+                unit.label(cap),
+                receipt.exercise.name.to_lowercase(),
+                unit.label(past),
+            ));
+        }
+    }
+    text.push_str(&format!("\n{}", goals::streak_line(&receipt.standing)));
+    if let Some(progress) = &receipt.standing.goals {
+        text.push_str(&format!("\nGoals: {}", goals::goal_line(progress)));
     }
     text
 }

@@ -4,6 +4,7 @@
 //! amounts, and keeping within Discord's limit.
 
 mod checkin;
+mod goals;
 mod help;
 mod leaderboard;
 mod prompts;
@@ -16,6 +17,10 @@ use crate::domain::leaderboard::Period;
 use crate::domain::text;
 
 pub use checkin::{checkin, undone};
+pub use goals::{
+    goals_reply, milestone, milestone_role, server_goals, team_goal, team_goal_reached,
+    team_goal_set, team_progress, vacation_ended, vacation_started,
+};
 pub use help::help;
 pub use leaderboard::{board_schedule, leaderboard, leaderboard_channel, privacy};
 pub use prompts::{not_in_a_server, prompt_click, rotation_line, unknown_button};

@@ -1,6 +1,6 @@
 //! The reply to `/stats`.
 
-use super::{amount, fit, name, period_phrase, plural};
+use super::{amount, fit, goals, name, period_phrase, plural};
 use crate::app::stats::{ExerciseTotal, Stats};
 use crate::domain::leaderboard::Period;
 
@@ -20,10 +20,9 @@ pub fn stats(stats: &Stats, own: bool) -> String {
         lines.push(format!("No check-ins {} yet.", period_phrase(stats.period)));
     } else {
         lines.push(format!(
-            "**{}** · streak **{}** (best {})",
+            "**{}** · {}",
             plural(stats.points, "point", "points"),
-            plural(i64::from(stats.streak.current), "day", "days"),
-            plural(i64::from(stats.streak.best), "day", "days"),
+            goals::streak_line(&stats.standing),
         ));
         for total in &stats.totals {
             lines.push(format!(
@@ -45,6 +44,9 @@ pub fn stats(stats: &Stats, own: bool) -> String {
                 .join(", ")
         };
         lines.push(format!("Today: {today}"));
+    }
+    if let Some(progress) = &stats.standing.goals {
+        lines.push(format!("Goals: {}", goals::goal_line(progress)));
     }
     fit(lines)
 }

@@ -1,7 +1,8 @@
 //! The REST API under `/api/v10`: every request is recorded, checked against
 //! Discord's description, run through the fault switches, then answered from
 //! the world as Discord would: channels and messages in `messages.rs`,
-//! interaction callbacks and webhooks in `webhooks.rs`, the rest here.
+//! interaction callbacks and webhooks in `webhooks.rs`, members' roles in
+//! `members.rs`, the rest here.
 
 use std::sync::Arc;
 
@@ -10,6 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
+mod members;
 mod messages;
 mod webhooks;
 
@@ -247,6 +249,9 @@ fn route(shared: &Shared, method: &Method, path: &str, query: &str, body: Option
             if id(app) == Some(world.application_id) =>
         {
             webhooks::message(&mut world, verb, token, target, &body)
+        }
+        (verb @ ("PUT" | "DELETE"), ["guilds", guild, "members", user, "roles", role]) => {
+            members::member_role(&mut world, verb, id(guild), id(user), id(role))
         }
         (verb, ["channels", channel, rest @ ..]) => {
             messages::channel(&mut world, verb, channel, rest, query, body)

@@ -289,3 +289,78 @@ async fn the_fake_flags_a_body_that_breaks_discords_description() {
         violations[0]
     );
 }
+
+/// Giving a member a role answers as Discord documents "Add Guild Member
+/// Role": the bot needs Manage Roles and may only give roles below its own
+/// highest; unknown ids are 404 with their codes; success is 204, twice too.
+#[tokio::test]
+async fn member_roles_need_manage_roles_and_a_lower_role() {
+    let (discord, guild, _) = fake().await;
+    let url = discord.api_url();
+    let member = discord.add_member(guild, "Ada", &[]);
+    let bot = discord.bot_user_id();
+    let reward = discord.create_role(guild, "7-day streak", 0, false);
+    let path = |role: u64| format!("/api/v10/guilds/{guild}/members/{member}/roles/{role}");
+    let put = |path: String| {
+        let url = url.clone();
+        async move { raw_request(&url, "PUT", &path, Some(TOKEN), None).await }
+    };
+
+    // Without Manage Roles: refused, and the member has no new role.
+    let (status, body) = put(path(reward)).await;
+    assert_eq!(
+        (status, json_of(&body)["code"].as_u64()),
+        (403, Some(50013))
+    );
+    assert!(discord.member_roles(guild, member).is_empty());
+
+    // Manage Roles, but the bot's role is below the reward: refused.
+    let bot_role = discord.create_role(guild, "bot", permissions::MANAGE_ROLES, false);
+    discord.set_member_roles(guild, bot, &[bot_role]);
+    let above = discord.create_role(guild, "above the bot", 0, false);
+    let (status, body) = put(path(above)).await;
+    assert_eq!(
+        (status, json_of(&body)["code"].as_u64()),
+        (403, Some(50013))
+    );
+    // Equal to its own is not below it either.
+    let (status, _) = put(path(bot_role)).await;
+    assert_eq!(status, 403);
+
+    // Below the bot's role: granted, once however often it is asked.
+    for _ in 0..2 {
+        let (status, body) = put(path(reward)).await;
+        assert_eq!((status, body.as_str()), (204, ""));
+    }
+    assert_eq!(discord.member_roles(guild, member), [reward]);
+    let requests = discord.requests();
+    let last = requests.last().unwrap();
+    assert_eq!(last.violation, None, "the route is Discord's");
+
+    // Unknown ids.
+    let (status, body) = put(path(424_242)).await;
+    assert_eq!(
+        (status, json_of(&body)["code"].as_u64()),
+        (404, Some(10011))
+    );
+    let stranger = format!("/api/v10/guilds/{guild}/members/424242/roles/{reward}");
+    let (status, body) = put(stranger).await;
+    assert_eq!(
+        (status, json_of(&body)["code"].as_u64()),
+        (404, Some(10007))
+    );
+    let (status, body) = put(format!("/api/v10/guilds/1/members/{member}/roles/{reward}")).await;
+    assert_eq!(
+        (status, json_of(&body)["code"].as_u64()),
+        (404, Some(10004))
+    );
+    // Without the token: 401.
+    assert_eq!(
+        raw_request(&url, "PUT", &path(reward), None, None).await.0,
+        401
+    );
+    // And taken away again.
+    let (status, _) = raw_request(&url, "DELETE", &path(reward), Some(TOKEN), None).await;
+    assert_eq!(status, 204);
+    assert!(discord.member_roles(guild, member).is_empty());
+}

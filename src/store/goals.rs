@@ -1,0 +1,556 @@
+//! Goals, vacations, the team goal, celebrations and role rewards.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{db_id, local_date, millis, snowflake, Store, StoreError};
+use crate::domain::goals::{MemberGoals, TargetChange};
+use crate::domain::streak::Vacation;
+use crate::domain::team_goal::{TeamGoal, TeamMetric};
+use crate::domain::{GuildId, RoleId, UserId};
+
+/// One exercise's sums in a server over a period, for the team goal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExerciseSum {
+    pub exercise: String,
+    pub amount: i64,
+    pub points: i64,
+    pub checkins: i64,
+}
+
+/// A role reward waiting to be granted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoleGrant {
+    pub guild: GuildId,
+    pub user: UserId,
+    pub role: RoleId,
+}
+
+fn date_text(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+impl Store {
+    /// The server's goal targets as its moderators changed them.
+    pub async fn server_goals(&self, guild: GuildId) -> Result<TargetChange, StoreError> {
+        let guild_id = db_id(guild.0);
+        let row = sqlx::query!(
+            r#"SELECT goal_walk_minutes, goal_strength_days, goal_heel_sets, goal_water_glasses
+               FROM servers WHERE guild_id = ?"#,
+            guild_id
+        )
+        .fetch_optional(&self.readers)
+        .await?;
+        Ok(row.map_or_else(TargetChange::default, |r| TargetChange {
+            walk_minutes: r.goal_walk_minutes,
+            strength_days: r.goal_strength_days,
+            heel_sets: r.goal_heel_sets,
+            water_glasses: r.goal_water_glasses,
+        }))
+    }
+
+    /// Stores the server's goal targets (`None`: the guidance's default).
+    pub async fn set_server_goals(
+        &self,
+        guild: GuildId,
+        goals: TargetChange,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let guild_id = db_id(guild.0);
+        let now = millis(now);
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query!(
+                    r#"INSERT INTO servers (guild_id, goal_walk_minutes, goal_strength_days,
+                           goal_heel_sets, goal_water_glasses, updated_at)
+                       VALUES (?, ?, ?, ?, ?, ?)
+                       ON CONFLICT (guild_id) DO UPDATE SET
+                           goal_walk_minutes = excluded.goal_walk_minutes,
+                           goal_strength_days = excluded.goal_strength_days,
+                           goal_heel_sets = excluded.goal_heel_sets,
+                           goal_water_glasses = excluded.goal_water_glasses,
+                           updated_at = excluded.updated_at"#,
+                    guild_id,
+                    goals.walk_minutes,
+                    goals.strength_days,
+                    goals.heel_sets,
+                    goals.water_glasses,
+                    now
+                )
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// The member's own goal settings in the server.
+    pub async fn member_goals(
+        &self,
+        guild: GuildId,
+        user: UserId,
+    ) -> Result<MemberGoals, StoreError> {
+        let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
+        let row = sqlx::query!(
+            r#"SELECT goals_off AS "off: bool", goal_walk_minutes, goal_strength_days,
+                      goal_heel_sets, goal_water_glasses
+               FROM members WHERE guild_id = ? AND user_id = ?"#,
+            guild_id,
+            user_id
+        )
+        .fetch_optional(&self.readers)
+        .await?;
+        Ok(row.map_or_else(MemberGoals::default, |r| MemberGoals {
+            off: r.off,
+            own: TargetChange {
+                walk_minutes: r.goal_walk_minutes,
+                strength_days: r.goal_strength_days,
+                heel_sets: r.goal_heel_sets,
+                water_glasses: r.goal_water_glasses,
+            },
+        }))
+    }
+
+    /// Stores the member's own goal settings.
+    pub async fn set_member_goals(
+        &self,
+        guild: GuildId,
+        user: UserId,
+        goals: MemberGoals,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
+        let now = millis(now);
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query!(
+                    r#"INSERT INTO members (guild_id, user_id, goals_off, goal_walk_minutes,
+                           goal_strength_days, goal_heel_sets, goal_water_glasses, updated_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                       ON CONFLICT (guild_id, user_id) DO UPDATE SET
+                           goals_off = excluded.goals_off,
+                           goal_walk_minutes = excluded.goal_walk_minutes,
+                           goal_strength_days = excluded.goal_strength_days,
+                           goal_heel_sets = excluded.goal_heel_sets,
+                           goal_water_glasses = excluded.goal_water_glasses,
+                           updated_at = excluded.updated_at"#,
+                    guild_id,
+                    user_id,
+                    goals.off,
+                    goals.own.walk_minutes,
+                    goals.own.strength_days,
+                    goals.own.heel_sets,
+                    goals.own.water_glasses,
+                    now
+                )
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// The member's vacations in the server, earliest first.
+    pub async fn vacations(
+        &self,
+        guild: GuildId,
+        user: UserId,
+    ) -> Result<Vec<Vacation>, StoreError> {
+        let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
+        sqlx::query!(
+            r#"SELECT first_date, last_date FROM vacations
+               WHERE guild_id = ? AND user_id = ? ORDER BY first_date, id"#,
+            guild_id,
+            user_id
+        )
+        .fetch_all(&self.readers)
+        .await?
+        .into_iter()
+        .map(|r| {
+            Ok(Vacation {
+                first: local_date(&r.first_date)?,
+                last: local_date(&r.last_date)?,
+            })
+        })
+        .collect()
+    }
+
+    /// Starts a vacation on `today`, replacing what is left of one that is
+    /// running (its days before today stay).
+    pub async fn start_vacation(
+        &self,
+        guild: GuildId,
+        user: UserId,
+        today: NaiveDate,
+        vacation: Vacation,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
+        let (first, last) = (date_text(vacation.first), date_text(vacation.last));
+        let now = millis(now);
+        self.write(move |conn| {
+            Box::pin(async move {
+                end_vacations(conn, guild_id, user_id, today).await?;
+                sqlx::query!(
+                    r#"INSERT INTO vacations (guild_id, user_id, first_date, last_date, created_at)
+                       VALUES (?, ?, ?, ?, ?)"#,
+                    guild_id,
+                    user_id,
+                    first,
+                    last,
+                    now
+                )
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Ends the member's vacations from `today` on; whether one was running.
+    pub async fn end_vacation(
+        &self,
+        guild: GuildId,
+        user: UserId,
+        today: NaiveDate,
+    ) -> Result<bool, StoreError> {
+        let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
+        self.write(move |conn| {
+            Box::pin(async move { end_vacations(conn, guild_id, user_id, today).await })
+        })
+        .await
+    }
+
+    /// The server's team goal, if set.
+    pub async fn team_goal(&self, guild: GuildId) -> Result<Option<TeamGoal>, StoreError> {
+        let guild_id = db_id(guild.0);
+        let row = sqlx::query!(
+            "SELECT metric, target FROM team_goals WHERE guild_id = ?",
+            guild_id
+        )
+        .fetch_optional(&self.readers)
+        .await?;
+        row.map(|r| {
+            Ok(TeamGoal {
+                metric: r
+                    .metric
+                    .parse::<TeamMetric>()
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                target: u32::try_from(r.target)
+                    .map_err(|_| StoreError::Corrupt(format!("team goal target {}", r.target)))?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Sets the server's team goal.
+    pub async fn set_team_goal(
+        &self,
+        guild: GuildId,
+        goal: TeamGoal,
+        by: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let (guild_id, by) = (db_id(guild.0), db_id(by.0));
+        let metric = goal.metric.key();
+        let target = i64::from(goal.target);
+        let now = millis(now);
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query!(
+                    r#"INSERT INTO team_goals (guild_id, metric, target, set_by, updated_at)
+                       VALUES (?, ?, ?, ?, ?)
+                       ON CONFLICT (guild_id) DO UPDATE SET metric = excluded.metric,
+                           target = excluded.target, set_by = excluded.set_by,
+                           updated_at = excluded.updated_at"#,
+                    guild_id,
+                    metric,
+                    target,
+                    by,
+                    now
+                )
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Sums per exercise of the whole server in `[from, to)`.
+    pub async fn exercise_sums(
+        &self,
+        guild: GuildId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<ExerciseSum>, StoreError> {
+        let guild_id = db_id(guild.0);
+        let (from, to) = (millis(from), millis(to));
+        let rows = sqlx::query!(
+            r#"SELECT exercise, SUM(amount) AS "amount!: i64", SUM(points) AS "points!: i64",
+                      COUNT(*) AS "checkins!: i64"
+               FROM checkins WHERE guild_id = ? AND occurred_at >= ? AND occurred_at < ?
+               GROUP BY exercise ORDER BY exercise"#,
+            guild_id,
+            from,
+            to
+        )
+        .fetch_all(&self.readers)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| ExerciseSum {
+                exercise: r.exercise,
+                amount: r.amount,
+                points: r.points,
+                checkins: r.checkins,
+            })
+            .collect())
+    }
+
+    /// What was celebrated for the member (or the team: user 0).
+    pub async fn celebrations(
+        &self,
+        guild: GuildId,
+        user: UserId,
+    ) -> Result<BTreeSet<String>, StoreError> {
+        let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
+        Ok(sqlx::query_scalar!(
+            "SELECT key FROM celebrations WHERE guild_id = ? AND user_id = ?",
+            guild_id,
+            user_id
+        )
+        .fetch_all(&self.readers)
+        .await?
+        .into_iter()
+        .collect())
+    }
+
+    /// Remembers celebrations; the keys not remembered before, which are
+    /// the ones to say (each is said once, also across processes).
+    pub async fn celebrate(
+        &self,
+        guild: GuildId,
+        user: UserId,
+        keys: Vec<String>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>, StoreError> {
+        let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
+        let now = millis(now);
+        self.write(move |conn| {
+            Box::pin(async move {
+                let mut new = Vec::new();
+                for key in keys {
+                    let done = sqlx::query!(
+                        r#"INSERT INTO celebrations (guild_id, user_id, key, at) VALUES (?, ?, ?, ?)
+                           ON CONFLICT DO NOTHING"#,
+                        guild_id,
+                        user_id,
+                        key,
+                        now
+                    )
+                    .execute(&mut *conn)
+                    .await?;
+                    if done.rows_affected() == 1 {
+                        new.push(key);
+                    }
+                }
+                Ok(new)
+            })
+        })
+        .await
+    }
+
+    /// The server's role rewards: `(streak days, role)`, shortest first.
+    pub async fn milestone_roles(&self, guild: GuildId) -> Result<Vec<(u32, RoleId)>, StoreError> {
+        let guild_id = db_id(guild.0);
+        sqlx::query!(
+            "SELECT days, role_id FROM milestone_roles WHERE guild_id = ? ORDER BY days",
+            guild_id
+        )
+        .fetch_all(&self.readers)
+        .await?
+        .into_iter()
+        .map(|r| {
+            Ok((
+                u32::try_from(r.days)
+                    .map_err(|_| StoreError::Corrupt(format!("milestone days {}", r.days)))?,
+                RoleId(snowflake(r.role_id)),
+            ))
+        })
+        .collect()
+    }
+
+    /// Sets (or with `None` removes) the role given at a streak milestone.
+    pub async fn set_milestone_role(
+        &self,
+        guild: GuildId,
+        days: u32,
+        role: Option<RoleId>,
+        by: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let (guild_id, by) = (db_id(guild.0), db_id(by.0));
+        let days = i64::from(days);
+        let role = role.map(|r| db_id(r.0));
+        let now = millis(now);
+        self.write(move |conn| {
+            Box::pin(async move {
+                match role {
+                    Some(role) => {
+                        sqlx::query!(
+                            r#"INSERT INTO milestone_roles (guild_id, days, role_id, set_by, updated_at)
+                               VALUES (?, ?, ?, ?, ?)
+                               ON CONFLICT (guild_id, days) DO UPDATE SET role_id = excluded.role_id,
+                                   set_by = excluded.set_by, updated_at = excluded.updated_at"#,
+                            guild_id,
+                            days,
+                            role,
+                            by,
+                            now
+                        )
+                        .execute(&mut *conn)
+                        .await?;
+                    }
+                    None => {
+                        sqlx::query!(
+                            "DELETE FROM milestone_roles WHERE guild_id = ? AND days = ?",
+                            guild_id,
+                            days
+                        )
+                        .execute(&mut *conn)
+                        .await?;
+                    }
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Queues a role grant; false if the member had this role queued or
+    /// granted before.
+    pub async fn queue_role_grant(
+        &self,
+        grant: RoleGrant,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let (guild_id, user_id, role_id) = (
+            db_id(grant.guild.0),
+            db_id(grant.user.0),
+            db_id(grant.role.0),
+        );
+        let now = millis(now);
+        self.write(move |conn| {
+            Box::pin(async move {
+                let done = sqlx::query!(
+                    r#"INSERT INTO role_grants (guild_id, user_id, role_id, state, created_at, updated_at)
+                       VALUES (?, ?, ?, 'pending', ?, ?) ON CONFLICT DO NOTHING"#,
+                    guild_id,
+                    user_id,
+                    role_id,
+                    now,
+                    now
+                )
+                .execute(&mut *conn)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            })
+        })
+        .await
+    }
+
+    /// Grants still to send, oldest first.
+    pub async fn pending_role_grants(&self, limit: u32) -> Result<Vec<RoleGrant>, StoreError> {
+        let limit = i64::from(limit);
+        Ok(sqlx::query!(
+            r#"SELECT guild_id, user_id, role_id FROM role_grants WHERE state = 'pending'
+               ORDER BY created_at LIMIT ?"#,
+            limit
+        )
+        .fetch_all(&self.readers)
+        .await?
+        .into_iter()
+        .map(|r| RoleGrant {
+            guild: GuildId(snowflake(r.guild_id)),
+            user: UserId(snowflake(r.user_id)),
+            role: RoleId(snowflake(r.role_id)),
+        })
+        .collect())
+    }
+
+    /// Records how a grant ended: granted, or refused with Discord's reason.
+    pub async fn finish_role_grant(
+        &self,
+        grant: RoleGrant,
+        refused: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let (guild_id, user_id, role_id) = (
+            db_id(grant.guild.0),
+            db_id(grant.user.0),
+            db_id(grant.role.0),
+        );
+        let state = if refused.is_some() {
+            "refused"
+        } else {
+            "granted"
+        };
+        let now = millis(now);
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query!(
+                    r#"UPDATE role_grants SET state = ?, detail = ?, updated_at = ?
+                       WHERE guild_id = ? AND user_id = ? AND role_id = ?"#,
+                    state,
+                    refused,
+                    now,
+                    guild_id,
+                    user_id,
+                    role_id
+                )
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+}
+
+/// Ends the member's vacations at the end of yesterday: running ones are
+/// cut short, ones that had not begun are removed. Whether any was running
+/// or ahead.
+async fn end_vacations(
+    conn: &mut sqlx::SqliteConnection,
+    guild_id: i64,
+    user_id: i64,
+    today: NaiveDate,
+) -> Result<bool, StoreError> {
+    let today_text = date_text(today);
+    let yesterday = date_text(today.pred_opt().unwrap_or(today));
+    let removed = sqlx::query!(
+        r#"DELETE FROM vacations WHERE guild_id = ? AND user_id = ? AND first_date >= ?"#,
+        guild_id,
+        user_id,
+        today_text
+    )
+    .execute(&mut *conn)
+    .await?;
+    let cut = sqlx::query!(
+        r#"UPDATE vacations SET last_date = ?
+           WHERE guild_id = ? AND user_id = ? AND first_date < ? AND last_date >= ?"#,
+        yesterday,
+        guild_id,
+        user_id,
+        today_text,
+        today_text
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(removed.rows_affected() + cut.rows_affected() > 0)
+}
