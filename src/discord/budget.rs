@@ -79,6 +79,8 @@ pub enum RouteGroup {
     Commands,
     /// Start-up reads of the application and the bot's own user.
     Identity,
+    /// Granting roles (milestone rewards).
+    Roles,
     /// Anything else.
     Other,
 }
@@ -90,6 +92,7 @@ impl RouteGroup {
             RouteGroup::Messages => "messages",
             RouteGroup::Commands => "commands",
             RouteGroup::Identity => "identity",
+            RouteGroup::Roles => "roles",
             RouteGroup::Other => "other",
         }
     }

@@ -16,7 +16,7 @@ use std::time::Duration;
 use poise::serenity_prelude as serenity;
 use tokio::sync::Notify;
 
-use super::budget::{RestBudget, Spend};
+use super::budget::{RestBudget, RouteGroup, Spend};
 use super::errors::{discord_code, is_server_error};
 use super::render;
 use crate::app::goals::Celebration;
@@ -86,6 +86,7 @@ impl Celebrations {
             .budget
             .serenity(
                 Spend::Message(channel.0),
+                RouteGroup::Messages,
                 serenity::ChannelId::new(channel.0).send_message(&self.http, message),
             )
             .await;
@@ -122,6 +123,7 @@ impl Celebrations {
                     .budget
                     .serenity(
                         Spend::Request,
+                        RouteGroup::Roles,
                         self.http.add_member_role(
                             serenity::GuildId::new(grant.guild.0),
                             serenity::UserId::new(grant.user.0),

@@ -53,7 +53,7 @@ pub struct GoalBar {
 impl Board {
     /// Draws the first [`MAX_ROWS`] rows.
     pub fn draw(&self) -> Result<Picture, PictureError> {
-        let shown = &self.rows[..self.rows.len().min(MAX_ROWS)];
+        let shown = self.rows.get(..MAX_ROWS).unwrap_or(&self.rows);
         let own_rows = usize::from(self.own.is_some());
         let rows = shown.len().max(1) + own_rows;
         let height = PAD
@@ -170,7 +170,13 @@ impl Board {
 fn draw_row(canvas: &mut Canvas, row: &BoardRow, y: f32, max: f64) -> Result<(), PictureError> {
     let right = WIDTH as f32 - PAD;
     if row.own {
-        canvas.rect(PAD - 8.0, y + 2.0, right - PAD + 16.0, ROW - 4.0, palette::HIGHLIGHT);
+        canvas.rect(
+            PAD - 8.0,
+            y + 2.0,
+            right - PAD + 16.0,
+            ROW - 4.0,
+            palette::HIGHLIGHT,
+        );
     }
     let baseline = y + 29.0;
     canvas.text(
@@ -197,7 +203,13 @@ fn draw_row(canvas: &mut Canvas, row: &BoardRow, y: f32, max: f64) -> Result<(),
     } else {
         0.0
     };
-    canvas.rect(BAR_X, y + 14.0, BAR_WIDTH * share as f32, 16.0, palette::BAR);
+    canvas.rect(
+        BAR_X,
+        y + 14.0,
+        BAR_WIDTH * share as f32,
+        16.0,
+        palette::BAR,
+    );
     canvas.text(
         &row.figure,
         right,

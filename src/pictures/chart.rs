@@ -186,7 +186,10 @@ impl Chart {
 }
 
 fn series_colour(index: usize) -> Rgb {
-    palette::SERIES[index % palette::SERIES.len()]
+    palette::SERIES
+        .get(index % palette::SERIES.len())
+        .copied()
+        .unwrap_or(palette::BAR)
 }
 
 /// The axis top: `max` rounded up to 1, 2 or 5 times a power of ten.

@@ -113,7 +113,10 @@ fn matches_golden(picture: &Picture, name: &str) {
         worst = worst.max(off);
     }
     let mean = total as f64 / drawn.data().len() as f64;
-    assert!(worst <= 48 && mean < 0.5, "{name}: worst {worst}, mean {mean}");
+    assert!(
+        worst <= 48 && mean < 0.5,
+        "{name}: worst {worst}, mean {mean}"
+    );
 }
 
 #[test]
@@ -149,21 +152,29 @@ fn a_different_board_does_not_pass_for_the_golden_one() {
 fn the_alt_text_says_what_the_picture_shows() {
     let picture = board().draw().unwrap();
     assert!(
-        picture
-            .alt_text
-            .starts_with("Leaderboard: this week, by points. 1. Ada Lovelace: 240. 2. Анна Каренина: 218."),
+        picture.alt_text.starts_with(
+            "Leaderboard: this week, by points. 1. Ada Lovelace: 240. 2. Анна Каренина: 218."
+        ),
         "{}",
         picture.alt_text
     );
     assert!(picture.alt_text.contains("Your place: 23. Eve: 12."));
-    assert!(picture.alt_text.ends_with("Team goal: 1,540 of 2,000 points this week."));
+    assert!(picture
+        .alt_text
+        .ends_with("Team goal: 1,540 of 2,000 points this week."));
     let chart = chart().draw().unwrap();
     assert!(
-        chart.alt_text.contains("Totals: calf-raises 138, walk 108, heel-raises 42."),
+        chart
+            .alt_text
+            .contains("Totals: calf-raises 138, walk 108, heel-raises 42."),
         "{}",
         chart.alt_text
     );
-    assert!(chart.alt_text.ends_with("Every goal met on 22 days."), "{}", chart.alt_text);
+    assert!(
+        chart.alt_text.ends_with("Every goal met on 22 days."),
+        "{}",
+        chart.alt_text
+    );
 }
 
 #[test]

@@ -181,7 +181,8 @@ mod tests {
 
     #[test]
     fn latin_greek_and_cyrillic_names_draw_with_their_own_glyphs() {
-        for name in ["Zoë Ångström", "Σωκράτης", "Анна Каренина", "Łukasz Żółć"] {
+        for name in ["Zoë Ångström", "Σωκράτης", "Анна Каренина", "Łukasz Żółć"]
+        {
             assert!(
                 plan(font(), name)
                     .iter()
@@ -231,7 +232,12 @@ mod tests {
             20.0,
             Some(whole.width / 2.0),
         );
-        assert!(cut.width <= whole.width / 2.0, "{} > {}", cut.width, whole.width / 2.0);
+        assert!(
+            cut.width <= whole.width / 2.0,
+            "{} > {}",
+            cut.width,
+            whole.width / 2.0
+        );
         assert!(cut.width > whole.width / 4.0);
         let short = Line::new(font(), "Ada", 20.0, Some(whole.width));
         assert_eq!(short.glyphs.len(), 3);

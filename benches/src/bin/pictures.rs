@@ -101,6 +101,10 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(200);
-    measure("board, 10 rows", rounds, |r| board(r).draw().expect("draw the board"));
-    measure("chart, 4 weeks", rounds, |r| chart(r).draw().expect("draw the chart"));
+    measure("board, 10 rows", rounds, |r| {
+        board(r).draw().expect("draw the board")
+    });
+    measure("chart, 4 weeks", rounds, |r| {
+        chart(r).draw().expect("draw the chart")
+    });
 }

@@ -55,7 +55,8 @@ pub async fn goals(
         .app
         .set_member_goals(guild, user, enabled, change)
         .await?;
-    ctx.send(
+    replies::send(
+        ctx,
         CreateReply::default()
             .content(render::goals_reply(targets))
             .ephemeral(true),

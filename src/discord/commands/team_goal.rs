@@ -4,7 +4,7 @@
 use poise::CreateReply;
 
 use super::choices::{TeamMetricChoice, TeamPeriodChoice};
-use crate::discord::{render, CommandError, Context};
+use crate::discord::{render, replies, CommandError, Context};
 use crate::domain::team_goal::TeamMetric;
 
 /// The team's weekly goal.
@@ -38,7 +38,8 @@ pub async fn set(
         .app
         .set_team_goal(&caller, metric.key(), target)
         .await?;
-    ctx.send(
+    replies::send(
+        ctx,
         CreateReply::default()
             .content(render::team_goal_set(&team))
             .ephemeral(true),
@@ -52,7 +53,8 @@ pub async fn set(
 pub async fn show(ctx: Context<'_>) -> Result<(), CommandError> {
     let (guild, _) = super::caller(ctx)?;
     let team = ctx.data().app.show_team_goal(guild).await?;
-    ctx.send(
+    replies::send(
+        ctx,
         CreateReply::default()
             .content(render::team_goal(team.as_ref()))
             .ephemeral(true),

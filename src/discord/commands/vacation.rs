@@ -4,7 +4,7 @@
 use poise::CreateReply;
 
 use crate::app::UserError;
-use crate::discord::{render, CommandError, Context};
+use crate::discord::{render, replies, CommandError, Context};
 use crate::domain::streak::MAX_VACATION_DAYS;
 
 /// Away for a while? Protect your streak for 1 to 21 days, or end it early.
@@ -35,7 +35,6 @@ pub async fn vacation(
             .into())
         }
     };
-    ctx.send(CreateReply::default().content(text).ephemeral(true))
-        .await?;
+    replies::send(ctx, CreateReply::default().content(text).ephemeral(true)).await?;
     Ok(())
 }
