@@ -8,8 +8,10 @@ pub mod checkins;
 mod clock;
 mod commands;
 mod error;
+pub mod export;
 pub mod leaderboard;
 mod members;
+pub mod privacy;
 pub mod prompts;
 pub mod schedules;
 pub mod scheduling;
@@ -43,6 +45,8 @@ pub struct App {
     /// Woken whenever a member snoozes a prompt, so the scheduler looks at
     /// the reminders again at once.
     pub snoozes_changed: Arc<tokio::sync::Notify>,
+    /// How long data is kept; everything, forever, unless configured.
+    pub retention: privacy::Retention,
 }
 
 impl App {
@@ -62,6 +66,7 @@ impl App {
             limits,
             schedules_changed: Arc::default(),
             snoozes_changed: Arc::default(),
+            retention: privacy::Retention::default(),
         }
     }
 

@@ -1,4 +1,5 @@
-//! The component router: clicks on prompt buttons. poise dispatches only
+//! The component router: clicks on prompt buttons and on `/forget-me`
+//! confirmations. poise dispatches only
 //! commands, so clicks come here from the event handler.
 //!
 //! A button's `custom_id` is untrusted: it is parsed strictly, and what it
@@ -15,6 +16,7 @@ use serenity::{
 use super::{errors, render, Data};
 use crate::app::prompts::{ClickOutcome, PromptClick};
 use crate::app::AppError;
+use crate::domain::privacy::ForgetButton;
 use crate::domain::prompt::PromptButton;
 use crate::domain::{GuildId, InteractionId, MessageId, UserId};
 
@@ -40,6 +42,18 @@ async fn answer(data: &Data, click: &ComponentInteraction) -> String {
     let Some(guild) = click.guild_id else {
         return render::not_in_a_server();
     };
+    if let Some(button) = ForgetButton::parse(&click.data.custom_id) {
+        // Discord says who pressed; the button says whose data it deletes.
+        let presser = UserId(click.user.id.get());
+        return match data
+            .app
+            .press_forget(GuildId(guild.get()), presser, button)
+            .await
+        {
+            Ok(outcome) => render::forget_outcome(&outcome),
+            Err(error) => failed(error),
+        };
+    }
     let button = match PromptButton::parse(&click.data.custom_id) {
         Ok(button) => button,
         Err(error) => {
@@ -70,8 +84,15 @@ async fn answer(data: &Data, click: &ComponentInteraction) -> String {
             }
             render::prompt_click(&outcome, data.snooze)
         }
-        Err(AppError::User(error)) => error.to_string(),
-        Err(AppError::Internal(error)) => {
+        Err(error) => failed(error),
+    }
+}
+
+/// What the member reads when their click failed.
+fn failed(error: AppError) -> String {
+    match error {
+        AppError::User(error) => error.to_string(),
+        AppError::Internal(error) => {
             let id = errors::error_id();
             tracing::error!(error_id = %id, error = format!("{error:#}"), "a button click failed");
             render::apology(&id)

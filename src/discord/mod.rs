@@ -20,6 +20,7 @@ mod prompt_updates;
 mod registration;
 mod render;
 mod retry;
+mod servers;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -163,6 +164,8 @@ pub async fn connect(
                     {
                         let data = framework.user_data().await;
                         components::handle(framework.serenity_context, data, click).await;
+                    } else {
+                        servers::handle(framework.user_data().await, event).await;
                     }
                     Ok(())
                 })

@@ -14,6 +14,7 @@ pub mod leaderboard;
 pub mod member;
 pub mod moderation;
 pub mod occurrence;
+pub mod privacy;
 pub mod prompt;
 pub mod rotation;
 pub mod schedule;

@@ -7,7 +7,7 @@
 //!
 //! One file per table family: [`servers`], [`schedules`], [`occurrences`],
 //! [`checkins`], [`answers`], [`members`], [`audit`], [`bot_state`], plus
-//! [`backup`].
+//! [`backup`] and [`privacy`] (exports, deletion on request, retention).
 
 mod answers;
 mod audit;
@@ -18,6 +18,7 @@ mod checkins;
 mod error;
 mod members;
 mod occurrences;
+mod privacy;
 mod schedules;
 mod servers;
 mod snoozes;
@@ -47,6 +48,7 @@ pub use changes::ChangeWatch;
 pub use checkins::MemberTotal;
 pub use error::StoreError;
 pub use occurrences::Finish;
+pub use privacy::{AnswerRecord, Forgotten, KeptDay, ServerCheckIn};
 pub use writer::WriterStats;
 
 use writer::Writer;

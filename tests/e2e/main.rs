@@ -18,6 +18,7 @@ mod health;
 mod member;
 mod moderation;
 mod preview;
+mod privacy;
 mod prompts;
 mod restore;
 mod sandbox;

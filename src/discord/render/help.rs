@@ -19,8 +19,9 @@ pub fn help() -> String {
         "`/stats [member] [period]` totals, points, streak · `/leaderboard [period] [metric] [exercise]` the top ten",
         "`/me timezone zone` your zone for streak days · `/privacy leaderboard:on|off` appear on leaderboards or not",
         "",
+        "**Your data** The bot keeps your check-ins and notes, prompt answers, settings and display name in this server, to count streaks and boards; moderators can export the server's check-ins. `/export-me` sends you all of it as CSV; `/forget-me` deletes it. The full privacy notice is PRIVACY.md in the bot's repository.",
         "**For moderators** (Manage Server, or the server's moderator role)",
-        "`/schedule add|list|edit|remove|pause|resume|preview` prompt schedules · `/settings timezone|week-start|moderator-role|quiet-hours|exercises|show` · `/audit` recent moderator actions",
+        "`/schedule add|list|edit|remove|pause|resume|preview` prompt schedules · `/settings timezone|week-start|moderator-role|quiet-hours|exercises|show` · `/audit` recent moderator actions · `/export` the server's check-ins · `/checkin-for` log for a member",
         "",
         DISCLAIMER,
     ]
