@@ -240,8 +240,8 @@ async fn forget_me_after_confirmation_leaves_no_row_of_the_member_and_others_unt
         )
         .await;
     }
-    bot.ask(leaving, "privacy", &[("leaderboard", json!("off"))])
-        .await;
+    let off = bot.choice("privacy", "leaderboard", "off").await;
+    bot.ask(leaving, "privacy", &[("leaderboard", off)]).await;
     bot.ask(
         leaving,
         "settings timezone",
