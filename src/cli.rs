@@ -16,6 +16,7 @@ use chrono::{DateTime, TimeZone as _, Utc};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
+use crate::app::privacy::Retention;
 use crate::app::{App, Limits, SystemClock};
 use crate::config::{self, DatabaseSettings, Loaded, TokenSource};
 use crate::discord;
@@ -179,7 +180,7 @@ pub async fn serve(settings: config::Settings, token: config::DiscordToken) -> a
         exercises = catalog.len(),
         "store ready"
     );
-    let app = Arc::new(App::new(
+    let mut app = App::new(
         Arc::clone(&store),
         Arc::new(catalog),
         settings.defaults.timezone,
@@ -188,7 +189,12 @@ pub async fn serve(settings: config::Settings, token: config::DiscordToken) -> a
             max_schedules: settings.limits.max_schedules_per_server,
             min_interval_minutes: settings.limits.min_interval_minutes,
         },
-    ));
+    );
+    app.retention = Retention {
+        checkins_days: settings.retention.checkins_days,
+        departed_server_days: settings.retention.departed_server_days,
+    };
+    let app = Arc::new(app);
     let probes = Arc::new(Probes {
         app: Arc::clone(&app),
         store: Arc::clone(&store),
@@ -246,7 +252,7 @@ async fn serve_app(
         }
     };
     let scheduler = Scheduler::new(
-        app,
+        Arc::clone(&app),
         connection.notifier(),
         SchedulerOptions::new(
             chrono::Duration::minutes(options.catch_up_window_minutes.into()),
@@ -256,6 +262,9 @@ async fn serve_app(
     let _ = probes.gateway.set(connection.gateway());
     let _ = probes.scheduler.set(Arc::clone(&scheduler));
     let stopper = connection.stopper();
+    // Retention, and the data of servers the bot left, once an hour.
+    let tidying = tokio::spawn(crate::scheduler::tidy_hourly(Arc::clone(&app)));
+    let _tidying = AbortOnDrop(tidying);
     let serving = connection.serve();
     let scheduling = Arc::clone(&scheduler).run();
     tokio::pin!(serving, scheduling);
@@ -282,6 +291,15 @@ async fn serve_app(
             Err(_) => bail!("stopping took longer than shutdown.grace_seconds ({grace} s); work still in flight was cut off"),
         },
         again = signals.next() => bail!("a second {again} while stopping; work still in flight was cut off"),
+    }
+}
+
+/// Ends a spawned task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

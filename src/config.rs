@@ -53,6 +53,7 @@ pub struct Settings {
     pub http: HttpSettings,
     pub catalog: CatalogSettings,
     pub defaults: ServerDefaults,
+    pub retention: RetentionSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -154,6 +155,17 @@ pub struct CatalogSettings {
     /// An exercise catalog file; `None` is the built-in one.
     #[serde(deserialize_with = "optional_path")]
     pub path: Option<PathBuf>,
+}
+
+/// How long data is kept.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSettings {
+    /// Check-ins, answers and prompts older than this many days are deleted
+    /// (daily totals kept); 0 keeps them forever.
+    pub checkins_days: u32,
+    /// Days a server that removed the bot keeps its data.
+    pub departed_server_days: u32,
 }
 
 /// Settings of a server that has not chosen its own.

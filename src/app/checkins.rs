@@ -53,6 +53,16 @@ impl App {
         &self,
         request: CheckInRequest,
     ) -> Result<CheckInReceipt, AppError> {
+        self.record_checkin_by(request, None).await
+    }
+
+    /// [`record_checkin`](Self::record_checkin), logged by `recorded_by` (a
+    /// moderator) when given.
+    pub(super) async fn record_checkin_by(
+        &self,
+        request: CheckInRequest,
+        recorded_by: Option<UserId>,
+    ) -> Result<CheckInReceipt, AppError> {
         let exercise = self.catalog_exercise(&request.exercise)?.clone();
         let settings = self.store.server_settings(request.guild).await?;
         if settings.disabled_exercises.contains(&exercise.key) {
@@ -101,7 +111,7 @@ impl App {
                 local_date: date,
                 source: request.source,
                 occurrence: None,
-                recorded_by: None,
+                recorded_by,
                 note,
             })
             .await?;

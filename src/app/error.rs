@@ -101,6 +101,8 @@ pub enum UserError {
     NoLeaderboardChannel,
     #[error("Choose `this-week` or `last-week`.")]
     BoardWeek,
+    #[error("The export is {megabytes} MB even compressed, more than Discord takes in one message; ask the bot's operator for a copy.")]
+    ExportTooBig { megabytes: u64 },
 }
 
 /// The sentence with a capital first letter.

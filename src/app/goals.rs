@@ -94,7 +94,13 @@ impl App {
         let server_zone = settings.timezone.unwrap_or(self.default_zone);
         let today = local_date(now, prefs.timezone, server_zone);
         let vacations = self.store.vacations(settings.guild, user).await?;
-        let counted: BTreeSet<NaiveDate> = checkins.iter().map(|c| c.local_date).collect();
+        // Days retention kept of older check-ins count like the check-ins.
+        let kept = self.store.member_kept_days(settings.guild, user).await?;
+        let counted: BTreeSet<NaiveDate> = checkins
+            .iter()
+            .map(|c| c.local_date)
+            .chain(kept.iter().map(|d| d.local_date))
+            .collect();
         let streak = forgiving_streak(&counted, &vacations, today);
         let member_goals = self.store.member_goals(settings.guild, user).await?;
         let server_targets = self.server_targets(settings.guild).await?;

@@ -8,9 +8,11 @@ pub mod checkins;
 mod clock;
 mod commands;
 mod error;
+pub mod export;
 pub mod goals;
 pub mod leaderboard;
 mod members;
+pub mod privacy;
 pub mod prompts;
 pub mod schedules;
 pub mod scheduling;
@@ -44,6 +46,8 @@ pub struct App {
     /// Woken whenever a member snoozes a prompt, so the scheduler looks at
     /// the reminders again at once.
     pub snoozes_changed: Arc<tokio::sync::Notify>,
+    /// How long data is kept; everything, forever, unless configured.
+    pub retention: privacy::Retention,
 }
 
 impl App {
@@ -63,6 +67,7 @@ impl App {
             limits,
             schedules_changed: Arc::default(),
             snoozes_changed: Arc::default(),
+            retention: privacy::Retention::default(),
         }
     }
 

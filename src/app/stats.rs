@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::checkin::CheckIn;
+use crate::domain::checkin::{CheckIn, Source};
 use crate::domain::exercise::ExerciseKey;
 use crate::domain::leaderboard::{Period, Range};
 use crate::domain::streak::Streak;
@@ -38,6 +38,8 @@ pub struct Stats {
     pub today: Vec<ExerciseTotal>,
     /// Freezes held and used, goal progress, a running vacation.
     pub standing: Standing,
+    /// How many of the period's check-ins a moderator logged for them.
+    pub by_moderator: u32,
 }
 
 impl App {
@@ -71,15 +73,36 @@ impl App {
         let today = now
             .with_timezone(&prefs.timezone.unwrap_or(server_zone))
             .date_naive();
+        // Days retention kept of older check-ins count like the check-ins.
+        let kept = self.store.member_kept_days(guild, user).await?;
         let in_period: Vec<&CheckIn> = all.iter().filter(|c| range.contains(c.at)).collect();
-        let totals = self.sum_by_exercise(in_period.iter().copied());
-        let points = in_period.iter().map(|c| c.points).sum();
+        let kept_in_period: Vec<_> = kept.iter().filter(|d| range.contains(d.last_at)).collect();
+        let totals = self.sum_by_exercise(
+            in_period
+                .iter()
+                .map(|c| (&c.exercise, i64::from(c.amount), c.points))
+                .chain(
+                    kept_in_period
+                        .iter()
+                        .map(|d| (&d.exercise, d.amount, d.points)),
+                ),
+        );
+        let points = in_period.iter().map(|c| c.points).sum::<i64>()
+            + kept_in_period.iter().map(|d| d.points).sum::<i64>();
+        let by_moderator = in_period
+            .iter()
+            .filter(|c| c.source == Source::Moderator)
+            .count();
         let standing = self.standing(&settings, user, &all, now).await?;
         let streak = Streak {
             current: standing.streak.current,
             best: standing.streak.best,
         };
-        let today_totals = self.sum_by_exercise(all.iter().filter(|c| c.local_date == today));
+        let today_totals = self.sum_by_exercise(
+            all.iter()
+                .filter(|c| c.local_date == today)
+                .map(|c| (&c.exercise, i64::from(c.amount), c.points)),
+        );
         Ok(Stats {
             user,
             name: prefs.display_name,
@@ -90,6 +113,7 @@ impl App {
             streak,
             today: today_totals,
             standing,
+            by_moderator: u32::try_from(by_moderator).unwrap_or(u32::MAX),
         })
     }
 
@@ -97,13 +121,13 @@ impl App {
     /// catalog last).
     fn sum_by_exercise<'a>(
         &self,
-        checkins: impl Iterator<Item = &'a CheckIn>,
+        checkins: impl Iterator<Item = (&'a ExerciseKey, i64, i64)>,
     ) -> Vec<ExerciseTotal> {
         let mut sums = BTreeMap::<ExerciseKey, (i64, i64)>::new();
-        for c in checkins {
-            let sum = sums.entry(c.exercise.clone()).or_default();
-            sum.0 += i64::from(c.amount);
-            sum.1 += c.points;
+        for (exercise, amount, points) in checkins {
+            let sum = sums.entry(exercise.clone()).or_default();
+            sum.0 += amount;
+            sum.1 += points;
         }
         let position = |key: &ExerciseKey| {
             self.catalog

@@ -1,4 +1,5 @@
-//! The component router: clicks on prompt buttons. poise dispatches only
+//! The component router: clicks on prompt buttons and on `/forget-me`
+//! confirmations. poise dispatches only
 //! commands, so clicks come here from the event handler.
 //!
 //! A button's `custom_id` is untrusted: it is parsed strictly, and what it
@@ -16,14 +17,18 @@ use super::budget::RouteGroup;
 use super::{errors, metrics, render, Data};
 use crate::app::prompts::{ClickOutcome, PromptClick};
 use crate::app::AppError;
+use crate::domain::privacy::ForgetButton;
 use crate::domain::prompt::PromptButton;
 use crate::domain::{GuildId, InteractionId, MessageId, UserId};
 
 /// Answers a click on a button.
 pub async fn handle(ctx: &serenity::Context, data: &Data, click: &ComponentInteraction) {
-    let action = PromptButton::parse(&click.data.custom_id)
-        .ok()
-        .map(|b| b.action.code());
+    let action = match ForgetButton::parse(&click.data.custom_id) {
+        Some(_) => Some("forget"),
+        None => PromptButton::parse(&click.data.custom_id)
+            .ok()
+            .map(|b| b.action.code()),
+    };
     let (text, mut outcome) = answer(data, click).await;
     let reply = CreateInteractionResponse::Message(
         CreateInteractionResponseMessage::new()
@@ -53,6 +58,18 @@ async fn answer(data: &Data, click: &ComponentInteraction) -> (String, &'static 
     let Some(guild) = click.guild_id else {
         return (render::not_in_a_server(), "user_error");
     };
+    if let Some(button) = ForgetButton::parse(&click.data.custom_id) {
+        // Discord says who pressed; the button says whose data it deletes.
+        let presser = UserId(click.user.id.get());
+        return match data
+            .app
+            .press_forget(GuildId(guild.get()), presser, button)
+            .await
+        {
+            Ok(outcome) => (render::forget_outcome(&outcome), "ok"),
+            Err(error) => failed(error),
+        };
+    }
     let button = match PromptButton::parse(&click.data.custom_id) {
         Ok(button) => button,
         Err(error) => {
@@ -91,8 +108,16 @@ async fn answer(data: &Data, click: &ComponentInteraction) -> (String, &'static 
             }
             (render::prompt_click(&outcome, data.snooze), "ok")
         }
-        Err(AppError::User(error)) => (error.to_string(), "user_error"),
-        Err(AppError::Internal(error)) => {
+        Err(error) => failed(error),
+    }
+}
+
+/// What the member reads when their click failed, and the outcome to
+/// count.
+fn failed(error: AppError) -> (String, &'static str) {
+    match error {
+        AppError::User(error) => (error.to_string(), "user_error"),
+        AppError::Internal(error) => {
             let id = errors::error_id();
             tracing::error!(error_id = %id, error = format!("{error:#}"), "a button click failed");
             (render::apology(&id), "internal_error")

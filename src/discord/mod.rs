@@ -22,6 +22,7 @@ mod registration;
 mod render;
 mod replies;
 mod retry;
+mod servers;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -184,6 +185,8 @@ pub async fn connect(
                     {
                         let data = framework.user_data().await;
                         components::handle(framework.serenity_context, data, click).await;
+                    } else {
+                        servers::handle(framework.user_data().await, event).await;
                     }
                     Ok(())
                 })

@@ -16,6 +16,7 @@ pub mod member;
 pub mod milestones;
 pub mod moderation;
 pub mod occurrence;
+pub mod privacy;
 pub mod prompt;
 pub mod rotation;
 pub mod schedule;

@@ -26,6 +26,7 @@ pub mod fair;
 mod firing;
 mod notifier;
 mod reminders;
+mod tidy;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -43,6 +44,7 @@ use crate::domain::OccurrenceId;
 pub use crate::app::prompts::{BoardMessage, Post, PromptMessage};
 pub use crate::app::snoozes::{PromptAt, Reminder};
 pub use notifier::{Notifier, PostError};
+pub use tidy::tidy_hourly;
 
 /// Schedules read per pass; more wait for the next pass, right after.
 const BATCH: u32 = 500;

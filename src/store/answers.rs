@@ -138,8 +138,13 @@ impl Store {
         let (from, to) = (millis(from), millis(to));
         let rows = sqlx::query!(
             r#"WITH members AS (
-                   SELECT user_id, MIN(occurred_at) AS first, MAX(occurred_at) AS reached
-                   FROM checkins WHERE guild_id = ? AND occurred_at < ?
+                   SELECT user_id, MIN(first) AS first, MAX(reached) AS reached FROM (
+                       SELECT user_id, occurred_at AS first, occurred_at AS reached
+                       FROM checkins WHERE guild_id = ? AND occurred_at < ?
+                       UNION ALL
+                       -- Days retention kept of deleted check-ins.
+                       SELECT user_id, first_at, first_at
+                       FROM checkin_day_totals WHERE guild_id = ? AND first_at < ?)
                    GROUP BY user_id)
                SELECT m.user_id AS "user_id!", m.first AS "first!: i64",
                       m.reached AS "reached!: i64",
@@ -150,6 +155,8 @@ impl Store {
                          AND o.due_at >= MAX(?, m.first) AND o.due_at < ?) AS "answered!: i64"
                FROM members m
                ORDER BY m.user_id"#,
+            guild_id,
+            to,
             guild_id,
             to,
             guild_id,

@@ -9,19 +9,19 @@ use crate::domain::exercise::ExerciseKey;
 use crate::domain::{CheckInId, GuildId, InteractionId, OccurrenceId, UserId};
 
 pub(super) struct CheckInRow {
-    id: i64,
-    interaction_id: i64,
-    guild_id: i64,
-    user_id: i64,
-    exercise: String,
-    amount: i64,
-    points: i64,
-    occurred_at: i64,
-    local_date: String,
-    source: String,
-    occurrence_id: Option<i64>,
-    recorded_by: Option<i64>,
-    note: Option<String>,
+    pub(super) id: i64,
+    pub(super) interaction_id: i64,
+    pub(super) guild_id: i64,
+    pub(super) user_id: i64,
+    pub(super) exercise: String,
+    pub(super) amount: i64,
+    pub(super) points: i64,
+    pub(super) occurred_at: i64,
+    pub(super) local_date: String,
+    pub(super) source: String,
+    pub(super) occurrence_id: Option<i64>,
+    pub(super) recorded_by: Option<i64>,
+    pub(super) note: Option<String>,
 }
 
 impl TryFrom<CheckInRow> for CheckIn {
@@ -158,12 +158,24 @@ impl Store {
         let exercise = exercise.map(|e| e.as_str().to_owned());
         let rows = sqlx::query!(
             r#"SELECT user_id AS "user_id!", SUM(points) AS "points!: i64", SUM(amount) AS "amount!: i64",
-                      COUNT(*) AS "checkins!: i64", MAX(occurred_at) AS "reached_at!: i64"
-               FROM checkins
-               WHERE guild_id = ? AND occurred_at >= ? AND occurred_at < ?
-                 AND (? IS NULL OR exercise = ?)
+                      SUM(checkins) AS "checkins!: i64", MAX(occurred_at) AS "reached_at!: i64"
+               FROM (SELECT user_id, points, amount, 1 AS checkins, occurred_at
+                     FROM checkins
+                     WHERE guild_id = ? AND occurred_at >= ? AND occurred_at < ?
+                       AND (? IS NULL OR exercise = ?)
+                     UNION ALL
+                     -- What retention kept of deleted check-ins, one row a day.
+                     SELECT user_id, points, amount, checkins, last_at
+                     FROM checkin_day_totals
+                     WHERE guild_id = ? AND last_at >= ? AND last_at < ?
+                       AND (? IS NULL OR exercise = ?))
                GROUP BY user_id
                ORDER BY user_id"#,
+            guild_id,
+            from,
+            to,
+            exercise,
+            exercise,
             guild_id,
             from,
             to,
@@ -218,7 +230,12 @@ impl Store {
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
         let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
         let first = sqlx::query_scalar!(
-            r#"SELECT MIN(occurred_at) AS "first: i64" FROM checkins WHERE guild_id = ? AND user_id = ?"#,
+            r#"SELECT MIN(first) AS "first: i64" FROM (
+                   SELECT MIN(occurred_at) AS first FROM checkins WHERE guild_id = ? AND user_id = ?
+                   UNION ALL
+                   SELECT MIN(first_at) FROM checkin_day_totals WHERE guild_id = ? AND user_id = ?)"#,
+            guild_id,
+            user_id,
             guild_id,
             user_id
         )

@@ -7,7 +7,7 @@
 //!
 //! One file per table family: [`servers`], [`schedules`], [`occurrences`],
 //! [`checkins`], [`answers`], [`members`], [`audit`], [`bot_state`], plus
-//! [`backup`].
+//! [`backup`] and [`privacy`] (exports, deletion on request, retention).
 
 mod answers;
 mod audit;
@@ -19,6 +19,7 @@ mod error;
 mod goals;
 mod members;
 mod occurrences;
+mod privacy;
 mod schedules;
 mod servers;
 mod snoozes;
@@ -49,6 +50,7 @@ pub use checkins::MemberTotal;
 pub use error::StoreError;
 pub use goals::{ExerciseSum, RoleGrant};
 pub use occurrences::Finish;
+pub use privacy::{AnswerRecord, Forgotten, KeptDay, ServerCheckIn};
 pub use writer::WriterStats;
 
 use writer::Writer;

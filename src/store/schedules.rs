@@ -229,7 +229,8 @@ impl Store {
     pub async fn earliest_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let earliest = sqlx::query_scalar!(
             r#"SELECT MIN(next_due_at) AS "earliest: i64" FROM schedules
-               WHERE state = 'active' OR (state = 'paused' AND paused_until IS NOT NULL)"#
+               WHERE (state = 'active' OR (state = 'paused' AND paused_until IS NOT NULL))
+                 AND guild_id NOT IN (SELECT guild_id FROM departed_servers)"#
         )
         .fetch_one(&self.readers)
         .await?;
@@ -260,6 +261,7 @@ impl Store {
         select_schedules!(
             r#"WHERE (state = 'active' OR (state = 'paused' AND paused_until IS NOT NULL))
                  AND next_due_at <= ?
+                 AND guild_id NOT IN (SELECT guild_id FROM departed_servers)
                ORDER BY next_due_at, id
                LIMIT ?"#,
             at,

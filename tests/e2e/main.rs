@@ -19,6 +19,7 @@ mod health;
 mod member;
 mod moderation;
 mod preview;
+mod privacy;
 mod prompts;
 mod restore;
 mod sandbox;

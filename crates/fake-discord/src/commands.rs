@@ -300,7 +300,7 @@ impl FakeDiscord {
             "entitlements": [],
             "authorizing_integration_owners": {"1": user.to_string()},
             "context": 1,
-            "attachment_size_limit": 10_485_760,
+            "attachment_size_limit": world.attachment_size_limit,
         });
         world.interactions.insert(
             id,

@@ -109,6 +109,7 @@ impl FakeDiscord {
                         ephemeral: false,
                         allowed_mentions: None,
                         data: first["data"].clone(),
+                        message_id: None,
                     })
                 }
             };
@@ -121,9 +122,36 @@ impl FakeDiscord {
                 ephemeral: m.is_ephemeral(),
                 allowed_mentions: m.allowed_mentions.clone(),
                 data: first["data"].clone(),
+                message_id: Some(m.id),
             })
         })
         .await
+    }
+
+    /// Sets the `attachment_size_limit` of interactions created from now
+    /// on; a file over it in an answer is refused with 413 (40005), as
+    /// Discord does.
+    pub fn set_attachment_size_limit(&self, bytes: u64) {
+        self.shared.world().attachment_size_limit = bytes;
+    }
+
+    /// The files the bot attached to its answers to an interaction (its
+    /// initial response, follow-ups and edits), in the order accepted.
+    pub fn uploads(&self, interaction: u64) -> Vec<super::UploadedFile> {
+        let world = self.shared.world();
+        let Some(token) = world
+            .interactions
+            .get(&interaction)
+            .map(|i| i.token.clone())
+        else {
+            return Vec::new();
+        };
+        world
+            .requests
+            .iter()
+            .filter(|r| r.status < 300 && r.path.split('/').any(|s| s == token))
+            .flat_map(|r| r.files.iter().cloned())
+            .collect()
     }
 
     /// How many initial responses the fake accepted for an interaction.
@@ -181,7 +209,7 @@ pub(super) fn new_interaction(
         "entitlements": [],
         "authorizing_integration_owners": {"0": guild.to_string()},
         "context": 0,
-        "attachment_size_limit": 10_485_760,
+        "attachment_size_limit": world.attachment_size_limit,
     });
     if let Some(message) = message {
         payload["message"] = message;

@@ -48,7 +48,7 @@ use tokio::sync::Notify;
 
 pub use client::raw_request;
 pub use openapi::{OpenApi, Violation};
-pub use world::{ChannelAccess, FaultKind, RecordedRequest};
+pub use world::{ChannelAccess, FaultKind, RecordedRequest, UploadedFile};
 use world::{Guild, Member, World};
 
 /// Permission bits, from Discord's documentation.
@@ -110,6 +110,9 @@ pub struct InteractionReply {
     pub allowed_mentions: Option<Value>,
     /// The initial response's `data` as sent (autocomplete choices, say).
     pub data: Value,
+    /// The message shown, if the answer is one (its buttons are clicked
+    /// on it).
+    pub message_id: Option<u64>,
 }
 
 /// A message as a member sees it in a channel.

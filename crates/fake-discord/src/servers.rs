@@ -65,6 +65,61 @@ impl FakeDiscord {
         id
     }
 
+    /// The server removes the bot: it is gone from the bot's servers, and a
+    /// connected bot gets GUILD_DELETE without `unavailable`. Returns
+    /// whether the bot was in it.
+    pub fn remove_bot(&self, guild: u64) -> bool {
+        let mut world = self.shared.world();
+        let Some(removed) = world.guilds.remove(&guild) else {
+            return false;
+        };
+        world.departed_guilds.insert(guild, removed);
+        world.dispatch("GUILD_DELETE", json!({"id": guild.to_string()}), None);
+        drop(world);
+        self.shared.changed.notify_waiters();
+        true
+    }
+
+    /// The server has an outage: GUILD_DELETE with `unavailable: true`; the
+    /// bot stays in it.
+    pub fn guild_outage(&self, guild: u64) {
+        let mut world = self.shared.world();
+        world.dispatch(
+            "GUILD_DELETE",
+            json!({"id": guild.to_string(), "unavailable": true}),
+            None,
+        );
+    }
+
+    /// The server adds the bot back (after [`remove_bot`](Self::remove_bot)):
+    /// GUILD_CREATE, as when joining. Returns whether it had been removed.
+    pub fn add_bot_back(&self, guild: u64) -> bool {
+        let mut world = self.shared.world();
+        let Some(back) = world.departed_guilds.remove(&guild) else {
+            return false;
+        };
+        world.guilds.insert(guild, back);
+        let now = World::now_ms();
+        let guild_json = {
+            let g = &world.guilds[&guild];
+            let channels: Vec<&Channel> = world
+                .channels
+                .values()
+                .filter(|c| c.guild_id == guild)
+                .collect();
+            let bot_member = g
+                .members
+                .get(&world.bot.id)
+                .map(|m| payloads::member(m, &world.bot))
+                .unwrap_or(Value::Null);
+            payloads::guild(g, &channels, bot_member, now)
+        };
+        world.dispatch("GUILD_CREATE", guild_json, None);
+        drop(world);
+        self.shared.changed.notify_waiters();
+        true
+    }
+
     /// Creates a text channel the bot may use.
     pub fn create_channel(&self, guild: u64, name: &str) -> u64 {
         let mut world = self.shared.world();

@@ -15,6 +15,8 @@ pub const INTERACTION_DEADLINE: Duration = Duration::from_secs(3);
 pub const INTERACTION_TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
 /// Snowflakes count milliseconds from the first instant of 2015 (UTC).
 pub const DISCORD_EPOCH_MS: i64 = 1_420_070_400_000;
+/// Discord's attachment size limit for bots in a server without boosts.
+pub const DEFAULT_ATTACHMENT_SIZE_LIMIT: u64 = 10_485_760;
 /// Discord remembers message nonces for a few minutes.
 pub const NONCE_MEMORY: Duration = Duration::from_secs(5 * 60);
 
@@ -136,6 +138,17 @@ pub struct RecordedRequest {
     pub violation: Option<String>,
     /// When it arrived, in Unix milliseconds.
     pub received_ms: i64,
+    /// The files of a multipart body.
+    pub files: Vec<UploadedFile>,
+}
+
+/// A file the bot attached to a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadedFile {
+    /// The form part's name (`files[0]`, ...).
+    pub field: String,
+    pub filename: String,
+    pub bytes: Vec<u8>,
 }
 
 /// What a fault does to a matching request.
@@ -214,6 +227,11 @@ pub struct World {
     pub heartbeat_interval_ms: u64,
     /// How late interactions created from now on reach the bot.
     pub delivery_delay: Duration,
+    /// The `attachment_size_limit` of interactions created from now on:
+    /// the most bytes one file may have in their answers.
+    pub attachment_size_limit: u64,
+    /// Servers that removed the bot, kept so a test can add it back.
+    pub departed_guilds: BTreeMap<u64, Guild>,
 }
 
 impl World {
@@ -246,6 +264,8 @@ impl World {
             identifies_held: false,
             heartbeat_interval_ms: 41_250,
             delivery_delay: Duration::ZERO,
+            attachment_size_limit: DEFAULT_ATTACHMENT_SIZE_LIMIT,
+            departed_guilds: BTreeMap::new(),
         };
         world.application_id = world.snowflake();
         world.bot.id = world.application_id;

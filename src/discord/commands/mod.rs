@@ -2,7 +2,10 @@
 
 mod audit;
 mod checkin;
+mod checkin_for;
 mod choices;
+mod export;
+mod forget;
 mod help;
 mod leaderboard;
 mod me;
@@ -28,12 +31,16 @@ pub fn all() -> Vec<poise::Command<Data, CommandError>> {
         leaderboard::leaderboard(),
         me::me(),
         privacy::privacy(),
+        export::export_me(),
+        forget::forget_me(),
         help::help(),
         settings::settings(),
         schedule::schedule(),
         audit::audit(),
         vacation::vacation(),
         team_goal::team_goal(),
+        export::export(),
+        checkin_for::checkin_for(),
     ]
 }
 

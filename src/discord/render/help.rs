@@ -21,8 +21,9 @@ pub fn help() -> String {
         "`/vacation days:N` protect your streak while away (`end:True` ends it) · `/team-goal show` the team's weekly goal",
         "Every 7 days of streak earn a freeze day (up to 2), spent by itself on a missed day.",
         "",
+        "**Your data** The bot keeps your check-ins and notes, prompt answers, settings and display name in this server, to count streaks and boards; moderators can export the server's check-ins. `/export-me` sends you all of it as CSV; `/forget-me` deletes it. The full privacy notice is PRIVACY.md in the bot's repository.",
         "**For moderators** (Manage Server, or the server's moderator role)",
-        "`/schedule add|list|edit|remove|pause|resume|preview` prompt schedules · `/settings timezone|week-start|moderator-role|quiet-hours|exercises|goals|milestone-role|show` · `/team-goal set` · `/audit` recent moderator actions",
+        "`/schedule add|list|edit|remove|pause|resume|preview` prompt schedules · `/settings timezone|week-start|moderator-role|quiet-hours|exercises|goals|milestone-role|show` · `/team-goal set` · `/audit` recent moderator actions · `/export` the server's check-ins · `/checkin-for` log for a member",
         "",
         DISCLAIMER,
     ]

@@ -7,6 +7,7 @@ mod checkin;
 mod goals;
 mod help;
 mod leaderboard;
+mod privacy;
 mod prompts;
 mod schedules;
 mod settings;
@@ -23,6 +24,9 @@ pub use goals::{
 };
 pub use help::help;
 pub use leaderboard::{board_schedule, leaderboard, leaderboard_channel, privacy};
+pub use privacy::{
+    checkin_for, export, export_part, forget_outcome, forget_question, FORGET_BUTTON,
+};
 pub use prompts::{not_in_a_server, prompt_click, rotation_line, unknown_button};
 pub use schedules::{
     schedule_added, schedule_changed, schedule_list, schedule_removed, spec_preview,

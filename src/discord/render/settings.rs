@@ -132,13 +132,41 @@ pub fn audit(entries: &[crate::domain::audit::AuditEntry]) -> String {
     }
     let mut lines = vec!["**Recent moderator actions**".to_owned()];
     lines.extend(entries.iter().map(|e| {
+        // Actor 0: a member whose data was deleted (`/forget-me`).
+        let actor = if e.actor.0 == 0 {
+            "a deleted member".to_owned()
+        } else {
+            format!("<@{}>", e.actor)
+        };
         format!(
-            "<t:{}:f> <@{}> {}: {}",
+            "<t:{}:f> {actor} {}: {}",
             e.at.timestamp(),
-            e.actor,
             e.action,
             escape(&e.detail)
         )
     }));
     fit(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::domain::audit::AuditEntry;
+    use crate::domain::{GuildId, UserId};
+
+    #[test]
+    fn an_entry_of_a_deleted_member_names_no_one() {
+        let entry = |actor| AuditEntry {
+            id: 1,
+            guild: GuildId(1),
+            actor: UserId(actor),
+            action: "member.forget".into(),
+            detail: "a member deleted their data".into(),
+            at: chrono::Utc.with_ymd_and_hms(2027, 5, 3, 9, 0, 0).unwrap(),
+        };
+        assert!(audit(&[entry(0)]).contains("> a deleted member member.forget:"));
+        assert!(audit(&[entry(42)]).contains("<@42> member.forget:"));
+    }
 }

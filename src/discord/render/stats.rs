@@ -31,6 +31,12 @@ pub fn stats(stats: &Stats, own: bool) -> String {
                 plural(total.points, "point", "points")
             ));
         }
+        if stats.by_moderator > 0 {
+            lines.push(format!(
+                "{} logged by a moderator.",
+                plural(i64::from(stats.by_moderator), "check-in", "check-ins")
+            ));
+        }
     }
     if stats.period != Period::Today {
         let today = if stats.today.is_empty() {

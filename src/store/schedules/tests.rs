@@ -457,3 +457,31 @@ async fn existing_schedules_keep_their_exercises_as_a_rotation() {
     assert_eq!(board.next_exercise(), None);
     store.close().await;
 }
+
+#[tokio::test]
+async fn a_departed_servers_schedules_are_not_due_until_the_bot_returns() {
+    let (store, _dir) = temp_store().await;
+    let a = store
+        .insert_schedule(new_schedule(1, Some(t(9, 0))))
+        .await
+        .unwrap();
+    let b = store
+        .insert_schedule(new_schedule(2, Some(t(9, 30))))
+        .await
+        .unwrap();
+    store.mark_departed(GuildId(1), t(8, 30)).await.unwrap();
+    let due: Vec<_> = store
+        .due_schedules(t(10, 0), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(due, vec![b.id]);
+    assert_eq!(store.earliest_due().await.unwrap(), Some(t(9, 30)));
+    assert!(store.mark_present(GuildId(1)).await.unwrap());
+    assert_eq!(store.earliest_due().await.unwrap(), Some(t(9, 0)));
+    assert_eq!(store.due_schedules(t(10, 0), 10).await.unwrap().len(), 2);
+    let _ = a;
+    store.close().await;
+}

@@ -58,7 +58,7 @@ fn header_params(text: &str) -> Vec<(String, String)> {
 #[derive(Debug)]
 pub(crate) struct Part<'b> {
     pub(crate) name: String,
-    filename: Option<String>,
+    pub(crate) filename: Option<String>,
     pub(crate) data: &'b [u8],
 }
 

@@ -16,7 +16,7 @@ mod messages;
 mod webhooks;
 
 use super::openapi::multipart::{parse_multipart, MediaType};
-use super::world::{FaultKind, RecordedRequest, World};
+use super::world::{FaultKind, RecordedRequest, UploadedFile, World};
 use super::{payloads, Shared};
 
 /// Discord's error answer.
@@ -62,6 +62,11 @@ pub(super) async fn handle(
         tracing::error!(%violation, "request breaks Discord's API description");
     }
     let parsed = parse_body(content_type.as_deref(), &body);
+    let files = uploaded_files(content_type.as_deref(), &body);
+    let too_big = {
+        let limit = shared.world().attachment_size_limit;
+        files.iter().any(|f| f.bytes.len() as u64 > limit)
+    };
     let fault = shared.world().take_fault(method.as_str(), &path);
     if let Some(FaultKind::Delay(delay)) = &fault {
         tokio::time::sleep(*delay).await;
@@ -92,7 +97,15 @@ pub(super) async fn handle(
             if global {
                 headers.insert("x-ratelimit-global", header("true"));
             }
-            record(&shared, &method, &path, parsed, 429, violation, received_ms);
+            record(
+                &shared,
+                &method,
+                &path,
+                (parsed, files),
+                429,
+                violation,
+                received_ms,
+            );
             return response;
         }
         Some(FaultKind::Status(status)) => {
@@ -103,13 +116,19 @@ pub(super) async fn handle(
         _ if !authorized && !is_token_route(&path) => {
             error(StatusCode::UNAUTHORIZED, 0, "401: Unauthorized")
         }
+        // A file over the interaction's `attachment_size_limit`.
+        _ if too_big => error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            40005,
+            "Request entity too large",
+        ),
         _ => route(&shared, &method, &path, &query, parsed.clone()),
     };
     record(
         &shared,
         &method,
         &path,
-        parsed,
+        (parsed, files),
         reply.status(),
         violation,
         received_ms,
@@ -141,7 +160,7 @@ fn record(
     shared: &Shared,
     method: &Method,
     path: &str,
-    body: Option<Value>,
+    (body, files): (Option<Value>, Vec<UploadedFile>),
     status: u16,
     violation: Option<String>,
     received_ms: i64,
@@ -153,6 +172,7 @@ fn record(
         status,
         violation,
         received_ms,
+        files,
     });
     shared.changed.notify_waiters();
 }
@@ -172,6 +192,30 @@ fn parse_body(content_type: Option<&str>, body: &[u8]) -> Option<Value> {
         }
         _ => serde_json::from_slice(body).ok(),
     }
+}
+
+/// The files of a multipart body: every part with a file name.
+fn uploaded_files(content_type: Option<&str>, body: &[u8]) -> Vec<UploadedFile> {
+    let Some(ct) = content_type.filter(|ct| ct.starts_with("multipart/form-data")) else {
+        return Vec::new();
+    };
+    let media = MediaType::parse(ct);
+    let Some(parts) = media
+        .param("boundary")
+        .and_then(|b| parse_multipart(body, b).ok())
+    else {
+        return Vec::new();
+    };
+    parts
+        .into_iter()
+        .filter_map(|p| {
+            Some(UploadedFile {
+                filename: p.filename?,
+                field: p.name,
+                bytes: p.data.to_vec(),
+            })
+        })
+        .collect()
 }
 
 fn route(shared: &Shared, method: &Method, path: &str, query: &str, body: Option<Value>) -> Reply {

@@ -166,3 +166,49 @@ async fn a_resume_replays_what_was_missed_and_reconnect_is_asked_with_op_7() {
         json!({"op": 9, "d": false})
     );
 }
+
+/// Identifies on a new connection; READY's `d`.
+async fn identify(
+    discord: &FakeDiscord,
+) -> (
+    Value,
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+) {
+    let mut socket = connect(discord).await;
+    next_json(&mut socket).await.unwrap();
+    socket
+        .send(Message::Text(
+            json!({"op": 2, "d": {"token": TOKEN, "intents": 1, "properties": {}}}).to_string(),
+        ))
+        .await
+        .unwrap();
+    let ready = next_json(&mut socket).await.unwrap();
+    assert_eq!(ready["t"], "READY");
+    (ready["d"].clone(), socket)
+}
+
+#[tokio::test]
+async fn a_server_removing_the_bot_is_a_guild_delete_without_unavailable_and_missing_from_ready() {
+    let (discord, guild, _channel) = fake().await;
+    let (_, mut socket) = identify(&discord).await;
+    assert_eq!(next_json(&mut socket).await.unwrap()["t"], "GUILD_CREATE");
+
+    discord.guild_outage(guild);
+    let outage = next_json(&mut socket).await.unwrap();
+    assert_eq!(
+        (&outage["t"], &outage["d"]["unavailable"]),
+        (&json!("GUILD_DELETE"), &json!(true))
+    );
+    assert!(discord.remove_bot(guild));
+    let removed = next_json(&mut socket).await.unwrap();
+    assert_eq!(removed["t"], "GUILD_DELETE");
+    assert_eq!(removed["d"], json!({"id": guild.to_string()}));
+
+    // A session started now does not list it.
+    let (ready, _second) = identify(&discord).await;
+    assert_eq!(ready["guilds"], json!([]));
+    assert!(discord.add_bot_back(guild));
+    let (ready, _third) = identify(&discord).await;
+    assert_eq!(ready["guilds"][0]["id"], json!(guild.to_string()));
+    assert!(!discord.add_bot_back(guild));
+}

@@ -312,3 +312,93 @@ async fn a_late_delivery_shortens_the_window_and_tokens_last_fifteen_minutes() {
         (401, Some(50027))
     );
 }
+
+/// A multipart POST with a `payload_json` part and one file, as Discord
+/// takes a message with attachments; the status and body.
+async fn post_file(
+    api_url: &str,
+    path: &str,
+    payload: &str,
+    name: &str,
+    bytes: &[u8],
+) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let boundary = "secondheart-test-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"payload_json\"\r\nContent-Type: application/json\r\n\r\n{payload}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"files[0]\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: fake\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(api_url.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let status = response
+        .get(9..12)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[tokio::test]
+async fn attachments_are_taken_as_multipart_up_to_the_interactions_size_limit() {
+    let (discord, guild, channel) = fake().await;
+    let url = discord.api_url();
+    let app = discord.application_id();
+    discord.set_attachment_size_limit(100);
+    let (id, token, _member, _socket) = one_ping(&discord, guild, channel).await;
+    let defer = json!({"type": 5, "data": {"flags": 64}}).to_string();
+    let callback = format!("/api/v10/interactions/{id}/{token}/callback");
+    assert_eq!(
+        raw_request(&url, "POST", &callback, None, Some(&defer))
+            .await
+            .0,
+        204
+    );
+
+    let webhook = format!("/api/v10/webhooks/{app}/{token}");
+    let payload = json!({"content": "your file", "attachments": [{"id": 0, "filename": "a.csv"}]})
+        .to_string();
+    // Over the limit the interaction carried: refused as Discord does.
+    let (status, body) = post_file(&url, &webhook, &payload, "a.csv", &[b'x'; 101]).await;
+    assert_eq!(
+        (status, json_of(&body)["code"].as_u64()),
+        (413, Some(40005)),
+        "{body}"
+    );
+    assert!(discord.uploads(id).is_empty());
+    // At the limit: taken, and the file is there to read.
+    let (status, body) = post_file(&url, &webhook, &payload, "a.csv", &[b'y'; 100]).await;
+    assert_eq!(status, 200, "{body}");
+    let uploads = discord.uploads(id);
+    assert_eq!(uploads.len(), 1);
+    assert_eq!(
+        (uploads[0].filename.as_str(), uploads[0].bytes.as_slice()),
+        ("a.csv", [b'y'; 100].as_slice())
+    );
+    assert_eq!(
+        discord
+            .reply(id, Duration::from_secs(1))
+            .await
+            .unwrap()
+            .content,
+        "your file"
+    );
+    assert!(
+        discord.violations().is_empty(),
+        "{:?}",
+        discord.violations()
+    );
+}

@@ -1,0 +1,499 @@
+//! What members own: their rows for an export, deleting them on request,
+//! retention of old rows, and servers the bot has left.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::stream::{BoxStream, StreamExt};
+use sqlx::AssertSqlSafe;
+
+use super::checkins::CheckInRow;
+use super::{db_id, exercise_key, instant, local_date, millis, snowflake, Store, StoreError};
+use crate::domain::checkin::CheckIn;
+use crate::domain::exercise::ExerciseKey;
+use crate::domain::{GuildId, UserId};
+
+/// A member's answer to a prompt, for their export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerRecord {
+    pub answered_at: DateTime<Utc>,
+    /// The prompt's exercise (empty for a leaderboard post).
+    pub exercise: String,
+    /// `done`, `done_twice` or `not_now`.
+    pub answer: String,
+}
+
+/// One member's day of one exercise as retention kept it: sums, no notes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptDay {
+    pub user: UserId,
+    pub local_date: NaiveDate,
+    pub exercise: ExerciseKey,
+    pub amount: i64,
+    pub points: i64,
+    pub checkins: i64,
+    /// The latest check-in summed: where the day falls in a period.
+    pub last_at: DateTime<Utc>,
+}
+
+/// A check-in of a server's export, with the member's name as last seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerCheckIn {
+    pub checkin: CheckIn,
+    pub display_name: Option<String>,
+}
+
+/// What deleting a member's data removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Forgotten {
+    pub checkins: u64,
+    pub answers: u64,
+}
+
+/// The tables that hold a server's rows, in the order a departed server's
+/// rows are deleted (rows that others point at last).
+const SERVER_TABLES: [&str; 9] = [
+    "snoozes",
+    "prompt_answers",
+    "checkins",
+    "checkin_day_totals",
+    "occurrences",
+    "schedules",
+    "members",
+    "audit_log",
+    "servers",
+];
+
+impl Store {
+    /// The member's answers to prompts in the server, oldest first.
+    pub async fn member_answers(
+        &self,
+        guild: GuildId,
+        user: UserId,
+    ) -> Result<Vec<AnswerRecord>, StoreError> {
+        let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
+        let rows = sqlx::query!(
+            r#"SELECT a.answered_at, o.exercise, a.answer FROM prompt_answers a
+               JOIN occurrences o ON o.id = a.occurrence_id
+               WHERE a.guild_id = ? AND a.user_id = ?
+               ORDER BY a.answered_at, a.occurrence_id"#,
+            guild_id,
+            user_id
+        )
+        .fetch_all(&self.readers)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(AnswerRecord {
+                    answered_at: instant(row.answered_at)?,
+                    exercise: row.exercise,
+                    answer: row.answer,
+                })
+            })
+            .collect()
+    }
+
+    /// The days retention kept of the member's deleted check-ins, oldest
+    /// first.
+    pub async fn member_kept_days(
+        &self,
+        guild: GuildId,
+        user: UserId,
+    ) -> Result<Vec<KeptDay>, StoreError> {
+        let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
+        let rows = sqlx::query!(
+            r#"SELECT user_id, local_date, exercise, amount, points, checkins, last_at
+               FROM checkin_day_totals WHERE guild_id = ? AND user_id = ?
+               ORDER BY local_date, exercise"#,
+            guild_id,
+            user_id
+        )
+        .fetch_all(&self.readers)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(KeptDay {
+                    user: UserId(snowflake(row.user_id)),
+                    local_date: local_date(&row.local_date)?,
+                    exercise: exercise_key(&row.exercise)?,
+                    amount: row.amount,
+                    points: row.points,
+                    checkins: row.checkins,
+                    last_at: instant(row.last_at)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Every check-in of the server, oldest first, read as it is consumed:
+    /// an export of a big server never holds them all.
+    pub fn server_checkins(
+        &self,
+        guild: GuildId,
+    ) -> BoxStream<'_, Result<ServerCheckIn, StoreError>> {
+        let guild_id = db_id(guild.0);
+        sqlx::query!(
+            r#"SELECT c.id, c.interaction_id, c.guild_id, c.user_id, c.exercise, c.amount,
+                      c.points, c.occurred_at, c.local_date, c.source, c.occurrence_id,
+                      c.recorded_by, c.note, m.display_name
+               FROM checkins c
+               LEFT JOIN members m ON m.guild_id = c.guild_id AND m.user_id = c.user_id
+               WHERE c.guild_id = ?
+               ORDER BY c.occurred_at, c.id"#,
+            guild_id
+        )
+        .fetch(&self.readers)
+        .map(|row| -> Result<ServerCheckIn, StoreError> {
+            let row = row?;
+            let checkin = CheckIn::try_from(CheckInRow {
+                id: row.id,
+                interaction_id: row.interaction_id,
+                guild_id: row.guild_id,
+                user_id: row.user_id,
+                exercise: row.exercise,
+                amount: row.amount,
+                points: row.points,
+                occurred_at: row.occurred_at,
+                local_date: row.local_date,
+                source: row.source,
+                occurrence_id: row.occurrence_id,
+                recorded_by: row.recorded_by,
+                note: row.note,
+            })?;
+            Ok(ServerCheckIn {
+                checkin,
+                display_name: row.display_name,
+            })
+        })
+        .boxed()
+    }
+
+    /// Deletes everything the server holds about the member, in one
+    /// transaction: their check-ins, kept days, answers, snoozes and
+    /// preferences. Where their id stands in others' rows (check-ins they
+    /// logged as a moderator, schedules they made, audit entries) it is
+    /// cleared; the audit log records the deletion without the id.
+    pub async fn forget_member(
+        &self,
+        guild: GuildId,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<Forgotten, StoreError> {
+        let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
+        let id_text = user.0.to_string();
+        let at = millis(at);
+        self.write(move |conn| {
+            Box::pin(async move {
+                let checkins = sqlx::query!(
+                    "DELETE FROM checkins WHERE guild_id = ? AND user_id = ?",
+                    guild_id,
+                    user_id
+                )
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+                sqlx::query!(
+                    "UPDATE checkins SET recorded_by = NULL WHERE guild_id = ? AND recorded_by = ?",
+                    guild_id,
+                    user_id
+                )
+                .execute(&mut *conn)
+                .await?;
+                sqlx::query!(
+                    "DELETE FROM checkin_day_totals WHERE guild_id = ? AND user_id = ?",
+                    guild_id,
+                    user_id
+                )
+                .execute(&mut *conn)
+                .await?;
+                let answers = sqlx::query!(
+                    "DELETE FROM prompt_answers WHERE guild_id = ? AND user_id = ?",
+                    guild_id,
+                    user_id
+                )
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+                sqlx::query!(
+                    "DELETE FROM snoozes WHERE guild_id = ? AND user_id = ?",
+                    guild_id,
+                    user_id
+                )
+                .execute(&mut *conn)
+                .await?;
+                sqlx::query!(
+                    "DELETE FROM members WHERE guild_id = ? AND user_id = ?",
+                    guild_id,
+                    user_id
+                )
+                .execute(&mut *conn)
+                .await?;
+                // 0 stands for "a deleted member" where a row needs someone.
+                sqlx::query!(
+                    "UPDATE schedules SET created_by = 0 WHERE guild_id = ? AND created_by = ?",
+                    guild_id,
+                    user_id
+                )
+                .execute(&mut *conn)
+                .await?;
+                sqlx::query!(
+                    "UPDATE audit_log SET actor_id = 0 WHERE guild_id = ? AND actor_id = ?",
+                    guild_id,
+                    user_id
+                )
+                .execute(&mut *conn)
+                .await?;
+                sqlx::query!(
+                    r#"UPDATE audit_log SET detail = replace(detail, ?, 'a deleted member')
+                       WHERE guild_id = ? AND instr(detail, ?) > 0"#,
+                    id_text,
+                    guild_id,
+                    id_text
+                )
+                .execute(&mut *conn)
+                .await?;
+                sqlx::query!(
+                    r#"INSERT INTO audit_log (guild_id, actor_id, action, detail, at)
+                       VALUES (?, 0, 'member.forget', 'a member deleted their data', ?)"#,
+                    guild_id,
+                    at
+                )
+                .execute(&mut *conn)
+                .await?;
+                Ok(Forgotten { checkins, answers })
+            })
+        })
+        .await
+    }
+
+    /// Deletes up to `limit` of the oldest check-ins from before `cutoff`
+    /// (every server's), adding their sums to the kept daily totals first.
+    /// Returns how many it deleted; 0 when none is left.
+    pub async fn expire_checkins(
+        &self,
+        cutoff: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
+        let cutoff = millis(cutoff);
+        let limit = i64::from(limit);
+        self.write(move |conn| {
+            Box::pin(async move {
+                let ids = sqlx::query_scalar!(
+                    "SELECT id FROM checkins WHERE occurred_at < ? ORDER BY occurred_at, id LIMIT ?",
+                    cutoff,
+                    limit
+                )
+                .fetch_all(&mut *conn)
+                .await?;
+                if ids.is_empty() {
+                    return Ok(0);
+                }
+                let ids = json_ids(&ids);
+                sqlx::query!(
+                    r#"INSERT INTO checkin_day_totals (guild_id, user_id, local_date, exercise,
+                           amount, points, checkins, first_at, last_at)
+                       SELECT guild_id, user_id, local_date, exercise, SUM(amount), SUM(points),
+                              COUNT(*), MIN(occurred_at), MAX(occurred_at)
+                       FROM checkins WHERE id IN (SELECT value FROM json_each(?))
+                       GROUP BY guild_id, user_id, local_date, exercise
+                       ON CONFLICT (guild_id, user_id, local_date, exercise) DO UPDATE SET
+                           amount = amount + excluded.amount,
+                           points = points + excluded.points,
+                           checkins = checkins + excluded.checkins,
+                           first_at = MIN(first_at, excluded.first_at),
+                           last_at = MAX(last_at, excluded.last_at)"#,
+                    ids
+                )
+                .execute(&mut *conn)
+                .await?;
+                let done = sqlx::query!(
+                    "DELETE FROM checkins WHERE id IN (SELECT value FROM json_each(?))",
+                    ids
+                )
+                .execute(&mut *conn)
+                .await?;
+                Ok(done.rows_affected())
+            })
+        })
+        .await
+    }
+
+    /// Deletes up to `limit` prompt answers, then (once none is left)
+    /// finished prompts, from before `cutoff`. Returns how many it deleted.
+    pub async fn expire_prompts(
+        &self,
+        cutoff: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
+        let cutoff = millis(cutoff);
+        let limit = i64::from(limit);
+        self.write(move |conn| {
+            Box::pin(async move {
+                let answers = sqlx::query!(
+                    r#"DELETE FROM prompt_answers WHERE rowid IN (
+                           SELECT rowid FROM prompt_answers WHERE answered_at < ?
+                           ORDER BY answered_at LIMIT ?)"#,
+                    cutoff,
+                    limit
+                )
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+                if answers > 0 {
+                    return Ok(answers);
+                }
+                // A claim still in flight is left to its process.
+                let occurrences = sqlx::query!(
+                    r#"DELETE FROM occurrences WHERE id IN (
+                           SELECT id FROM occurrences WHERE due_at < ? AND state <> 'claimed'
+                           ORDER BY due_at LIMIT ?)"#,
+                    cutoff,
+                    limit
+                )
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+                Ok(occurrences)
+            })
+        })
+        .await
+    }
+
+    /// Records that the bot was removed from the server (kept if already
+    /// recorded: the grace period counts from the first time).
+    pub async fn mark_departed(&self, guild: GuildId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let guild_id = db_id(guild.0);
+        let at = millis(at);
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query!(
+                    r#"INSERT INTO departed_servers (guild_id, departed_at) VALUES (?, ?)
+                       ON CONFLICT (guild_id) DO NOTHING"#,
+                    guild_id,
+                    at
+                )
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// The bot is in the server (again): nothing of it is to be deleted.
+    /// Returns whether it had been recorded as departed.
+    pub async fn mark_present(&self, guild: GuildId) -> Result<bool, StoreError> {
+        let guild_id = db_id(guild.0);
+        self.write(move |conn| {
+            Box::pin(async move {
+                let done =
+                    sqlx::query!("DELETE FROM departed_servers WHERE guild_id = ?", guild_id)
+                        .execute(&mut *conn)
+                        .await?;
+                Ok(done.rows_affected() > 0)
+            })
+        })
+        .await
+    }
+
+    /// Whether the server is recorded as departed (read on the writer, so
+    /// a just-recorded departure is seen).
+    pub async fn departed_at(&self, guild: GuildId) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let guild_id = db_id(guild.0);
+        let at = sqlx::query_scalar!(
+            "SELECT departed_at FROM departed_servers WHERE guild_id = ?",
+            guild_id
+        )
+        .fetch_optional(&self.readers)
+        .await?;
+        super::optional_instant(at)
+    }
+
+    /// Every server the store holds anything of: settings, schedules or
+    /// members (everyone who checked in has a members row).
+    pub async fn stored_servers(&self) -> Result<Vec<GuildId>, StoreError> {
+        let ids = sqlx::query_scalar!(
+            r#"SELECT guild_id AS "guild_id!" FROM servers
+               UNION SELECT guild_id FROM schedules
+               UNION SELECT guild_id FROM members
+               ORDER BY 1"#
+        )
+        .fetch_all(&self.readers)
+        .await?;
+        Ok(ids.into_iter().map(|id| GuildId(snowflake(id))).collect())
+    }
+
+    /// Servers the bot left at or before `before`.
+    pub async fn departed_before(&self, before: DateTime<Utc>) -> Result<Vec<GuildId>, StoreError> {
+        let before = millis(before);
+        let ids = sqlx::query_scalar!(
+            "SELECT guild_id FROM departed_servers WHERE departed_at <= ? ORDER BY guild_id",
+            before
+        )
+        .fetch_all(&self.readers)
+        .await?;
+        Ok(ids.into_iter().map(|id| GuildId(snowflake(id))).collect())
+    }
+
+    /// Deletes up to `limit` rows of a departed server, table by table;
+    /// once none is left, its departure record too. Returns how many rows
+    /// it deleted; 0 when the server is gone. A server no longer recorded
+    /// as departed (the bot was added back) is left alone.
+    pub async fn purge_departed(&self, guild: GuildId, limit: u32) -> Result<u64, StoreError> {
+        let guild_id = db_id(guild.0);
+        let limit = i64::from(limit);
+        self.write(move |conn| {
+            Box::pin(async move {
+                let departed = sqlx::query_scalar!(
+                    "SELECT guild_id FROM departed_servers WHERE guild_id = ?",
+                    guild_id
+                )
+                .fetch_optional(&mut *conn)
+                .await?;
+                if departed.is_none() {
+                    return Ok(0);
+                }
+                for table in SERVER_TABLES {
+                    // The table names are the constants above, never input.
+                    let sql = format!(
+                        "DELETE FROM {table} WHERE rowid IN \
+                         (SELECT rowid FROM {table} WHERE guild_id = ? LIMIT ?)"
+                    );
+                    let done = sqlx::query(AssertSqlSafe(sql))
+                        .bind(guild_id)
+                        .bind(limit)
+                        .execute(&mut *conn)
+                        .await?
+                        .rows_affected();
+                    if done > 0 {
+                        return Ok(done);
+                    }
+                }
+                sqlx::query!("DELETE FROM departed_servers WHERE guild_id = ?", guild_id)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(0)
+            })
+        })
+        .await
+    }
+}
+
+/// Row ids as a JSON array, read with `json_each`: one statement for any
+/// number.
+fn json_ids(ids: &[i64]) -> String {
+    format!(
+        "[{}]",
+        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+    )
+}
+
+#[cfg(test)]
+impl Store {
+    /// How many rows `table` holds (tests name a fixed table).
+    pub(crate) async fn count_rows(&self, table: &str) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query_scalar(AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                .fetch_one(&self.readers)
+                .await?,
+        )
+    }
+}
