@@ -50,7 +50,12 @@ pub struct Forgotten {
 
 /// The tables that hold a server's rows, in the order a departed server's
 /// rows are deleted (rows that others point at last).
-const SERVER_TABLES: [&str; 9] = [
+const SERVER_TABLES: [&str; 14] = [
+    "role_grants",
+    "milestone_roles",
+    "celebrations",
+    "team_goals",
+    "vacations",
     "snoozes",
     "prompt_answers",
     "checkins",
@@ -221,6 +226,43 @@ impl Store {
                 .await?;
                 sqlx::query!(
                     "DELETE FROM members WHERE guild_id = ? AND user_id = ?",
+                    guild_id,
+                    user_id
+                )
+                .execute(&mut *conn)
+                .await?;
+                // Goals and milestones: the member's vacations, what was
+                // celebrated for them and the roles granted to them.
+                sqlx::query!(
+                    "DELETE FROM vacations WHERE guild_id = ? AND user_id = ?",
+                    guild_id,
+                    user_id
+                )
+                .execute(&mut *conn)
+                .await?;
+                sqlx::query!(
+                    "DELETE FROM celebrations WHERE guild_id = ? AND user_id = ?",
+                    guild_id,
+                    user_id
+                )
+                .execute(&mut *conn)
+                .await?;
+                sqlx::query!(
+                    "DELETE FROM role_grants WHERE guild_id = ? AND user_id = ?",
+                    guild_id,
+                    user_id
+                )
+                .execute(&mut *conn)
+                .await?;
+                sqlx::query!(
+                    "UPDATE team_goals SET set_by = 0 WHERE guild_id = ? AND set_by = ?",
+                    guild_id,
+                    user_id
+                )
+                .execute(&mut *conn)
+                .await?;
+                sqlx::query!(
+                    "UPDATE milestone_roles SET set_by = 0 WHERE guild_id = ? AND set_by = ?",
                     guild_id,
                     user_id
                 )
