@@ -8,3 +8,44 @@ pub fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     samples[samples.len() / 2]
 }
+
+/// A process's CPU time and memory, from Linux's `/proc`.
+pub mod proc_stats {
+    /// Clock ticks per second of `/proc/<pid>/stat` (`getconf CLK_TCK`),
+    /// 100 on every Linux this runs on.
+    const TICKS_PER_SECOND: f64 = 100.0;
+
+    /// User and system CPU time the process has used, in seconds; 0 once
+    /// it is gone.
+    pub fn cpu_seconds(pid: u32) -> f64 {
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            return 0.0;
+        };
+        // After the command name in parentheses: state is field 3, utime 14
+        // and stime 15.
+        let Some((_, rest)) = stat.rsplit_once(')') else {
+            return 0.0;
+        };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ticks = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|f| f.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        (ticks(11) + ticks(12)) as f64 / TICKS_PER_SECOND
+    }
+
+    /// The process's resident set size now, in KiB; 0 once it is gone.
+    pub fn rss_kib(pid: u32) -> u64 {
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|status| {
+                status
+                    .lines()
+                    .find_map(|l| l.strip_prefix("VmRSS:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            })
+            .unwrap_or(0)
+    }
+}

@@ -64,57 +64,76 @@ impl App {
         recorded_by: Option<UserId>,
     ) -> Result<CheckInReceipt, AppError> {
         let exercise = self.catalog_exercise(&request.exercise)?.clone();
-        let settings = self.store.server_settings(request.guild).await?;
-        if settings.disabled_exercises.contains(&exercise.key) {
-            return Err(UserError::ExerciseOff {
-                name: exercise.name,
-            }
-            .into());
-        }
-        let amount = exercise
-            .check_amount(request.amount)
-            .map_err(UserError::from)?;
-        let note = match request.note.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(note) => {
-                let length = note.chars().count();
-                if length > MAX_NOTE_CHARS {
-                    return Err(UserError::NoteTooLong {
-                        length,
-                        max: MAX_NOTE_CHARS,
-                    }
-                    .into());
-                }
-                Some(note.to_owned())
-            }
-        };
         let now = self.clock.now();
-        let date = self
-            .member_date(&settings, request.user, &request.display_name, now)
-            .await?;
-        // Fair play: past the daily cap a check-in is logged for nothing.
-        let day_before = self
+        let default_zone = self.default_zone;
+        let CheckInRequest {
+            interaction,
+            guild,
+            user,
+            display_name,
+            amount,
+            note,
+            source,
+            ..
+        } = request;
+        let checked = exercise.clone();
+        let capped = exercise.clone();
+        // One trip to the writer: what the check-in needs of the server and
+        // the member is read in the transaction that stores it, and the
+        // daily cap is judged against the day's amount in that transaction
+        // too, so two check-ins at once cannot both earn past it.
+        let (recorded, _) = self
             .store
-            .day_amount(request.guild, request.user, &exercise.key, date)
-            .await?;
-        let (points, _) = exercise.capped_points(day_before, amount);
-        let recorded = self
-            .store
-            .record_checkin(NewCheckIn {
-                interaction: request.interaction,
-                guild: request.guild,
-                user: request.user,
-                exercise: exercise.key.clone(),
-                amount,
-                points,
-                at: now,
-                local_date: date,
-                source: request.source,
-                occurrence: None,
-                recorded_by,
-                note,
-            })
-            .await?;
+            .record_checkin_with(
+                guild,
+                user,
+                display_name,
+                now,
+                move |settings, prefs| {
+                    let exercise = checked;
+                    if settings.disabled_exercises.contains(&exercise.key) {
+                        return Err(UserError::ExerciseOff {
+                            name: exercise.name,
+                        });
+                    }
+                    let amount = exercise.check_amount(amount).map_err(UserError::from)?;
+                    let note = match note.as_deref().map(str::trim) {
+                        None | Some("") => None,
+                        Some(note) => {
+                            let length = note.chars().count();
+                            if length > MAX_NOTE_CHARS {
+                                return Err(UserError::NoteTooLong {
+                                    length,
+                                    max: MAX_NOTE_CHARS,
+                                });
+                            }
+                            Some(note.to_owned())
+                        }
+                    };
+                    let server_zone = settings.timezone.unwrap_or(default_zone);
+                    Ok(NewCheckIn {
+                        interaction,
+                        guild,
+                        user,
+                        exercise: exercise.key.clone(),
+                        amount,
+                        points: exercise.points_for(amount),
+                        at: now,
+                        local_date: local_date(now, prefs.timezone, server_zone),
+                        source,
+                        occurrence: None,
+                        recorded_by,
+                        note,
+                    })
+                },
+                // Fair play: past the daily cap a check-in is logged for
+                // nothing.
+                move |mut new, day_before| {
+                    new.points = capped.capped_points(day_before, new.amount).0;
+                    new
+                },
+            )
+            .await??;
         let duplicate = matches!(recorded, Recorded::Duplicate(_));
         self.receipt(recorded.checkin().clone(), exercise, duplicate)
             .await
@@ -194,5 +213,49 @@ impl App {
             .delete_checkin(checkin.guild, checkin.user, checkin.id)
             .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use crate::app::test_support::{app_at, checkin_request};
+    use crate::domain::{GuildId, UserId};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_checkin_is_one_trip_to_the_writer_with_its_day_total() {
+        let (app, _clock, _dir) = app_at(Utc.with_ymd_and_hms(2027, 5, 3, 9, 0, 0).unwrap()).await;
+        let writes = || app.raw_store().writer_stats().writes();
+        let before = writes();
+        // A member seen for the first time: their name, the check-in and
+        // the day's total, in one request to the writer.
+        let first = app
+            .record_checkin(checkin_request(1, 7, "walk", 10))
+            .await
+            .unwrap();
+        assert_eq!(writes() - before, 1);
+        assert_eq!(first.day_amount, 10);
+        let second = app
+            .record_checkin(checkin_request(2, 7, "walk", 5))
+            .await
+            .unwrap();
+        assert_eq!(writes() - before, 2);
+        assert_eq!(second.day_amount, 15);
+        // The same interaction again: stored once, the total unchanged.
+        let again = app
+            .record_checkin(checkin_request(2, 7, "walk", 5))
+            .await
+            .unwrap();
+        assert!(again.duplicate);
+        assert_eq!(again.day_amount, 15);
+        let prefs = app
+            .raw_store()
+            .member_prefs(GuildId(1), UserId(7))
+            .await
+            .unwrap();
+        assert_eq!(prefs.display_name.as_deref(), Some("member 7"));
     }
 }

@@ -5,14 +5,106 @@
 //! It wraps poise's framework at serenity's dispatch, the one place every
 //! slash command and every button click arrives, and a dispatch lasts until
 //! the interaction was answered and its writes acknowledged.
+//!
+//! It also bounds the work the bot holds: at most [`RUNNING`] interactions
+//! are handled at once and at most [`WAITING`] wait their turn; one that
+//! arrives to a full queue, or whose turn comes when it can no longer be
+//! answered in time ([`STALE_AFTER`] after Discord created it), is dropped
+//! unstarted and counted. Under overload the bot answers what it can in
+//! time instead of queueing everything and answering nothing.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Semaphore, SemaphorePermit};
 use tracing::Instrument as _;
 
+use super::deferral::created_at;
 use super::{CommandError, Data};
+
+/// Interactions handled at once: enough to fill the writer's largest batch.
+const RUNNING: usize = 256;
+/// Interactions waiting for one of the [`RUNNING`] places; one more is
+/// dropped. At the bot's capacity (over a thousand check-ins a second) the
+/// last of them waits well under a second.
+const WAITING: usize = 1024;
+/// An interaction whose turn comes this long after Discord created it is
+/// not started: what is left of Discord's three seconds would not do for
+/// its answer.
+pub(super) const STALE_AFTER: Duration = Duration::from_millis(2500);
+
+/// Why an interaction was dropped unstarted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Dropped {
+    /// Every waiting place was taken.
+    Full,
+    /// Its turn came too late to answer it in time.
+    Stale,
+}
+
+impl Dropped {
+    fn label(self) -> &'static str {
+        match self {
+            Dropped::Full => "full",
+            Dropped::Stale => "stale",
+        }
+    }
+}
+
+/// The bounded queue in front of the handlers.
+pub(super) struct Queue {
+    running: Semaphore,
+    waiting: AtomicUsize,
+    max_waiting: usize,
+}
+
+/// A place among those running; given back when dropped.
+pub(super) struct Turn<'a>(#[allow(dead_code, reason = "held, never read")] SemaphorePermit<'a>);
+
+impl Queue {
+    pub(super) fn new(running: usize, waiting: usize) -> Self {
+        Self {
+            running: Semaphore::new(running.max(1)),
+            waiting: AtomicUsize::new(0),
+            max_waiting: waiting,
+        }
+    }
+
+    /// Waits for a place among those running, in order of arrival, unless
+    /// every waiting place is taken; then the interaction is [`Dropped::Full`]
+    /// and `is_stale` is not asked. Once its turn comes, an interaction for
+    /// which `is_stale` (asked then) says yes is [`Dropped::Stale`].
+    pub(super) async fn turn(&self, is_stale: impl FnOnce() -> bool) -> Result<Turn<'_>, Dropped> {
+        let permit = match self.running.try_acquire() {
+            Ok(permit) => permit,
+            Err(_) => {
+                let waiting = self.waiting.fetch_add(1, Ordering::AcqRel);
+                if waiting >= self.max_waiting {
+                    self.waiting.fetch_sub(1, Ordering::AcqRel);
+                    return Err(Dropped::Full);
+                }
+                let permit = self.running.acquire().await;
+                self.waiting.fetch_sub(1, Ordering::AcqRel);
+                #[allow(clippy::expect_used, reason = "nothing closes the semaphore")]
+                permit.expect("the semaphore is never closed")
+            }
+        };
+        if is_stale() {
+            return Err(Dropped::Stale);
+        }
+        Ok(Turn(permit))
+    }
+}
+
+/// Whether the interaction with this id is too old at `now` to be started.
+pub(super) fn is_stale(interaction: u64, now: DateTime<Utc>) -> bool {
+    (now - created_at(interaction))
+        .to_std()
+        .is_ok_and(|age| age >= STALE_AFTER)
+}
 
 /// Open or closed, and the interactions in flight: each holds a clone of
 /// the sender, and the receiver sees the channel end once the gate is closed
@@ -20,6 +112,7 @@ use super::{CommandError, Data};
 pub(super) struct Intake {
     open: Mutex<Option<mpsc::Sender<()>>>,
     done: tokio::sync::Mutex<mpsc::Receiver<()>>,
+    queue: Queue,
 }
 
 /// One interaction in flight.
@@ -31,6 +124,7 @@ impl Intake {
         Self {
             open: Mutex::new(Some(open)),
             done: tokio::sync::Mutex::new(done),
+            queue: Queue::new(RUNNING, WAITING),
         }
     }
 
@@ -92,6 +186,19 @@ impl serenity::Framework for Gated {
             });
             return;
         };
+        let id = interaction.id().get();
+        let _turn = match self.intake.queue.turn(|| is_stale(id, Utc::now())).await {
+            Ok(turn) => turn,
+            Err(dropped) => {
+                // Not answered: Discord tells the member it failed. Counted,
+                // and logged only at debug: under overload these come by
+                // the thousand.
+                metrics::counter!("secondheart_interactions_dropped_total", "reason" => dropped.label())
+                    .increment(1);
+                span.in_scope(|| tracing::debug!(reason = dropped.label(), "dropped unstarted"));
+                return;
+            }
+        };
         self.inner.dispatch(ctx, event).instrument(span).await;
     }
 }
@@ -122,8 +229,6 @@ fn interaction_span(interaction: &serenity::Interaction) -> tracing::Span {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
 
     #[tokio::test]
@@ -137,5 +242,54 @@ mod tests {
         tokio::time::timeout(Duration::from_secs(5), intake.close_and_drain())
             .await
             .expect("drained once the last one ended");
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_drops_newcomers_and_lets_the_waiting_in_in_order() {
+        let queue = std::sync::Arc::new(Queue::new(1, 2));
+        let running = queue.turn(|| false).await.expect("a free place");
+        // Two wait their turn.
+        let (order, mut done) = mpsc::unbounded_channel();
+        let mut waiting = Vec::new();
+        for n in 0..2 {
+            let (theirs, order) = (std::sync::Arc::clone(&queue), order.clone());
+            waiting.push(tokio::spawn(async move {
+                let turn = theirs.turn(|| false).await;
+                let _ = order.send((n, turn.is_ok()));
+            }));
+            while queue.waiting.load(Ordering::Acquire) <= n {
+                tokio::task::yield_now().await;
+            }
+        }
+        // The third finds every waiting place taken, at once.
+        assert_eq!(queue.turn(|| false).await.err(), Some(Dropped::Full));
+        drop(running);
+        assert_eq!(done.recv().await, Some((0, true)));
+        assert_eq!(done.recv().await, Some((1, true)));
+        for task in waiting {
+            task.await.expect("joined");
+        }
+        assert_eq!(queue.waiting.load(Ordering::Acquire), 0);
+    }
+
+    #[tokio::test]
+    async fn one_whose_turn_comes_too_late_is_dropped_and_gives_its_place_back() {
+        let queue = Queue::new(1, 1);
+        assert_eq!(queue.turn(|| true).await.err(), Some(Dropped::Stale));
+        // Its place is free again.
+        assert!(queue.turn(|| false).await.is_ok());
+    }
+
+    #[test]
+    fn an_interaction_is_stale_two_and_a_half_seconds_after_its_creation() {
+        let created = chrono::Utc::now();
+        let since_epoch = (created.timestamp_millis() - 1_420_070_400_000) as u64;
+        let id = since_epoch << 22;
+        let at = |ms| created + chrono::Duration::milliseconds(ms);
+        assert!(!is_stale(id, at(0)));
+        assert!(!is_stale(id, at(2499)));
+        assert!(is_stale(id, at(2500)));
+        // A clock behind Discord's: not stale.
+        assert!(!is_stale(id, at(-5000)));
     }
 }

@@ -52,6 +52,10 @@ fn describe() {
         "Time from Discord creating an interaction (its id's timestamp) to the bot's answer, by command."
     );
     describe_counter!(
+        "secondheart_interactions_dropped_total",
+        "Interactions dropped unstarted under overload, by reason: full (every waiting place taken) or stale (their turn came 2.5 s or more after Discord created them)."
+    );
+    describe_counter!(
         "secondheart_prompts_total",
         "Prompts of the scheduler, by outcome (posted, skipped, failed, unknown)."
     );

@@ -39,15 +39,20 @@ use tracing::Instrument as _;
 
 use crate::app::scheduling::StoreError;
 use crate::app::App;
-use crate::domain::OccurrenceId;
+use crate::domain::occurrence::Occurrence;
+use crate::domain::schedule::Schedule;
+use crate::domain::{ChannelId, GuildId, OccurrenceId};
 
 pub use crate::app::prompts::{BoardMessage, Post, PromptMessage};
 pub use crate::app::snoozes::{PromptAt, Reminder};
 pub use notifier::{Notifier, PostError};
 pub use tidy::tidy_hourly;
 
-/// Schedules read per pass; more wait for the next pass, right after.
-const BATCH: u32 = 500;
+/// Schedules read per pass: everything due, up to this many; more wait for
+/// the next pass, right after. A pass lasts as long as its posts take at
+/// Discord's pace (20,000 take under 7 minutes at 50 a second), and
+/// claims each firing only when its turn to post comes.
+const BATCH: u32 = 20_000;
 /// The most missed firings of one schedule recorded one by one after a long
 /// downtime; older ones are left unrecorded (and logged).
 const MAX_MISSED: usize = 1000;
@@ -217,8 +222,14 @@ impl Scheduler {
     }
 
     /// Handles everything due now: takes over claims whose owner stopped,
-    /// and fires or skips every due schedule; starts the posts in fair order,
-    /// and the reminders due.
+    /// and fires or skips every due schedule; starts the posts in fair order
+    /// across everything due (every server's first prompt before any
+    /// server's second), and the reminders due.
+    ///
+    /// A due schedule is fired (its firing claimed, or recorded as skipped)
+    /// only when its turn to post comes, and judged at the instant the pass
+    /// began: a prompt that waits its turn behind others is not "missed",
+    /// and its claim's lease starts when its post does.
     pub async fn pass(self: &Arc<Self>) -> Pass {
         let now = self.app.clock.now();
         let mut had_errors = false;
@@ -268,36 +279,18 @@ impl Scheduler {
             }
         };
         let full_batch = due.len() == BATCH as usize;
-        for schedule in due {
+        // Claims taken over first, each server's before its due schedules.
+        let work: Vec<Turn> = claims
+            .into_iter()
+            .map(|(occurrence, taken_over)| Turn::Claimed(occurrence, taken_over))
+            .chain(due.into_iter().map(Turn::Due))
+            .collect();
+        let ordered = fair::interleave(work, Turn::place);
+        let mut deliveries = Vec::with_capacity(ordered.len());
+        for turn in ordered {
             if self.is_stopping() {
                 break;
             }
-            let id = schedule.id;
-            // One schedule's firing: its lines carry its ids.
-            let span = tracing::info_span!("schedule", schedule = id.0, guild = schedule.guild.0);
-            match self.fire(schedule, now).instrument(span).await {
-                // More than one attempt: the claim was another process's,
-                // taken over after its lease ran out.
-                Ok(Some(claimed)) => {
-                    let taken_over = claimed.attempts > 1;
-                    claims.push((claimed, taken_over));
-                }
-                Ok(None) => {}
-                Err(error) => {
-                    // One schedule's failure never stops the others.
-                    had_errors = true;
-                    tracing::error!(error = format!("{error:#}"), schedule = %id, "cannot fire a schedule");
-                }
-            }
-        }
-
-        let ordered = fair::interleave(claims, |(o, _)| (o.guild, o.channel));
-        let mut deliveries = Vec::with_capacity(ordered.len());
-        for (occurrence, taken_over) in ordered {
-            self.delivering
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .insert(occurrence.id);
             // Permits are handed out first come, first served, so posts
             // start in the fair order.
             #[allow(clippy::expect_used, reason = "nothing closes the semaphore")]
@@ -305,6 +298,34 @@ impl Scheduler {
                 .acquire_owned()
                 .await
                 .expect("the semaphore is never closed");
+            let (occurrence, taken_over) = match turn {
+                Turn::Claimed(occurrence, taken_over) => (occurrence, taken_over),
+                Turn::Due(schedule) => {
+                    let id = schedule.id;
+                    // One schedule's firing: its lines carry its ids.
+                    let span =
+                        tracing::info_span!("schedule", schedule = id.0, guild = schedule.guild.0);
+                    match self.fire(schedule, now).instrument(span).await {
+                        // More than one attempt: the claim was another
+                        // process's, taken over after its lease ran out.
+                        Ok(Some(claimed)) => {
+                            let taken_over = claimed.attempts > 1;
+                            (claimed, taken_over)
+                        }
+                        Ok(None) => continue,
+                        Err(error) => {
+                            // One schedule's failure never stops the others.
+                            had_errors = true;
+                            tracing::error!(error = format!("{error:#}"), schedule = %id, "cannot fire a schedule");
+                            continue;
+                        }
+                    }
+                }
+            };
+            self.delivering
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(occurrence.id);
             let scheduler = Arc::clone(self);
             // One occurrence's story, from claim to how it ended.
             let span = tracing::info_span!(
@@ -367,6 +388,23 @@ impl Scheduler {
         // A reminder claimed for sending is due again once its claim ends.
         let reminder = self.app.next_reminder_at().await?;
         Ok([due, lease, reminder].into_iter().flatten().min())
+    }
+}
+
+/// One item of a pass, in its fair place: a claim taken over, or a due
+/// schedule to fire when its turn comes.
+enum Turn {
+    Claimed(Occurrence, bool),
+    Due(Schedule),
+}
+
+impl Turn {
+    /// The server and channel it posts in.
+    fn place(&self) -> (GuildId, ChannelId) {
+        match self {
+            Turn::Claimed(occurrence, _) => (occurrence.guild, occurrence.channel),
+            Turn::Due(schedule) => (schedule.guild, schedule.channel),
+        }
     }
 }
 

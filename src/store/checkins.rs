@@ -6,6 +6,8 @@ use sqlx::SqliteConnection;
 use super::{db_id, exercise_key, instant, local_date, millis, snowflake, Store, StoreError};
 use crate::domain::checkin::{CheckIn, NewCheckIn, Recorded, Source};
 use crate::domain::exercise::ExerciseKey;
+use crate::domain::member::MemberPrefs;
+use crate::domain::server::ServerSettings;
 use crate::domain::{CheckInId, GuildId, InteractionId, OccurrenceId, UserId};
 
 pub(super) struct CheckInRow {
@@ -66,6 +68,71 @@ impl Store {
     pub async fn record_checkin(&self, new: NewCheckIn) -> Result<Recorded, StoreError> {
         self.write(move |conn| Box::pin(async move { insert_checkin(conn, &new).await }))
             .await
+    }
+
+    /// Records a check-in in one trip to the writer, one transaction:
+    /// reads the server's settings and the member's preferences, lets
+    /// `build` make the check-in of them (or refuse it, with nothing
+    /// written), lets `settle` adjust it to the member's amount of its
+    /// exercise that day so far (the daily cap), remembers the name the
+    /// member goes by if it changed, stores the check-in and reads the member's total of its exercise on
+    /// its local date. A check-in for an interaction already stored is not
+    /// stored again; the earlier one comes back as [`Recorded::Duplicate`].
+    pub async fn record_checkin_with<E, F, S>(
+        &self,
+        guild: GuildId,
+        user: UserId,
+        display_name: String,
+        now: DateTime<Utc>,
+        build: F,
+        settle: S,
+    ) -> Result<Result<(Recorded, i64), E>, StoreError>
+    where
+        E: Send + 'static,
+        F: FnOnce(&ServerSettings, &MemberPrefs) -> Result<NewCheckIn, E> + Send + 'static,
+        S: FnOnce(NewCheckIn, i64) -> NewCheckIn + Send + 'static,
+    {
+        self.write(move |conn| {
+            Box::pin(async move {
+                let settings = super::servers::read_server_settings(&mut *conn, guild).await?;
+                let prefs = super::members::read_member_prefs(&mut *conn, guild, user).await?;
+                let new = match build(&settings, &prefs) {
+                    Ok(new) => new,
+                    Err(refused) => return Ok(Err(refused)),
+                };
+                if prefs.display_name.as_deref() != Some(display_name.as_str()) {
+                    super::members::upsert_display_name(
+                        &mut *conn,
+                        guild,
+                        user,
+                        &display_name,
+                        now,
+                    )
+                    .await?;
+                }
+                let day_before = read_day_amount(
+                    &mut *conn,
+                    new.guild,
+                    new.user,
+                    &new.exercise,
+                    new.local_date,
+                )
+                .await?;
+                let new = settle(new, day_before);
+                let recorded = insert_checkin(conn, &new).await?;
+                let stored = recorded.checkin();
+                let total = read_day_amount(
+                    &mut *conn,
+                    stored.guild,
+                    stored.user,
+                    &stored.exercise,
+                    stored.local_date,
+                )
+                .await?;
+                Ok(Ok((recorded, total)))
+            })
+        })
+        .await
     }
 
     /// The member's most recent check-in in the server.
@@ -205,20 +272,7 @@ impl Store {
         exercise: &ExerciseKey,
         date: chrono::NaiveDate,
     ) -> Result<i64, StoreError> {
-        let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
-        let exercise = exercise.as_str();
-        let date = date.format("%Y-%m-%d").to_string();
-        let total = sqlx::query_scalar!(
-            r#"SELECT COALESCE(SUM(amount), 0) AS "total!: i64" FROM checkins
-               WHERE guild_id = ? AND user_id = ? AND exercise = ? AND local_date = ?"#,
-            guild_id,
-            user_id,
-            exercise,
-            date
-        )
-        .fetch_one(&self.readers)
-        .await?;
-        Ok(total)
+        read_day_amount(&self.readers, guild, user, exercise, date).await
     }
 
     /// When the member first checked in in the server; consistency counts
@@ -297,6 +351,31 @@ pub(super) async fn insert_checkin(
     } else {
         Recorded::Duplicate(checkin)
     })
+}
+
+/// How much of one exercise the member logged on one local date, read with
+/// `executor` (the readers, or the writer's transaction).
+async fn read_day_amount<'e>(
+    executor: impl sqlx::SqliteExecutor<'e>,
+    guild: GuildId,
+    user: UserId,
+    exercise: &ExerciseKey,
+    date: chrono::NaiveDate,
+) -> Result<i64, StoreError> {
+    let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
+    let exercise = exercise.as_str();
+    let date = date.format("%Y-%m-%d").to_string();
+    let total = sqlx::query_scalar!(
+        r#"SELECT COALESCE(SUM(amount), 0) AS "total!: i64" FROM checkins
+               WHERE guild_id = ? AND user_id = ? AND exercise = ? AND local_date = ?"#,
+        guild_id,
+        user_id,
+        exercise,
+        date
+    )
+    .fetch_one(executor)
+    .await?;
+    Ok(total)
 }
 
 #[cfg(test)]

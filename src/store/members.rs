@@ -14,25 +14,7 @@ impl Store {
         guild: GuildId,
         user: UserId,
     ) -> Result<MemberPrefs, StoreError> {
-        let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
-        let row = sqlx::query!(
-            r#"SELECT timezone, leaderboard_opt_out AS "opt_out: bool", display_name
-               FROM members WHERE guild_id = ? AND user_id = ?"#,
-            guild_id,
-            user_id
-        )
-        .fetch_optional(&self.readers)
-        .await?;
-        Ok(match row {
-            None => MemberPrefs::new(guild, user),
-            Some(row) => MemberPrefs {
-                guild,
-                user,
-                timezone: row.timezone.as_deref().map(time_zone).transpose()?,
-                leaderboard_opt_out: row.opt_out,
-                display_name: row.display_name,
-            },
-        })
+        read_member_prefs(&self.readers, guild, user).await
     }
 
     /// Sets (or with `None` clears) the member's own time zone.
@@ -104,24 +86,8 @@ impl Store {
         name: String,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
-        let now = millis(now);
         self.write(move |conn| {
-            Box::pin(async move {
-                sqlx::query!(
-                    r#"INSERT INTO members (guild_id, user_id, display_name, updated_at) VALUES (?, ?, ?, ?)
-                       ON CONFLICT (guild_id, user_id) DO UPDATE SET
-                           display_name = excluded.display_name, updated_at = excluded.updated_at
-                       WHERE members.display_name IS NOT excluded.display_name"#,
-                    guild_id,
-                    user_id,
-                    name,
-                    now
-                )
-                .execute(&mut *conn)
-                .await?;
-                Ok(())
-            })
+            Box::pin(async move { upsert_display_name(conn, guild, user, &name, now).await })
         })
         .await
     }
@@ -169,6 +135,59 @@ impl Store {
         .await?;
         Ok(ids.into_iter().map(|id| UserId(snowflake(id))).collect())
     }
+}
+
+/// The member's preferences in the server, read with `executor` (the
+/// readers, or the writer's transaction).
+pub(super) async fn read_member_prefs<'e>(
+    executor: impl sqlx::SqliteExecutor<'e>,
+    guild: GuildId,
+    user: UserId,
+) -> Result<MemberPrefs, StoreError> {
+    let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
+    let row = sqlx::query!(
+        r#"SELECT timezone, leaderboard_opt_out AS "opt_out: bool", display_name
+               FROM members WHERE guild_id = ? AND user_id = ?"#,
+        guild_id,
+        user_id
+    )
+    .fetch_optional(executor)
+    .await?;
+    Ok(match row {
+        None => MemberPrefs::new(guild, user),
+        Some(row) => MemberPrefs {
+            guild,
+            user,
+            timezone: row.timezone.as_deref().map(time_zone).transpose()?,
+            leaderboard_opt_out: row.opt_out,
+            display_name: row.display_name,
+        },
+    })
+}
+
+/// Remembers the name the member goes by, inside the caller's transaction.
+pub(super) async fn upsert_display_name(
+    conn: &mut sqlx::SqliteConnection,
+    guild: GuildId,
+    user: UserId,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
+    let now = millis(now);
+    sqlx::query!(
+        r#"INSERT INTO members (guild_id, user_id, display_name, updated_at) VALUES (?, ?, ?, ?)
+                       ON CONFLICT (guild_id, user_id) DO UPDATE SET
+                           display_name = excluded.display_name, updated_at = excluded.updated_at
+                       WHERE members.display_name IS NOT excluded.display_name"#,
+        guild_id,
+        user_id,
+        name,
+        now
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

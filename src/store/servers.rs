@@ -11,42 +11,7 @@ use crate::domain::{ChannelId, GuildId, RoleId};
 impl Store {
     /// The server's settings; a server that never changed any has the defaults.
     pub async fn server_settings(&self, guild: GuildId) -> Result<ServerSettings, StoreError> {
-        let guild_id = db_id(guild.0);
-        let row = sqlx::query!(
-            r#"SELECT timezone, week_start, moderator_role_id, quiet_start_minute,
-                      quiet_end_minute, quiet_days, disabled_exercises, leaderboard_channel_id
-               FROM servers WHERE guild_id = ?"#,
-            guild_id
-        )
-        .fetch_optional(&self.readers)
-        .await?;
-        let Some(row) = row else {
-            return Ok(ServerSettings::new(guild));
-        };
-        let quiet_hours = match (row.quiet_start_minute, row.quiet_end_minute) {
-            (Some(start), Some(end)) => Some(QuietHours {
-                start: minute_of_day(start)?,
-                end: minute_of_day(end)?,
-            }),
-            _ => None,
-        };
-        Ok(ServerSettings {
-            guild,
-            timezone: row.timezone.as_deref().map(time_zone).transpose()?,
-            week_start: weekday(row.week_start)?,
-            moderator_role: row.moderator_role_id.map(|id| RoleId(snowflake(id))),
-            quiet_hours,
-            quiet_days: u8::try_from(row.quiet_days)
-                .ok()
-                .and_then(WeekdaySet::from_bits)
-                .ok_or_else(|| StoreError::Corrupt(format!("quiet days {}", row.quiet_days)))?,
-            disabled_exercises: exercise_keys(&row.disabled_exercises)?
-                .into_iter()
-                .collect::<BTreeSet<_>>(),
-            leaderboard_channel: row
-                .leaderboard_channel_id
-                .map(|id| ChannelId(snowflake(id))),
-        })
+        read_server_settings(&self.readers, guild).await
     }
 
     /// Stores the server's settings, replacing what was there.
@@ -118,6 +83,50 @@ fn weekday(days_from_monday: i64) -> Result<Weekday, StoreError> {
         .ok()
         .and_then(|d| Weekday::try_from(d).ok())
         .ok_or_else(|| StoreError::Corrupt(format!("weekday {days_from_monday}")))
+}
+
+/// The server's settings, read with `executor` (the readers, or the
+/// writer's transaction).
+pub(super) async fn read_server_settings<'e>(
+    executor: impl sqlx::SqliteExecutor<'e>,
+    guild: GuildId,
+) -> Result<ServerSettings, StoreError> {
+    let guild_id = db_id(guild.0);
+    let row = sqlx::query!(
+        r#"SELECT timezone, week_start, moderator_role_id, quiet_start_minute,
+                      quiet_end_minute, quiet_days, disabled_exercises, leaderboard_channel_id
+               FROM servers WHERE guild_id = ?"#,
+        guild_id
+    )
+    .fetch_optional(executor)
+    .await?;
+    let Some(row) = row else {
+        return Ok(ServerSettings::new(guild));
+    };
+    let quiet_hours = match (row.quiet_start_minute, row.quiet_end_minute) {
+        (Some(start), Some(end)) => Some(QuietHours {
+            start: minute_of_day(start)?,
+            end: minute_of_day(end)?,
+        }),
+        _ => None,
+    };
+    Ok(ServerSettings {
+        guild,
+        timezone: row.timezone.as_deref().map(time_zone).transpose()?,
+        week_start: weekday(row.week_start)?,
+        moderator_role: row.moderator_role_id.map(|id| RoleId(snowflake(id))),
+        quiet_hours,
+        quiet_days: u8::try_from(row.quiet_days)
+            .ok()
+            .and_then(WeekdaySet::from_bits)
+            .ok_or_else(|| StoreError::Corrupt(format!("quiet days {}", row.quiet_days)))?,
+        disabled_exercises: exercise_keys(&row.disabled_exercises)?
+            .into_iter()
+            .collect::<BTreeSet<_>>(),
+        leaderboard_channel: row
+            .leaderboard_channel_id
+            .map(|id| ChannelId(snowflake(id))),
+    })
 }
 
 #[cfg(test)]

@@ -315,6 +315,7 @@ impl FakeDiscord {
                 late: std::time::Duration::ZERO,
                 created: std::time::Instant::now(),
                 acknowledged: false,
+                shown: None,
                 callbacks: Vec::new(),
                 original: None,
                 followups: Vec::new(),

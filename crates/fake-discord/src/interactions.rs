@@ -154,6 +154,23 @@ impl FakeDiscord {
             .collect()
     }
 
+    /// For each interaction, how long after it was dispatched the member
+    /// saw its answer ("thinking…" does not count), if they have: what a
+    /// load measurement reads, for many interactions under one lock.
+    pub fn answer_times(&self, interactions: &[u64]) -> Vec<Option<Duration>> {
+        let world = self.shared.world();
+        interactions
+            .iter()
+            .map(|id| {
+                let i = world.interactions.get(id)?;
+                Some(
+                    i.shown?
+                        .saturating_duration_since(i.dispatched.unwrap_or(i.created)),
+                )
+            })
+            .collect()
+    }
+
     /// How many initial responses the fake accepted for an interaction.
     pub fn responses_accepted(&self, interaction: u64) -> usize {
         self.shared
@@ -227,6 +244,7 @@ pub(super) fn new_interaction(
             late,
             created: created_instant(late),
             acknowledged: false,
+            shown: None,
             callbacks: Vec::new(),
             original: None,
             followups: Vec::new(),

@@ -120,6 +120,9 @@ pub struct Interaction {
     /// When it was created, for the token's lifetime.
     pub created: Instant,
     pub acknowledged: bool,
+    /// When the member first saw the answer: a message response, or the
+    /// first follow-up or edit after "thinking…" (load measurements).
+    pub shown: Option<Instant>,
     /// Every accepted initial response body.
     pub callbacks: Vec<Value>,
     /// The message the initial response created (the "original").

@@ -188,3 +188,35 @@ async fn a_daily_rotation_prompts_one_exercise_a_day_in_turn_and_skipped_days_ta
         ]
     );
 }
+
+#[tokio::test]
+async fn every_servers_first_prompt_goes_out_before_any_servers_second_across_all_due() {
+    // More due at once than one read of the store used to take (500): 170
+    // servers of 3 schedules each (the tests' limit), then a server of one,
+    // added last, all due at 09:00.
+    let s = setup(utc(2027, 5, 3, 8, 0)).await;
+    for guild in 1..=171 {
+        let caller = crate::app::settings::Caller {
+            guild: GuildId(guild),
+            ..admin()
+        };
+        for _ in 0..if guild == 171 { 1 } else { 3 } {
+            s.app
+                .add_schedule(&caller, request("0 9 * * *", "UTC"))
+                .await
+                .unwrap();
+        }
+    }
+    s.scheduler.run_until(utc(2027, 5, 3, 9, 0)).await;
+    let servers: Vec<GuildId> = s
+        .recorder
+        .posts
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, p)| p.guild)
+        .collect();
+    assert_eq!(servers.len(), 170 * 3 + 1);
+    let first: std::collections::BTreeSet<_> = servers[..171].iter().collect();
+    assert_eq!(first.len(), 171, "one of each server first");
+}

@@ -42,6 +42,7 @@ pub(super) fn follow_up(world: &mut World, token: &str, body: Value) -> Reply {
     };
     if let Some(i) = world.interactions.get_mut(&interaction) {
         i.followups.push(message);
+        i.shown.get_or_insert_with(std::time::Instant::now);
     }
     message_reply(world, message)
 }
@@ -78,7 +79,12 @@ pub(super) fn message(
     };
     match verb {
         "GET" => message_reply(world, message),
-        "PATCH" => edit_message(world, channel, message, body),
+        "PATCH" => {
+            if let Some(i) = world.interactions.get_mut(&interaction) {
+                i.shown.get_or_insert_with(std::time::Instant::now);
+            }
+            edit_message(world, channel, message, body)
+        }
         "DELETE" => delete_message(world, channel, message),
         _ => error(StatusCode::METHOD_NOT_ALLOWED, 0, "405: Method Not Allowed"),
     }
@@ -142,6 +148,9 @@ pub(super) fn callback(world: &mut World, id: Option<u64>, token: &str, body: Va
         .get_mut(&interaction_id)
         .expect("looked up above");
     interaction.acknowledged = true;
+    if kind != 5 {
+        interaction.shown = Some(std::time::Instant::now());
+    }
     interaction.callbacks.push(body);
     interaction.original = original;
     Reply::Empty(StatusCode::NO_CONTENT)

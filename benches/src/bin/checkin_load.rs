@@ -1,0 +1,273 @@
+//! Check-in load: `/checkin` at fixed open-loop rates (the next command is
+//! sent when its instant comes, whether or not earlier ones were answered)
+//! through the fake Discord's gateway, against the real bot as a child
+//! process, or the trivial bot that answers at once from memory (the floor
+//! of the setup). Per rate: how many were answered within 3 s, p50, p99 and
+//! max from the interaction's dispatch to the answer the member sees ("thinking…"
+//! does not count), the bot's CPU (of one core) and peak RSS, and for the
+//! bot the interactions it dropped unstarted under overload.
+//!
+//! cargo build --release --bin secondheart -p secondheart -p secondheart-benches
+//! taskset -c 1 target/release/checkin_load [--trivial] [--rates 200,1000,2000,3000]
+//!     [--seconds 10] [--bot-cpus 0] [--guilds 10] [--members 200]
+//!
+//! `--bot-cpus` pins the bot with taskset; pin this program (the fake and
+//! the sender) to the other core. The bot is the `secondheart` (or
+//! `trivial_bot`) next to this program; its database is durable
+//! (`synchronous=FULL`, the shipped setting) in a temporary folder.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fake_discord::FakeDiscord;
+use secondheart_benches::proc_stats::{cpu_seconds, rss_kib};
+use serde_json::json;
+
+const TOKEN: &str = "YmVuY2g.bench.token-for-the-fake-discord";
+const DEADLINE: Duration = Duration::from_secs(3);
+
+struct Options {
+    trivial: bool,
+    rates: Vec<u32>,
+    seconds: u64,
+    bot_cpus: Option<String>,
+    guilds: usize,
+    members: usize,
+}
+
+fn options() -> Options {
+    let mut o = Options {
+        trivial: false,
+        rates: vec![200, 1000, 2000, 3000],
+        seconds: 10,
+        bot_cpus: None,
+        guilds: 10,
+        members: 200,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().unwrap_or_else(|| panic!("{arg} needs a value"));
+        match arg.as_str() {
+            "--trivial" => o.trivial = true,
+            "--rates" => {
+                o.rates = value()
+                    .split(',')
+                    .map(|r| r.parse().expect("a rate per second"))
+                    .collect()
+            }
+            "--seconds" => o.seconds = value().parse().expect("seconds"),
+            "--bot-cpus" => o.bot_cpus = Some(value()),
+            "--guilds" => o.guilds = value().parse().expect("guilds"),
+            "--members" => o.members = value().parse().expect("members"),
+            other => panic!("unknown argument {other}"),
+        }
+    }
+    o
+}
+
+#[tokio::main]
+async fn main() {
+    let o = options();
+    let name = if o.trivial {
+        "trivial_bot"
+    } else {
+        "secondheart"
+    };
+    let binary = std::env::current_exe()
+        .expect("this binary's path")
+        .with_file_name(name);
+    assert!(
+        binary.exists(),
+        "{} is missing: cargo build --release --bin secondheart -p secondheart -p secondheart-benches",
+        binary.display()
+    );
+
+    let discord = FakeDiscord::start(TOKEN).await.expect("fake Discord");
+    let mut senders = Vec::new();
+    for g in 0..o.guilds {
+        let guild = discord.create_guild(&format!("Team {g}"));
+        let channel = discord.create_channel(guild, "movement");
+        for m in 0..o.members {
+            senders.push((
+                guild,
+                channel,
+                discord.add_member(guild, &format!("M{m}"), &[]),
+            ));
+        }
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let metrics_addr = free_address();
+    let mut bot = spawn(&binary, &o, dir.path(), &discord.api_url(), &metrics_addr);
+    let pid = bot.id();
+    discord
+        .wait_for_commands(Duration::from_secs(120))
+        .await
+        .expect("the bot registered its commands");
+    wait("the bot to connect", || discord.connected()).await;
+    // Warm up: the first answers open connections.
+    let (g, c, m) = senders[0];
+    let id = discord
+        .send_command(g, c, m, "checkin", &checkin_options())
+        .expect("/checkin");
+    discord
+        .reply(id, Duration::from_secs(30))
+        .await
+        .expect("a first answer");
+
+    println!(
+        "{name}{}, {} servers × {} members, {} s per rate",
+        o.bot_cpus
+            .as_deref()
+            .map(|c| format!(" pinned to CPU {c}"))
+            .unwrap_or_default(),
+        o.guilds,
+        o.members,
+        o.seconds
+    );
+    println!("| offered rate | answered within 3 s | p50 / p99 / max | bot CPU | bot peak RSS | dropped unstarted |");
+    println!("|---|---|---|---|---|---|");
+    let mut next_sender = 0;
+    for &rate in &o.rates {
+        let total = rate as usize * o.seconds as usize;
+        let cpu_before = cpu_seconds(pid);
+        let dropped_before = dropped(&metrics_addr).await;
+        let peak = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(rss_kib(pid)));
+        let sampling = {
+            let peak = std::sync::Arc::clone(&peak);
+            tokio::spawn(async move {
+                loop {
+                    peak.fetch_max(rss_kib(pid), std::sync::atomic::Ordering::Relaxed);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            })
+        };
+        let started = Instant::now();
+        let mut ids = Vec::with_capacity(total);
+        while ids.len() < total {
+            let due = ((started.elapsed().as_secs_f64() * f64::from(rate)) as usize + 1).min(total);
+            while ids.len() < due {
+                let (g, c, m) = senders[next_sender % senders.len()];
+                next_sender += 1;
+                ids.push(
+                    discord
+                        .send_command(g, c, m, "checkin", &checkin_options())
+                        .expect("/checkin"),
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let sent_for = started.elapsed();
+        // The last ones have their three seconds, and a little.
+        tokio::time::sleep(DEADLINE + Duration::from_millis(500)).await;
+        let wall = started.elapsed();
+        let cpu = (cpu_seconds(pid) - cpu_before) / wall.as_secs_f64();
+        sampling.abort();
+        let dropped = match (dropped(&metrics_addr).await, dropped_before) {
+            (Some(after), Some(before)) => format!("{}", after - before),
+            _ => "-".into(),
+        };
+        let times = discord.answer_times(&ids);
+        let mut answered: Vec<Duration> = times.iter().flatten().copied().collect();
+        answered.sort();
+        let in_time = answered.iter().filter(|t| **t <= DEADLINE).count();
+        let pick = |q: f64| {
+            if answered.is_empty() {
+                return "-".to_owned();
+            }
+            let i = ((answered.len() as f64 * q).ceil() as usize).clamp(1, answered.len()) - 1;
+            format_ms(answered[i])
+        };
+        println!(
+            "| {rate}/s{} | {:.1}% ({in_time} of {total}) | {} / {} / {} | {:.0}% | {:.1} MB | {dropped} |",
+            if sent_for > Duration::from_secs(o.seconds) + Duration::from_millis(200) {
+                format!(" (sent in {:.1} s)", sent_for.as_secs_f64())
+            } else {
+                String::new()
+            },
+            in_time as f64 * 100.0 / total as f64,
+            pick(0.5),
+            pick(0.99),
+            answered.last().map_or("-".into(), |t| format_ms(*t)),
+            cpu * 100.0,
+            peak.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1024.0,
+        );
+        // Settle before the next rate.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    let _ = bot.kill();
+    let _ = bot.wait();
+}
+
+fn checkin_options() -> [(&'static str, serde_json::Value); 2] {
+    [("exercise", json!("heel-raises")), ("amount", json!(10))]
+}
+
+fn format_ms(d: Duration) -> String {
+    let ms = d.as_secs_f64() * 1000.0;
+    if ms >= 1000.0 {
+        format!("{:.2} s", ms / 1000.0)
+    } else {
+        format!("{ms:.1} ms")
+    }
+}
+
+/// The bot's count of interactions dropped unstarted, from its /metrics.
+async fn dropped(addr: &str) -> Option<u64> {
+    let (status, body) =
+        fake_discord::raw_request(&format!("http://{addr}"), "GET", "/metrics", None, None).await;
+    if status != 200 {
+        return None;
+    }
+    Some(
+        body.lines()
+            .filter(|l| l.starts_with("secondheart_interactions_dropped_total"))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>() as u64,
+    )
+}
+
+fn free_address() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("address").to_string()
+}
+
+/// The bot (or the trivial bot), with the shipped defaults but for the
+/// fake, the database, the metrics address and warnings only.
+fn spawn(binary: &Path, o: &Options, dir: &Path, api_url: &str, metrics: &str) -> Child {
+    let log = std::fs::File::create(dir.join("bot.log")).expect("log file");
+    let mut command = match &o.bot_cpus {
+        Some(cpus) => {
+            let mut c = Command::new("taskset");
+            c.args(["-c", cpus]).arg(binary);
+            c
+        }
+        None => Command::new(binary),
+    };
+    command
+        .arg("run")
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("DISCORD_TOKEN", TOKEN)
+        .env("SECONDHEART__DISCORD__API_URL", api_url)
+        .env(
+            "SECONDHEART__DATABASE__URL",
+            format!("sqlite://{}", dir.join("load.db").display()),
+        )
+        .env("SECONDHEART__HTTP__LISTEN", metrics)
+        .env("SECONDHEART__LOG__LEVEL", "warn")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start the bot")
+}
+
+/// Waits (up to two minutes) until `ready` holds.
+async fn wait(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !ready() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
