@@ -2,10 +2,9 @@
 //! the member's own place below when outside the rows, and the team goal.
 
 use super::canvas::{Align, Canvas};
-use super::{alt_text, palette, Picture, PictureError};
+use super::{alt_text, heading, palette, Picture, PictureError, PAD};
 
 const WIDTH: u32 = 800;
-const PAD: f32 = 24.0;
 const ROW: f32 = 44.0;
 const NAME_X: f32 = 84.0;
 const NAME_WIDTH: f32 = 250.0;
@@ -65,24 +64,7 @@ impl Board {
         let height = height.ceil() as u32;
         let mut canvas = Canvas::new(WIDTH, height, palette::BACKGROUND)?;
         let right = WIDTH as f32 - PAD;
-        canvas.text(
-            &self.title,
-            PAD,
-            PAD + 28.0,
-            28.0,
-            palette::TEXT,
-            Align::Left,
-            Some(right - PAD),
-        )?;
-        canvas.text(
-            &self.subtitle,
-            PAD,
-            PAD + 60.0,
-            18.0,
-            palette::MUTED,
-            Align::Left,
-            Some(right - PAD),
-        )?;
+        heading(&mut canvas, WIDTH, &self.title, &self.subtitle)?;
         let mut y = PAD + 80.0;
         if shown.is_empty() {
             canvas.text(

@@ -3,11 +3,10 @@
 //! on which every goal was met.
 
 use super::canvas::{Align, Canvas, Rgb};
-use super::{alt_text, palette, Picture, PictureError};
+use super::{alt_text, heading, palette, Picture, PictureError, PAD};
 
 const WIDTH: u32 = 800;
 const HEIGHT: u32 = 420;
-const PAD: f32 = 24.0;
 /// The plot's area: left of it the axis labels, below it the day labels,
 /// the goal marks and the legend.
 const PLOT_LEFT: f32 = 72.0;
@@ -43,24 +42,7 @@ impl Chart {
     pub fn draw(&self) -> Result<Picture, PictureError> {
         let mut canvas = Canvas::new(WIDTH, HEIGHT, palette::BACKGROUND)?;
         let right = WIDTH as f32 - PAD;
-        canvas.text(
-            &self.title,
-            PAD,
-            PAD + 28.0,
-            28.0,
-            palette::TEXT,
-            Align::Left,
-            Some(right - PAD),
-        )?;
-        canvas.text(
-            &self.subtitle,
-            PAD,
-            PAD + 56.0,
-            18.0,
-            palette::MUTED,
-            Align::Left,
-            Some(right - PAD),
-        )?;
+        heading(&mut canvas, WIDTH, &self.title, &self.subtitle)?;
 
         let top = nice_ceiling(
             self.days

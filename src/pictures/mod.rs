@@ -36,6 +36,23 @@ pub enum PictureError {
     Encode(String),
 }
 
+/// The margin around a picture's content.
+const PAD: f32 = 24.0;
+
+/// A picture's title and, under it, its subtitle.
+fn heading(
+    canvas: &mut canvas::Canvas,
+    width: u32,
+    title: &str,
+    subtitle: &str,
+) -> Result<(), PictureError> {
+    let room = Some(width as f32 - 2.0 * PAD);
+    let left = canvas::Align::Left;
+    canvas.text(title, PAD, PAD + 28.0, 28.0, palette::TEXT, left, room)?;
+    canvas.text(subtitle, PAD, PAD + 58.0, 18.0, palette::MUTED, left, room)?;
+    Ok(())
+}
+
 /// Discord's limit on an attachment's description.
 const MAX_ALT_TEXT: usize = 1024;
 
