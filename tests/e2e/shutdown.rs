@@ -106,6 +106,10 @@ async fn sigterm_mid_burst_keeps_what_was_acknowledged_and_hands_the_prompt_on()
             .unwrap();
         sent.push(id);
         if sent.len() == 10 {
+            // In the middle of the burst: once the bot has answered one,
+            // with others still on their way.
+            let first = bot.discord.reply(sent[0], Duration::from_secs(20)).await;
+            assert!(first.is_some(), "no answer to the first check-in");
             bot.terminate();
         }
     }
