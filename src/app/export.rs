@@ -269,7 +269,7 @@ impl App {
         drop(rows);
         let rows = sheet.finish()?;
         let export = fit("checkins", spill, rows, limit).await?;
-        self.audit_action(caller, "export", format!("{rows} check-ins"))
+        self.log(caller, "export", format!("{rows} check-ins"))
             .await?;
         Ok(export)
     }

@@ -10,7 +10,6 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::domain::audit::NewAuditEntry;
 use crate::domain::checkin::CheckIn;
 use crate::domain::exercise::Unit;
 use crate::domain::goals::{
@@ -280,7 +279,7 @@ impl App {
         self.store
             .set_team_goal(caller.guild, goal, caller.user, now)
             .await?;
-        self.audit_change(caller, "team-goal.set", format!("{metric} {target} a week"))
+        self.log(caller, "team-goal.set", format!("{metric} {target} a week"))
             .await?;
         Ok(self
             .team_progress(&settings, now)
@@ -310,7 +309,7 @@ impl App {
         self.store
             .set_server_goals(caller.guild, merged, self.clock.now())
             .await?;
-        self.audit_change(caller, "settings.goals", describe(targets))
+        self.log(caller, "settings.goals", describe(targets))
             .await?;
         Ok(targets)
     }
@@ -420,8 +419,7 @@ impl App {
             || format!("{days} days: none"),
             |r| format!("{days} days: role {r}"),
         );
-        self.audit_change(caller, "settings.milestone-role", detail)
-            .await
+        self.log(caller, "settings.milestone-role", detail).await
     }
 
     /// Role grants waiting to be sent, oldest first.
@@ -439,24 +437,6 @@ impl App {
             .store
             .finish_role_grant(grant, refused, self.clock.now())
             .await?)
-    }
-
-    async fn audit_change(
-        &self,
-        caller: &Caller,
-        action: &str,
-        detail: String,
-    ) -> Result<(), AppError> {
-        self.store
-            .append_audit(NewAuditEntry {
-                guild: caller.guild,
-                actor: caller.user,
-                action: action.to_owned(),
-                detail,
-                at: self.clock.now(),
-            })
-            .await?;
-        Ok(())
     }
 }
 

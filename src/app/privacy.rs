@@ -3,7 +3,6 @@
 
 use chrono::Duration;
 
-use crate::domain::audit::NewAuditEntry;
 use crate::domain::checkin::Source;
 use crate::domain::privacy::{ForgetButton, ForgetPress};
 use crate::domain::{GuildId, UserId};
@@ -88,28 +87,9 @@ impl App {
         if !receipt.duplicate {
             let c = &receipt.checkin;
             let detail = format!("for member {}: {} {}", member.0, c.amount, c.exercise);
-            self.audit_action(caller, "checkin.for", detail).await?;
+            self.log(caller, "checkin.for", detail).await?;
         }
         Ok(receipt)
-    }
-
-    /// Appends a moderator action to the server's audit log.
-    pub(super) async fn audit_action(
-        &self,
-        caller: &Caller,
-        action: &str,
-        detail: String,
-    ) -> Result<(), AppError> {
-        self.store
-            .append_audit(NewAuditEntry {
-                guild: caller.guild,
-                actor: caller.user,
-                action: action.to_owned(),
-                detail,
-                at: self.clock.now(),
-            })
-            .await?;
-        Ok(())
     }
 
     /// The bot was removed from the server (not an outage): its schedules

@@ -296,6 +296,7 @@ impl App {
         Ok(at)
     }
 
+    /// Appends a moderator action to the server's audit log.
     pub(super) async fn log(
         &self,
         caller: &Caller,
