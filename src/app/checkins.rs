@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::checkin::{CheckIn, NewCheckIn, Recorded, Source};
 use crate::domain::exercise::Exercise;
+use crate::domain::member::MemberPrefs;
 use crate::domain::server::ServerSettings;
 use crate::domain::streak::local_date;
 use crate::domain::{GuildId, InteractionId, UserId};
@@ -46,6 +47,14 @@ pub struct CheckInReceipt {
     pub celebration: Celebration,
 }
 
+/// What a receipt is made of besides the check-in: the server's settings,
+/// the member's preferences, and their total of the exercise that day.
+pub(super) struct Known {
+    settings: ServerSettings,
+    prefs: MemberPrefs,
+    day_amount: i64,
+}
+
 impl App {
     /// Validates and stores a check-in. Recording the same interaction twice
     /// stores it once.
@@ -82,7 +91,7 @@ impl App {
         // the member is read in the transaction that stores it, and the
         // daily cap is judged against the day's amount in that transaction
         // too, so two check-ins at once cannot both earn past it.
-        let (recorded, _) = self
+        let written = self
             .store
             .record_checkin_with(
                 guild,
@@ -134,9 +143,19 @@ impl App {
                 },
             )
             .await??;
-        let duplicate = matches!(recorded, Recorded::Duplicate(_));
-        self.receipt(recorded.checkin().clone(), exercise, duplicate)
-            .await
+        let duplicate = matches!(written.recorded, Recorded::Duplicate(_));
+        let known = Known {
+            settings: written.settings,
+            prefs: written.prefs,
+            day_amount: written.day_total,
+        };
+        self.receipt(
+            written.recorded.checkin().clone(),
+            exercise,
+            duplicate,
+            known,
+        )
+        .await
     }
 
     /// The member's calendar date at `now` (their zone, else the server's),
@@ -158,6 +177,25 @@ impl App {
         Ok(local_date(now, prefs.timezone, server_zone))
     }
 
+    /// What a check-in's receipt needs that its writer already read: the
+    /// check-in path is the bot's busiest, and each read is a trip to a
+    /// database thread and back.
+    pub(super) async fn known_for_receipt(&self, checkin: &CheckIn) -> Result<Known, AppError> {
+        Ok(Known {
+            settings: self.store.server_settings(checkin.guild).await?,
+            prefs: self.store.member_prefs(checkin.guild, checkin.user).await?,
+            day_amount: self
+                .store
+                .day_amount(
+                    checkin.guild,
+                    checkin.user,
+                    &checkin.exercise,
+                    checkin.local_date,
+                )
+                .await?,
+        })
+    }
+
     /// The receipt of a stored check-in, with the member's day total, their
     /// standing, and (for a new one) what it set off.
     pub(super) async fn receipt(
@@ -165,19 +203,15 @@ impl App {
         checkin: CheckIn,
         exercise: Exercise,
         duplicate: bool,
+        known: Known,
     ) -> Result<CheckInReceipt, AppError> {
-        let day_amount = self
-            .store
-            .day_amount(
-                checkin.guild,
-                checkin.user,
-                &checkin.exercise,
-                checkin.local_date,
-            )
-            .await?;
+        let Known {
+            settings,
+            prefs,
+            day_amount,
+        } = known;
         let day_before = day_amount - i64::from(checkin.amount);
         let (_, past_cap) = exercise.capped_points(day_before, checkin.amount);
-        let settings = self.store.server_settings(checkin.guild).await?;
         let history = self
             .store
             .member_checkins(
@@ -188,12 +222,13 @@ impl App {
             )
             .await?;
         let standing = self
-            .standing(&settings, checkin.user, &history, self.clock.now())
+            .standing(&settings, &prefs, &history, self.clock.now())
             .await?;
         let celebration = if duplicate {
             Celebration::default()
         } else {
-            self.celebrate(&settings, &checkin, &standing).await?
+            self.celebrate(&settings, &prefs, &checkin, &standing)
+                .await?
         };
         Ok(CheckInReceipt {
             checkin,
@@ -227,7 +262,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_checkin_is_one_trip_to_the_writer_with_its_day_total() {
-        let (app, _clock, _dir) = app_at(Utc.with_ymd_and_hms(2027, 5, 3, 9, 0, 0).unwrap()).await;
+        // An instant finer than the store keeps (milliseconds).
+        let now = Utc.with_ymd_and_hms(2027, 5, 3, 9, 0, 0).unwrap()
+            + chrono::Duration::nanoseconds(1_234_567);
+        let (app, _clock, _dir) = app_at(now).await;
         let writes = || app.raw_store().writer_stats().writes();
         let before = writes();
         // A member seen for the first time: their name, the check-in and
@@ -251,6 +289,10 @@ mod tests {
             .unwrap();
         assert!(again.duplicate);
         assert_eq!(again.day_amount, 15);
+        // The new check-in is returned as written, not read back: exactly
+        // what reading it gives.
+        assert_eq!(again.checkin, second.checkin);
+        assert_eq!(second.checkin.at.timestamp_subsec_nanos(), 1_000_000);
         let prefs = app
             .raw_store()
             .member_prefs(GuildId(1), UserId(7))

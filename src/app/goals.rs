@@ -16,6 +16,7 @@ use crate::domain::goals::{
     first_goal_week, goal_days, progress, GoalProgress, GoalTargets, MemberGoals, TargetChange,
 };
 use crate::domain::leaderboard::Period;
+use crate::domain::member::MemberPrefs;
 use crate::domain::milestones::{newly_reached, Milestone, STREAK_MILESTONES};
 use crate::domain::server::{ServerSettings, WeekdaySet};
 use crate::domain::streak::{
@@ -85,11 +86,11 @@ impl App {
     pub(crate) async fn standing(
         &self,
         settings: &ServerSettings,
-        user: UserId,
+        prefs: &MemberPrefs,
         checkins: &[CheckIn],
         now: DateTime<Utc>,
     ) -> Result<Standing, AppError> {
-        let prefs = self.store.member_prefs(settings.guild, user).await?;
+        let user = prefs.user;
         let server_zone = settings.timezone.unwrap_or(self.default_zone);
         let today = local_date(now, prefs.timezone, server_zone);
         let vacations = self.store.vacations(settings.guild, user).await?;
@@ -143,23 +144,28 @@ impl App {
     pub(crate) async fn celebrate(
         &self,
         settings: &ServerSettings,
+        prefs: &MemberPrefs,
         checkin: &CheckIn,
         standing: &Standing,
     ) -> Result<Celebration, AppError> {
         let now = self.clock.now();
         let (guild, user) = (checkin.guild, checkin.user);
-        let celebrated: BTreeSet<Milestone> = self
-            .store
-            .celebrations(guild, user)
-            .await?
-            .iter()
-            .filter_map(|k| Milestone::parse(k))
-            .collect();
-        let reached = newly_reached(
-            standing.streak.current,
-            standing.first_goal_week.is_some(),
-            &celebrated,
-        );
+        let streak = standing.streak.current;
+        let goal_week_met = standing.first_goal_week.is_some();
+        // Most check-ins reach no milestone at all: then what was
+        // celebrated before need not be read.
+        let reached = if newly_reached(streak, goal_week_met, &BTreeSet::new()).is_empty() {
+            Vec::new()
+        } else {
+            let celebrated: BTreeSet<Milestone> = self
+                .store
+                .celebrations(guild, user)
+                .await?
+                .iter()
+                .filter_map(|k| Milestone::parse(k))
+                .collect();
+            newly_reached(streak, goal_week_met, &celebrated)
+        };
         let mut celebration = Celebration::default();
         if !reached.is_empty() {
             let new = self
@@ -170,12 +176,14 @@ impl App {
                 .into_iter()
                 .filter(|m| new.contains(&m.key()))
                 .collect();
-            let prefs = self.store.member_prefs(guild, user).await?;
             // Opted out of leaderboards: not announced, and no role that
             // would show it either.
             if !prefs.leaderboard_opt_out {
                 celebration.milestone = new.first().copied();
-                celebration.name = prefs.display_name.unwrap_or_else(|| "A member".into());
+                celebration.name = prefs
+                    .display_name
+                    .clone()
+                    .unwrap_or_else(|| "A member".into());
                 let rewards = self.store.milestone_roles(guild).await?;
                 for milestone in &new {
                     let Milestone::Streak(days) = milestone else {
@@ -192,10 +200,12 @@ impl App {
                 }
             }
         }
-        if let (Some(channel), Some(team)) = (
-            settings.leaderboard_channel,
-            self.team_progress(settings, now).await?,
-        ) {
+        // The team goal is announced in the leaderboard channel: without
+        // one, there is nothing to read.
+        if let Some(channel) = settings.leaderboard_channel {
+            let Some(team) = self.team_progress(settings, now).await? else {
+                return Ok(celebration);
+            };
             if team.reached() {
                 let key = format!("team-goal:{}", self.week_first_date(settings, now));
                 let new = self.store.celebrate(guild, TEAM, vec![key], now).await?;

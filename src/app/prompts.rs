@@ -344,7 +344,10 @@ impl App {
         Ok(match outcome {
             AnswerOutcome::Recorded { checkin: Some(c) } => ClickOutcome::Logged {
                 occurrence: id,
-                receipt: Box::new(self.receipt(c, exercise, false).await?),
+                receipt: Box::new({
+                    let known = self.known_for_receipt(&c).await?;
+                    self.receipt(c, exercise, false, known).await?
+                }),
             },
             AnswerOutcome::Recorded { checkin: None } => ClickOutcome::NotNow,
             AnswerOutcome::AlreadyAnswered(previous) => {

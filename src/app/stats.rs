@@ -93,7 +93,7 @@ impl App {
             .iter()
             .filter(|c| c.source == Source::Moderator)
             .count();
-        let standing = self.standing(&settings, user, &all, now).await?;
+        let standing = self.standing(&settings, &prefs, &all, now).await?;
         let streak = Streak {
             current: standing.streak.current,
             best: standing.streak.best,

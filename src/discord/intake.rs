@@ -8,9 +8,10 @@
 //!
 //! It also bounds the work the bot holds: at most [`RUNNING`] interactions
 //! are handled at once and at most [`WAITING`] wait their turn; one that
-//! arrives to a full queue, or whose turn comes when it can no longer be
-//! answered in time ([`STALE_AFTER`] after Discord created it), is dropped
-//! unstarted and counted. Under overload the bot answers what it can in
+//! arrives to a full queue, that waited longer than [`MAX_WAIT`] for its
+//! turn, or whose turn comes when it can no longer be answered in time
+//! ([`STALE_AFTER`] after Discord created it), is dropped unstarted and
+//! counted. Under overload the bot answers what it can in
 //! time instead of queueing everything and answering nothing.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -31,6 +32,13 @@ const RUNNING: usize = 256;
 /// dropped. At the bot's capacity (over a thousand check-ins a second) the
 /// last of them waits well under a second.
 const WAITING: usize = 1024;
+/// The longest an interaction waits for one of the [`RUNNING`] places.
+/// Measured by the bot's own clock, so a clock apart from Discord's cannot
+/// defeat it: one that waited longer finds the bot behind by more than it
+/// can make up, and would at best be answered after "thinking…", an extra
+/// request when the bot can least afford one. Dropping it at once lets
+/// those behind it be answered directly, in time.
+const MAX_WAIT: Duration = Duration::from_millis(1000);
 /// An interaction whose turn comes this long after Discord created it is
 /// not started: what is left of Discord's three seconds would not do for
 /// its answer.
@@ -59,25 +67,29 @@ pub(super) struct Queue {
     running: Semaphore,
     waiting: AtomicUsize,
     max_waiting: usize,
+    max_wait: Duration,
 }
 
 /// A place among those running; given back when dropped.
 pub(super) struct Turn<'a>(#[allow(dead_code, reason = "held, never read")] SemaphorePermit<'a>);
 
 impl Queue {
-    pub(super) fn new(running: usize, waiting: usize) -> Self {
+    pub(super) fn new(running: usize, waiting: usize, max_wait: Duration) -> Self {
         Self {
             running: Semaphore::new(running.max(1)),
             waiting: AtomicUsize::new(0),
             max_waiting: waiting,
+            max_wait,
         }
     }
 
     /// Waits for a place among those running, in order of arrival, unless
     /// every waiting place is taken; then the interaction is [`Dropped::Full`]
-    /// and `is_stale` is not asked. Once its turn comes, an interaction for
-    /// which `is_stale` (asked then) says yes is [`Dropped::Stale`].
+    /// and `is_stale` is not asked. Once its turn comes, an interaction that
+    /// waited longer than the queue's longest wait, or for which `is_stale`
+    /// (asked then) says yes, is [`Dropped::Stale`].
     pub(super) async fn turn(&self, is_stale: impl FnOnce() -> bool) -> Result<Turn<'_>, Dropped> {
+        let arrived = tokio::time::Instant::now();
         let permit = match self.running.try_acquire() {
             Ok(permit) => permit,
             Err(_) => {
@@ -92,7 +104,7 @@ impl Queue {
                 permit.expect("the semaphore is never closed")
             }
         };
-        if is_stale() {
+        if arrived.elapsed() >= self.max_wait || is_stale() {
             return Err(Dropped::Stale);
         }
         Ok(Turn(permit))
@@ -124,7 +136,7 @@ impl Intake {
         Self {
             open: Mutex::new(Some(open)),
             done: tokio::sync::Mutex::new(done),
-            queue: Queue::new(RUNNING, WAITING),
+            queue: Queue::new(RUNNING, WAITING, MAX_WAIT),
         }
     }
 
@@ -246,7 +258,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_queue_drops_newcomers_and_lets_the_waiting_in_in_order() {
-        let queue = std::sync::Arc::new(Queue::new(1, 2));
+        let queue = std::sync::Arc::new(Queue::new(1, 2, Duration::from_secs(60)));
         let running = queue.turn(|| false).await.expect("a free place");
         // Two wait their turn.
         let (order, mut done) = mpsc::unbounded_channel();
@@ -274,10 +286,34 @@ mod tests {
 
     #[tokio::test]
     async fn one_whose_turn_comes_too_late_is_dropped_and_gives_its_place_back() {
-        let queue = Queue::new(1, 1);
+        let queue = Queue::new(1, 1, Duration::from_secs(60));
         assert_eq!(queue.turn(|| true).await.err(), Some(Dropped::Stale));
         // Its place is free again.
         assert!(queue.turn(|| false).await.is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn one_that_waited_too_long_in_the_queue_is_dropped_however_young() {
+        let queue = std::sync::Arc::new(Queue::new(1, 2, Duration::from_millis(500)));
+        let running = queue.turn(|| false).await.expect("a free place");
+        let (early, late) = (std::sync::Arc::clone(&queue), std::sync::Arc::clone(&queue));
+        let patient = tokio::spawn(async move { early.turn(|| false).await.err() });
+        while queue.waiting.load(Ordering::Acquire) < 1 {
+            tokio::task::yield_now().await;
+        }
+        // The one running takes longer than the longest wait allowed.
+        tokio::time::advance(Duration::from_millis(500)).await;
+        drop(running);
+        assert_eq!(patient.await.expect("joined"), Some(Dropped::Stale));
+        // Its place is free again, and one that waits less is started.
+        let held = queue.turn(|| false).await.expect("a free place");
+        let brief = tokio::spawn(async move { late.turn(|| false).await.err() });
+        while queue.waiting.load(Ordering::Acquire) < 1 {
+            tokio::task::yield_now().await;
+        }
+        tokio::time::advance(Duration::from_millis(499)).await;
+        drop(held);
+        assert_eq!(brief.await.expect("joined"), None);
     }
 
     #[test]

@@ -62,6 +62,19 @@ pub struct MemberTotal {
     pub reached_at: DateTime<Utc>,
 }
 
+/// What the one-trip check-in wrote and read on its way: the check-in,
+/// the member's total of its exercise on its local date, and the server's
+/// settings and the member's preferences as the transaction saw them (the
+/// name the member goes by already updated), so the receipt need not read
+/// them again.
+#[derive(Debug, Clone)]
+pub struct CheckInWritten {
+    pub recorded: Recorded,
+    pub day_total: i64,
+    pub settings: ServerSettings,
+    pub prefs: MemberPrefs,
+}
+
 impl Store {
     /// Stores a check-in. A check-in for an interaction already stored is not
     /// stored again; the earlier one comes back as [`Recorded::Duplicate`].
@@ -86,7 +99,7 @@ impl Store {
         now: DateTime<Utc>,
         build: F,
         settle: S,
-    ) -> Result<Result<(Recorded, i64), E>, StoreError>
+    ) -> Result<Result<CheckInWritten, E>, StoreError>
     where
         E: Send + 'static,
         F: FnOnce(&ServerSettings, &MemberPrefs) -> Result<NewCheckIn, E> + Send + 'static,
@@ -95,7 +108,7 @@ impl Store {
         self.write(move |conn| {
             Box::pin(async move {
                 let settings = super::servers::read_server_settings(&mut *conn, guild).await?;
-                let prefs = super::members::read_member_prefs(&mut *conn, guild, user).await?;
+                let mut prefs = super::members::read_member_prefs(&mut *conn, guild, user).await?;
                 let new = match build(&settings, &prefs) {
                     Ok(new) => new,
                     Err(refused) => return Ok(Err(refused)),
@@ -109,6 +122,7 @@ impl Store {
                         now,
                     )
                     .await?;
+                    prefs.display_name = Some(display_name);
                 }
                 let day_before = read_day_amount(
                     &mut *conn,
@@ -120,16 +134,26 @@ impl Store {
                 .await?;
                 let new = settle(new, day_before);
                 let recorded = insert_checkin(conn, &new).await?;
-                let stored = recorded.checkin();
-                let total = read_day_amount(
-                    &mut *conn,
-                    stored.guild,
-                    stored.user,
-                    &stored.exercise,
-                    stored.local_date,
-                )
-                .await?;
-                Ok(Ok((recorded, total)))
+                let total = match &recorded {
+                    Recorded::New(stored) => day_before + i64::from(stored.amount),
+                    // The earlier one may be of another day or exercise.
+                    Recorded::Duplicate(stored) => {
+                        read_day_amount(
+                            &mut *conn,
+                            stored.guild,
+                            stored.user,
+                            &stored.exercise,
+                            stored.local_date,
+                        )
+                        .await?
+                    }
+                };
+                Ok(Ok(CheckInWritten {
+                    recorded,
+                    day_total: total,
+                    settings,
+                    prefs,
+                }))
             })
         })
         .await
@@ -335,6 +359,26 @@ pub(super) async fn insert_checkin(
     )
     .fetch_optional(&mut *conn)
     .await?;
+    if let Some(id) = inserted {
+        // What was just written, as reading it back would give it (the
+        // instant to the millisecond), without the trip to read it.
+        let stored = CheckInRow {
+            id,
+            interaction_id,
+            guild_id,
+            user_id,
+            exercise: exercise.to_owned(),
+            amount,
+            points: new.points,
+            occurred_at: at,
+            local_date: date,
+            source: source.to_owned(),
+            occurrence_id,
+            recorded_by,
+            note: new.note.clone(),
+        };
+        return Ok(Recorded::New(CheckIn::try_from(stored)?));
+    }
     let stored = sqlx::query_as!(
         CheckInRow,
         r#"SELECT id, interaction_id, guild_id, user_id, exercise, amount, points, occurred_at,
@@ -345,12 +389,7 @@ pub(super) async fn insert_checkin(
     )
     .fetch_one(&mut *conn)
     .await?;
-    let checkin = CheckIn::try_from(stored)?;
-    Ok(if inserted.is_some() {
-        Recorded::New(checkin)
-    } else {
-        Recorded::Duplicate(checkin)
-    })
+    Ok(Recorded::Duplicate(CheckIn::try_from(stored)?))
 }
 
 /// How much of one exercise the member logged on one local date, read with
