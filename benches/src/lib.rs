@@ -38,12 +38,19 @@ pub mod proc_stats {
 
     /// The process's resident set size now, in KiB; 0 once it is gone.
     pub fn rss_kib(pid: u32) -> u64 {
+        status_field(pid, "VmRSS")
+    }
+
+    /// A number of the process's `/proc/<pid>/status`, e.g. `RssAnon`
+    /// (heap and stacks, KiB), `RssFile` (the mapped binary and libraries,
+    /// KiB) or `Threads`; 0 once it is gone.
+    pub fn status_field(pid: u32, field: &str) -> u64 {
         std::fs::read_to_string(format!("/proc/{pid}/status"))
             .ok()
             .and_then(|status| {
                 status
                     .lines()
-                    .find_map(|l| l.strip_prefix("VmRSS:"))
+                    .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
                     .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
             })
             .unwrap_or(0)

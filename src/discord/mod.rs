@@ -16,6 +16,7 @@ mod gateway;
 mod intake;
 mod metrics;
 mod notifier;
+mod permissions;
 mod prompt;
 mod prompt_updates;
 mod registration;
@@ -55,6 +56,8 @@ pub struct Data {
     snooze: Duration,
     /// Milestones, the team goal and role rewards, after a check-in.
     celebrations: Arc<celebrations::Celebrations>,
+    /// The bot's own user: its member in a server holds its roles.
+    bot_user: serenity::UserId,
 }
 
 pub type Context<'a> = poise::Context<'a, Data, CommandError>;
@@ -148,8 +151,7 @@ pub async fn connect(
         )
         .await
         .context("cannot read the bot's own user")?
-        .id
-        .get();
+        .id;
     let celebrations = celebrations::Celebrations::start(
         Arc::clone(&app),
         Arc::clone(&prompt_http),
@@ -160,7 +162,7 @@ pub async fn connect(
         client,
         Arc::clone(&budget),
         snooze,
-        bot_user,
+        bot_user.get(),
     ));
     let data = Data {
         prompt_updates: PromptUpdates::new(Arc::clone(&app), Arc::clone(&notifier)),
@@ -171,6 +173,7 @@ pub async fn connect(
         budget,
         snooze,
         celebrations,
+        bot_user,
     };
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
@@ -198,16 +201,16 @@ pub async fn connect(
         .setup(move |ctx, ready, _framework| {
             Box::pin(async move {
                 ctx.http.set_application_id(ready.application.id);
-                data.notifier.set_cache(Arc::clone(&ctx.cache));
                 Ok(data)
             })
         })
         .build();
-    // GUILDS brings each server's channels and roles; no privileged intents.
+    // GUILDS tells which servers the bot is in; no privileged intents.
     let intents = serenity::GatewayIntents::GUILDS;
     let intake = Arc::new(Intake::new());
     let framework = Gated::new(framework, Arc::clone(&intake));
     let client = serenity::ClientBuilder::new_with_http(http, intents)
+        .cache_settings(cache_settings())
         .framework(framework)
         .await
         .context("cannot start the Discord client")?;
@@ -256,6 +259,20 @@ impl Connection {
             Ok(()) => Ok(()),
         }
     }
+}
+
+/// What serenity keeps of the gateway's events: nothing of servers,
+/// channels, users or messages. GUILD_CREATE brings each server whole (every
+/// channel and role), which serenity would keep for as long as the bot is
+/// in it, about 24 KB a server; the bot reads the few it needs from Discord
+/// when a check needs them (see `permissions`).
+fn cache_settings() -> ::serenity::cache::Settings {
+    let mut settings = ::serenity::cache::Settings::default();
+    settings.cache_guilds = false;
+    settings.cache_channels = false;
+    settings.cache_users = false;
+    settings.max_messages = 0;
+    settings
 }
 
 fn token_rejected_message() -> &'static str {

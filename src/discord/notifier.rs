@@ -7,7 +7,7 @@
 //! `retry_after` of a 429 and Discord's error code. Each request waits for
 //! the bot's [`RestBudget`] first, shared with everything else it sends.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -17,7 +17,7 @@ use serde_json::Value;
 use serenity::http::{LightMethod, Request, Route};
 
 use super::budget::{RestBudget, RouteGroup, Spend};
-use super::prompt;
+use super::{permissions, prompt};
 use crate::domain::prompt::is_prompt_of;
 use crate::domain::{ChannelId, MessageId, OccurrenceId};
 use crate::scheduler::{BoardMessage, Notifier, PostError, PromptMessage, Reminder};
@@ -41,9 +41,6 @@ pub struct DiscordNotifier {
     snooze: Duration,
     /// The bot's own user id: its prompts are found among its messages.
     bot_user: u64,
-    /// The gateway's cache, once connected: the bot's permissions in a
-    /// channel, to tell an empty channel from one it may not read.
-    cache: OnceLock<Arc<serenity::Cache>>,
 }
 
 impl DiscordNotifier {
@@ -60,25 +57,19 @@ impl DiscordNotifier {
             budget,
             snooze,
             bot_user,
-            cache: OnceLock::new(),
         }
     }
 
-    /// Hands over the gateway's cache, once the bot is connected.
-    pub fn set_cache(&self, cache: Arc<serenity::Cache>) {
-        let _ = self.cache.set(cache);
-    }
-
-    /// Whether the bot may read the channel's history, if the cache knows.
-    fn reads_history(&self, channel: ChannelId) -> Option<bool> {
-        let cache = self.cache.get()?;
-        let channel = serenity::ChannelId::new(channel.0);
-        cache.guilds().into_iter().find_map(|id| {
-            let guild = cache.guild(id)?;
-            let found = guild.channels.get(&channel)?;
-            let me = guild.members.get(&serenity::UserId::new(self.bot_user))?;
-            Some(guild.user_permissions_in(found, me).read_message_history())
-        })
+    /// Whether the bot may read the channel's history, if Discord tells:
+    /// asked only when a read found nothing, which is rare.
+    async fn reads_history(&self, channel: ChannelId) -> Option<bool> {
+        permissions::reads_history(
+            &self.http,
+            &self.budget,
+            serenity::ChannelId::new(channel.0),
+            serenity::UserId::new(self.bot_user),
+        )
+        .await
     }
 
     /// Posts a `/schedule test` prompt: once, without retries.
@@ -254,7 +245,12 @@ impl Notifier for DiscordNotifier {
             }
             read_any |= !page.is_empty();
             if page.len() < 100 {
-                return nothing_found(read_any, self.reads_history(channel));
+                let reads_history = if read_any {
+                    None
+                } else {
+                    self.reads_history(channel).await
+                };
+                return nothing_found(read_any, reads_history);
             }
             // Listed newest first; the next page starts after the newest.
             after = page
@@ -323,9 +319,9 @@ fn nothing_found(
         (false, Some(false)) => Err(PostError::ChannelUnusable(
             "I cannot read the channel's history (Read Message History is missing)".into(),
         )),
-        // Not connected yet: the cache knows soon.
+        // Discord did not tell: asked again on the next try.
         (false, None) => Err(PostError::Unavailable(
-            "cannot tell yet whether the channel's history can be read".into(),
+            "cannot tell whether the channel's history can be read".into(),
         )),
     }
 }

@@ -297,6 +297,39 @@ async fn a_role_reward_is_granted_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn manage_roles_given_while_the_bot_runs_counts_at_once() {
+    let mut reward = 0;
+    let bot = spawn_bot_with(|discord, guild| {
+        reward = discord.create_role(guild, "Week streak", 0, false);
+    })
+    .await;
+    let moderator = bot.add_moderator("Mo");
+    let options = [("days", json!(7)), ("role", json!(reward.to_string()))];
+    let reply = bot
+        .ask(moderator, "settings milestone-role", &options)
+        .await;
+    assert_eq!(
+        reply.content,
+        "I cannot give that role: I am missing the Manage Roles permission; give it to my role in the server settings."
+    );
+    // An owner gives the bot a role with Manage Roles, above the reward;
+    // the bot checks the server as Discord has it now.
+    let bot_role =
+        bot.discord
+            .create_role(bot.guild, "secondheart", permissions::MANAGE_ROLES, false);
+    bot.discord
+        .set_member_roles(bot.guild, bot.discord.bot_user_id(), &[bot_role]);
+    let reply = bot
+        .ask(moderator, "settings milestone-role", &options)
+        .await;
+    assert_eq!(
+        reply.content,
+        "Members reaching a 7-day streak get the role **Week streak**."
+    );
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_role_reward_is_refused_clearly_without_manage_roles() {
     let mut reward = 0;
     let bot = spawn_bot_with(|discord, guild| {

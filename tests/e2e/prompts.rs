@@ -1264,8 +1264,8 @@ async fn prompts_due_together_take_turns_and_keep_to_a_channels_pace() {
         fake_discord::permissions::MANAGE_GUILD,
         false,
     );
-    // No wait needed: the fake sends GUILD_CREATE on the bot's session before
-    // the command below, and serenity caches each event before the next.
+    // No wait needed: the bot reads the server from the fake when the
+    // command below names its channel.
     let other_moderator = bot.discord.add_member(other, "Ola", &[admins]);
     let every = "*/20 * * * * *";
     let id = bot

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use fake_discord::permissions;
+use fake_discord::{permissions, ChannelAccess};
 use secondheart::domain::schedule::ScheduleState;
 use secondheart::domain::{GuildId, ScheduleId};
 use serde_json::{json, Value};
@@ -168,9 +168,8 @@ async fn bad_schedules_are_refused_with_the_reason() {
     let locked = bot.discord.create_channel(bot.guild, "locked");
     bot.discord
         .set_bot_overwrite(locked, 0, permissions::SEND_MESSAGES);
-    // No wait needed: the fake sends CHANNEL_CREATE/UPDATE on the bot's
-    // session before the command below, and serenity updates its cache with
-    // each event before handling the next.
+    // No wait needed: the bot reads the channel and its overwrites from the
+    // fake when a command names it.
     let add = |when: &str, extra: Vec<(&'static str, Value)>| {
         let mut options = vec![
             ("channel", json!(bot.channel.to_string())),
@@ -299,6 +298,62 @@ async fn bad_schedules_are_refused_with_the_reason() {
         text,
         format!("There is no schedule #{their_id} in this server; /schedule list shows them.")
     );
+    store.close().await;
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_channel_the_bot_cannot_see_is_refused_wherever_it_is_named() {
+    let bot = spawn_bot().await;
+    let admin = moderator(&bot);
+    let added = run(
+        &bot,
+        admin,
+        "schedule add",
+        &[
+            ("channel", json!(bot.channel.to_string())),
+            ("exercise", json!("walk")),
+            ("when", json!("daily 09:30")),
+        ],
+    )
+    .await;
+    assert!(added.starts_with("Added **#1**"), "{added}");
+    // Discord answers 403 Missing Permissions when the bot reads it.
+    let hidden = bot.discord.create_channel(bot.guild, "hidden");
+    bot.discord
+        .set_channel_access(hidden, ChannelAccess::Forbidden);
+    let refused = "I cannot post there: I am missing View Channel in that channel.";
+    let hidden = json!(hidden.to_string());
+    let cases = [
+        (
+            "schedule add",
+            vec![
+                ("channel", hidden.clone()),
+                ("exercise", json!("walk")),
+                ("when", json!("daily 10:30")),
+            ],
+        ),
+        (
+            "schedule edit",
+            vec![("id", json!(1)), ("channel", hidden.clone())],
+        ),
+        ("settings leaderboard-channel", vec![("channel", hidden)]),
+    ];
+    for (name, options) in cases {
+        assert_eq!(run(&bot, admin, name, &options).await, refused, "/{name}");
+    }
+    let store = bot.store().await;
+    assert_eq!(
+        store.count_schedules(GuildId(bot.guild)).await.unwrap(),
+        1,
+        "nothing was added"
+    );
+    let kept = store
+        .schedule(GuildId(bot.guild), ScheduleId(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.channel.0, bot.channel, "the schedule kept its channel");
     store.close().await;
     bot.finish();
 }

@@ -7,18 +7,24 @@
 //!
 //! cargo build --release --bin secondheart -p secondheart -p secondheart-benches
 //! target/release/at_rest [SERVERS...]      (default: 0 1000)
+//!
+//! The bot gets a clean environment; `MALLOC_ARENA_MAX` and
+//! `TOKIO_WORKER_THREADS`, when set for this program, are passed on, to
+//! measure one of those choices at a time.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fake_discord::FakeDiscord;
-use secondheart_benches::proc_stats::{cpu_seconds, rss_kib};
+use secondheart_benches::proc_stats::{cpu_seconds, rss_kib, status_field};
 
 const TOKEN: &str = "YmVuY2g.bench.token-for-the-fake-discord";
 const CHANNELS: usize = 25;
 const ROLES: usize = 15;
 const SETTLE: Duration = Duration::from_secs(15);
 const IDLE: Duration = Duration::from_secs(20);
+/// The bot's environment variables that are passed on from this program's.
+const PASSED_ON: [&str; 2] = ["MALLOC_ARENA_MAX", "TOKIO_WORKER_THREADS"];
 
 #[tokio::main]
 async fn main() {
@@ -41,8 +47,10 @@ async fn main() {
         "{} is missing: cargo build --release --bin secondheart",
         binary.display()
     );
-    println!("| servers ({CHANNELS} channels, {ROLES} roles each) | RSS at rest | idle CPU |");
-    println!("|---|---|---|");
+    println!(
+        "| servers ({CHANNELS} channels, {ROLES} roles each) | RSS at rest | of it anonymous / file | threads | idle CPU |"
+    );
+    println!("|---|---|---|---|---|");
     for servers in counts {
         let discord = FakeDiscord::start(TOKEN).await.expect("fake Discord");
         for g in 0..servers {
@@ -56,10 +64,16 @@ async fn main() {
         }
         let dir = tempfile::tempdir().expect("temp dir");
         let log = std::fs::File::create(dir.path().join("bot.log")).expect("log file");
-        let mut bot = Command::new(&binary)
+        let mut bot = Command::new(&binary);
+        bot.env_clear();
+        for passed in PASSED_ON {
+            if let Some(value) = std::env::var_os(passed) {
+                bot.env(passed, value);
+            }
+        }
+        let mut bot = bot
             .arg("run")
             .current_dir(dir.path())
-            .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("DISCORD_TOKEN", TOKEN)
             .env("SECONDHEART__DISCORD__API_URL", discord.api_url())
@@ -86,9 +100,13 @@ async fn main() {
         let cpu_before = cpu_seconds(pid);
         tokio::time::sleep(IDLE).await;
         let cpu = (cpu_seconds(pid) - cpu_before) / IDLE.as_secs_f64();
+        let mb = |kib: u64| kib as f64 / 1024.0;
         println!(
-            "| {servers} | {:.1} MB | {:.2}% |",
-            rss_kib(pid) as f64 / 1024.0,
+            "| {servers} | {:.1} MB | {:.1} / {:.1} MB | {} | {:.2}% |",
+            mb(rss_kib(pid)),
+            mb(status_field(pid, "RssAnon")),
+            mb(status_field(pid, "RssFile")),
+            status_field(pid, "Threads"),
             cpu * 100.0
         );
         let _ = bot.kill();

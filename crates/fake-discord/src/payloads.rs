@@ -128,6 +128,30 @@ pub fn guild(guild: &Guild, channels: &[&Channel], bot_member: Value, now_ms: i6
     })
 }
 
+/// The guild object of Get Guild: the server and its roles, without what
+/// only GUILD_CREATE carries (channels, members, the bot's join).
+pub fn guild_object(server: &Guild) -> Value {
+    let mut object = guild(server, &[], Value::Null, 0);
+    if let Some(fields) = object.as_object_mut() {
+        for key in [
+            "joined_at",
+            "large",
+            "unavailable",
+            "member_count",
+            "voice_states",
+            "members",
+            "channels",
+            "threads",
+            "presences",
+            "stage_instances",
+            "guild_scheduled_events",
+        ] {
+            fields.remove(key);
+        }
+    }
+    object
+}
+
 pub fn message(message: &Message, author: &User) -> Value {
     json!({
         "id": message.id.to_string(),

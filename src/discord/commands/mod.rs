@@ -19,6 +19,7 @@ mod vacation;
 
 use poise::serenity_prelude as serenity;
 
+use super::permissions::Server;
 use super::{CommandError, Context, Data};
 use crate::domain::{GuildId, UserId};
 
@@ -69,18 +70,24 @@ fn caller(ctx: Context<'_>) -> Result<(GuildId, UserId), CommandError> {
     Ok((GuildId(guild.get()), UserId(ctx.author().id.get())))
 }
 
+/// This server as the bot's checks see it (its roles, the bot's own
+/// member), read from Discord.
+async fn server(ctx: Context<'_>) -> Result<Server, CommandError> {
+    let guild = ctx.guild_id().ok_or(crate::app::UserError::ServerOnly)?;
+    let data = ctx.data();
+    Ok(Server::read(ctx.http(), &data.budget, guild, data.bot_user).await?)
+}
+
 /// A role of this server, looked up among the server's own roles: its id,
 /// name and whether it can be mentioned. An option's resolved role carries
 /// the interaction's server whatever role it is, so only this lookup tells
 /// another server's role apart; it is answered like one that does not exist.
 fn server_role(
-    ctx: Context<'_>,
+    server: &Server,
     role: poise::serenity_prelude::RoleId,
 ) -> Result<(crate::domain::RoleId, String, bool), CommandError> {
-    let guild = ctx.guild().ok_or(crate::app::UserError::ServerOnly)?;
-    let found = guild
-        .roles
-        .get(&role)
+    let found = server
+        .role(role)
         .ok_or(crate::app::UserError::UnknownRole)?;
     Ok((
         crate::domain::RoleId(role.get()),
@@ -93,15 +100,13 @@ fn server_role(
 /// Manage Roles, and the role must be below its own highest role (Discord's
 /// role hierarchy), neither @everyone nor a role an integration manages.
 fn cannot_grant(
-    ctx: Context<'_>,
+    server: &Server,
     role: poise::serenity_prelude::RoleId,
 ) -> Result<Option<String>, CommandError> {
-    let bot = ctx.cache().current_user().id;
-    let guild = ctx.guild().ok_or(crate::app::UserError::ServerOnly)?;
-    let Some(target) = guild.roles.get(&role) else {
+    let Some(target) = server.role(role) else {
         return Err(crate::app::UserError::UnknownRole.into());
     };
-    if role.get() == guild.id.get() {
+    if role.get() == server.id().get() {
         return Ok(Some("everyone has @everyone already".into()));
     }
     if target.managed {
@@ -110,24 +115,14 @@ fn cannot_grant(
             target.name
         )));
     }
-    let Some(me) = guild.members.get(&bot) else {
-        return Ok(Some("I cannot see my own roles in this server".into()));
-    };
-    let permissions = guild.member_permissions(me);
+    let permissions = server.my_permissions();
     if !permissions.manage_roles() && !permissions.administrator() {
         return Ok(Some(
             "I am missing the Manage Roles permission; give it to my role in the server settings"
                 .into(),
         ));
     }
-    let my_highest = me
-        .roles
-        .iter()
-        .filter_map(|r| guild.roles.get(r))
-        .map(|r| r.position)
-        .max()
-        .unwrap_or(0);
-    if target.position >= my_highest {
+    if target.position >= server.my_highest_position() {
         return Ok(Some(format!(
             "{} is not below my own highest role; move my role above it in the server settings",
             target.name

@@ -1,12 +1,13 @@
 //! `/schedule add|list|edit|remove|pause|resume|preview|test`: the server's prompt
 //! schedules. Moderators only, checked by the bot. Channels and roles are
-//! checked against what the bot knows of the server from Discord.
+//! checked against the server as Discord shows it when they are named.
 
 use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 
 use crate::app::schedules::{ScheduleRequest, MAX_PREVIEW};
 use crate::app::UserError;
+use crate::discord::permissions::{self, Channel, Server};
 use crate::discord::{render, replies, CommandError, Context};
 use crate::domain::{ChannelId, GuildId, RoleId, ScheduleId};
 
@@ -25,20 +26,22 @@ async fn reply(ctx: Context<'_>, text: String) -> Result<(), CommandError> {
     Ok(())
 }
 
-/// A channel of this server where the bot can view, send and embed.
-pub(super) fn usable_channel(
+/// A channel of this server where the bot can view, send and embed, as
+/// Discord shows it now.
+pub(super) async fn usable_channel(
     ctx: Context<'_>,
+    server: &Server,
     channel: serenity::ChannelId,
 ) -> Result<ChannelId, CommandError> {
-    let guild = ctx.guild().ok_or(UserError::ServerOnly)?;
-    let Some(found) = guild.channels.get(&channel) else {
-        return Err(UserError::UnknownChannel.into());
-    };
-    let bot = ctx.cache().current_user().id;
-    let Some(me) = guild.members.get(&bot) else {
-        return Err(CommandError::Internal(anyhow::anyhow!(
-            "the bot's own member is not cached"
-        )));
+    let found = match permissions::read_channel(ctx.http(), &ctx.data().budget, channel).await? {
+        Channel::Found(found) if found.guild_id == server.id() => found,
+        Channel::Found(_) | Channel::Unknown => return Err(UserError::UnknownChannel.into()),
+        Channel::Hidden => {
+            return Err(UserError::ChannelPermissions {
+                missing: "View Channel".into(),
+            }
+            .into())
+        }
     };
     // Prompts go to text channels; a category or voice channel cannot hold them.
     if !matches!(
@@ -47,7 +50,7 @@ pub(super) fn usable_channel(
     ) {
         return Err(UserError::NotATextChannel.into());
     }
-    let permissions = guild.user_permissions_in(found, me);
+    let permissions = server.my_permissions_in(&found);
     let missing: Vec<&str> = [
         (permissions.view_channel(), "View Channel"),
         (permissions.send_messages(), "Send Messages"),
@@ -68,8 +71,8 @@ pub(super) fn usable_channel(
 }
 
 /// A mentionable role of this server.
-fn usable_role(ctx: Context<'_>, role: serenity::RoleId) -> Result<RoleId, CommandError> {
-    let (id, name, mentionable) = super::server_role(ctx, role)?;
+fn usable_role(server: &Server, role: serenity::RoleId) -> Result<RoleId, CommandError> {
+    let (id, name, mentionable) = super::server_role(server, role)?;
     if !mentionable {
         return Err(UserError::RoleNotMentionable { name }.into());
     }
@@ -121,8 +124,9 @@ pub async fn add(
     until: Option<String>,
 ) -> Result<(), CommandError> {
     let caller = super::moderator_caller(ctx).await?;
-    let channel = usable_channel(ctx, channel)?;
-    let role = role.map(|r| usable_role(ctx, r)).transpose()?;
+    let server = super::server(ctx).await?;
+    let channel = usable_channel(ctx, &server, channel).await?;
+    let role = role.map(|r| usable_role(&server, r)).transpose()?;
     let view = ctx
         .data()
         .app
@@ -175,12 +179,22 @@ pub async fn edit(
     until: Option<String>,
 ) -> Result<(), CommandError> {
     let caller = super::moderator_caller(ctx).await?;
-    let channel = channel.map(|c| usable_channel(ctx, c)).transpose()?;
-    let role = match (role, remove_role) {
-        (Some(_), Some(true)) => return Err(UserError::RoleOrRemove.into()),
-        (Some(r), _) => Some(Some(usable_role(ctx, r)?)),
-        (None, Some(true)) => Some(None),
-        (None, _) => None,
+    if let (Some(_), Some(true)) = (role, remove_role) {
+        return Err(UserError::RoleOrRemove.into());
+    }
+    // Discord is asked only when a channel or role is named.
+    let server = match (channel, role) {
+        (None, None) => None,
+        _ => Some(super::server(ctx).await?),
+    };
+    let channel = match (channel, &server) {
+        (Some(c), Some(server)) => Some(usable_channel(ctx, server, c).await?),
+        _ => None,
+    };
+    let role = match (role, remove_role, &server) {
+        (Some(r), _, Some(server)) => Some(Some(usable_role(server, r)?)),
+        (None, Some(true), _) => Some(None),
+        _ => None,
     };
     let until = until.map(|u| (!u.trim().eq_ignore_ascii_case("none")).then_some(u));
     let view = ctx

@@ -67,7 +67,7 @@ pub async fn moderator_role(
 ) -> Result<(), CommandError> {
     let caller = super::moderator_caller(ctx).await?;
     let id = match role {
-        Some(role) => Some(super::server_role(ctx, role)?.0),
+        Some(role) => Some(super::server_role(&super::server(ctx).await?, role)?.0),
         None => None,
     };
     ctx.data().app.set_moderator_role(&caller, id).await?;
@@ -115,11 +115,14 @@ pub async fn leaderboard_channel(
     ctx: Context<'_>,
     #[description = "A text channel; leave empty for none"]
     #[channel_types("Text", "News")]
-    channel: Option<serenity::GuildChannel>,
+    channel: Option<serenity::ChannelId>,
 ) -> Result<(), CommandError> {
     let caller = super::moderator_caller(ctx).await?;
     let channel = match channel {
-        Some(c) => Some(super::schedule::usable_channel(ctx, c.id)?),
+        Some(c) => {
+            let server = super::server(ctx).await?;
+            Some(super::schedule::usable_channel(ctx, &server, c).await?)
+        }
         None => None,
     };
     ctx.data()
@@ -182,8 +185,9 @@ pub async fn milestone_role(
     let caller = super::moderator_caller(ctx).await?;
     let (id, name, cannot_grant) = match role {
         Some(role) => {
-            let (id, name, _) = super::server_role(ctx, role)?;
-            (Some(id), Some(name), super::cannot_grant(ctx, role)?)
+            let server = super::server(ctx).await?;
+            let (id, name, _) = super::server_role(&server, role)?;
+            (Some(id), Some(name), super::cannot_grant(&server, role)?)
         }
         None => (None, None, None),
     };

@@ -2,7 +2,8 @@
 //! Discord's description, run through the fault switches, then answered from
 //! the world as Discord would: channels and messages in `messages.rs`,
 //! interaction callbacks and webhooks in `webhooks.rs`, members' roles in
-//! `members.rs`, the rest here.
+//! `members.rs`, reads of a server and its members in `guilds.rs`, the rest
+//! here.
 
 use std::sync::Arc;
 
@@ -11,6 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
+mod guilds;
 mod members;
 mod messages;
 mod webhooks;
@@ -294,6 +296,8 @@ fn route(shared: &Shared, method: &Method, path: &str, query: &str, body: Option
         {
             webhooks::message(&mut world, verb, token, target, &body)
         }
+        ("GET", ["guilds", guild]) => guilds::guild(&world, id(guild)),
+        ("GET", ["guilds", guild, "members", user]) => guilds::member(&world, id(guild), id(user)),
         (verb @ ("PUT" | "DELETE"), ["guilds", guild, "members", user, "roles", role]) => {
             members::member_role(&mut world, verb, id(guild), id(user), id(role))
         }
