@@ -16,6 +16,7 @@ mod gateway;
 mod intake;
 mod metrics;
 mod notifier;
+mod pictures;
 mod prompt;
 mod prompt_updates;
 mod registration;
@@ -161,6 +162,7 @@ pub async fn connect(
         Arc::clone(&budget),
         snooze,
         bot_user,
+        Arc::clone(&app.renderer),
     ));
     let data = Data {
         prompt_updates: PromptUpdates::new(Arc::clone(&app), Arc::clone(&notifier)),
