@@ -12,6 +12,7 @@ pub mod export;
 pub mod goals;
 pub mod leaderboard;
 mod members;
+pub mod pictures;
 pub mod privacy;
 pub mod prompts;
 pub mod schedules;
@@ -48,6 +49,9 @@ pub struct App {
     pub snoozes_changed: Arc<tokio::sync::Notify>,
     /// How long data is kept; everything, forever, unless configured.
     pub retention: privacy::Retention,
+    /// Draws the pictures replies and board posts carry, off the async
+    /// threads; shared with the notifier of board posts.
+    pub renderer: Arc<pictures::Renderer>,
 }
 
 impl App {
@@ -68,6 +72,7 @@ impl App {
             schedules_changed: Arc::default(),
             snoozes_changed: Arc::default(),
             retention: privacy::Retention::default(),
+            renderer: Arc::default(),
         }
     }
 

@@ -17,6 +17,7 @@ mod intake;
 mod metrics;
 mod notifier;
 mod permissions;
+mod pictures;
 mod prompt;
 mod prompt_updates;
 mod registration;
@@ -163,6 +164,7 @@ pub async fn connect(
         Arc::clone(&budget),
         snooze,
         bot_user.get(),
+        Arc::clone(&app.renderer),
     ));
     let data = Data {
         prompt_updates: PromptUpdates::new(Arc::clone(&app), Arc::clone(&notifier)),

@@ -1,5 +1,6 @@
 //! Posting prompts to Discord: the scheduler's [`Notifier`] (prompts,
-//! boards, snooze reminders), and in-place edits of prompts.
+//! boards with their picture, snooze reminders), and in-place edits of
+//! prompts.
 //!
 //! These requests go out through reqwest with serenity's request builder
 //! (so a proxy or the fake Discord is honoured) instead of serenity's typed
@@ -14,12 +15,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
 use serde_json::Value;
-use serenity::http::{LightMethod, Request, Route};
+use serenity::http::{LightMethod, Multipart, MultipartUpload, Request, Route};
 
 use super::budget::{RestBudget, RouteGroup, Spend};
-use super::{permissions, prompt};
+use super::{permissions, pictures, prompt, render};
+use crate::app::pictures::Renderer;
 use crate::domain::prompt::is_prompt_of;
-use crate::domain::{ChannelId, MessageId, OccurrenceId};
+use crate::domain::{ChannelId, MessageId, OccurrenceId, UserId};
 use crate::scheduler::{BoardMessage, Notifier, PostError, PromptMessage, Reminder};
 
 /// Discord's clock and ours may differ: a channel is read for a claim's
@@ -41,6 +43,8 @@ pub struct DiscordNotifier {
     snooze: Duration,
     /// The bot's own user id: its prompts are found among its messages.
     bot_user: u64,
+    /// Draws the board posts' pictures: the app's, shared with the commands.
+    renderer: Arc<Renderer>,
 }
 
 impl DiscordNotifier {
@@ -50,6 +54,7 @@ impl DiscordNotifier {
         budget: Arc<RestBudget>,
         snooze: Duration,
         bot_user: u64,
+        renderer: Arc<Renderer>,
     ) -> Self {
         Self {
             http,
@@ -57,6 +62,7 @@ impl DiscordNotifier {
             budget,
             snooze,
             bot_user,
+            renderer,
         }
     }
 
@@ -103,10 +109,26 @@ impl DiscordNotifier {
         body: Option<Vec<u8>>,
         params: Option<Vec<(&'static str, String)>>,
     ) -> Result<Value, PostError> {
+        self.send_form(spend, route, method, body, params, None)
+            .await
+    }
+
+    /// As [`send`](Self::send), with files: a multipart body instead of
+    /// `body` when `multipart` is given.
+    async fn send_form(
+        &self,
+        spend: Spend,
+        route: Route<'_>,
+        method: LightMethod,
+        body: Option<Vec<u8>>,
+        params: Option<Vec<(&'static str, String)>>,
+        multipart: Option<Multipart>,
+    ) -> Result<Value, PostError> {
         self.budget.spend(spend).await;
         let group = route_group(&route);
         let request = Request::new(route, method)
             .body(body)
+            .multipart(multipart)
             .params(params)
             .build(&self.client, self.http.token(), self.http.proxy.as_deref())
             .map_err(|e| PostError::Rejected(format!("cannot build the request: {e}")))?;
@@ -186,18 +208,39 @@ impl Notifier for DiscordNotifier {
     }
 
     async fn post_board(&self, board: &BoardMessage) -> Result<MessageId, PostError> {
-        let body = serde_json::to_vec(&prompt::board_message(board))
-            .map_err(|e| PostError::Rejected(e.to_string()))?;
+        // The board's picture, drawn anew for each attempt: a post that
+        // cannot have it goes with its text alone.
+        let nobody = UserId(0);
+        let picture = render::board_picture(&board.board, nobody, board.team.as_ref());
+        let drawn = self.renderer.draw(move || picture.draw()).await;
+        let file = pictures::attachment(drawn, pictures::BOARD_FILE, pictures::DEFAULT_SIZE_LIMIT);
+        let mut message = prompt::board_message(board);
+        if let Some(file) = &file {
+            message = message.add_file(file.clone());
+        }
+        let json = serde_json::to_vec(&message).map_err(|e| PostError::Rejected(e.to_string()))?;
+        let (body, multipart) = match file {
+            None => (Some(json), None),
+            Some(file) => (
+                None,
+                Some(Multipart {
+                    upload: MultipartUpload::Attachments(vec![file]),
+                    fields: Vec::new(),
+                    payload_json: Some(String::from_utf8_lossy(&json).into_owned()),
+                }),
+            ),
+        };
         let route = Route::ChannelMessages {
             channel_id: serenity::ChannelId::new(board.channel.0),
         };
         let message = self
-            .send(
+            .send_form(
                 Spend::Message(board.channel.0),
                 route,
                 LightMethod::Post,
-                Some(body),
+                body,
                 None,
+                multipart,
             )
             .await?;
         message_id(&message)

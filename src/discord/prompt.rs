@@ -1,7 +1,8 @@
 //! Scheduled posts as members see them. A prompt: one embed (what to do, a
 //! tip, how many did it, the disclaimer) and four buttons; it mentions only
 //! its schedule's role, and only through `allowed_mentions`. A board: the
-//! week's ranking in an embed, mentioning nobody. A snooze reminder: a
+//! week's ranking in an embed, mentioning nobody (the notifier attaches
+//! its picture). A snooze reminder: a
 //! private follow-up with a link to its prompt.
 
 use std::time::Duration;

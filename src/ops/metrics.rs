@@ -14,6 +14,8 @@ const LATENCY_BUCKETS: &[f64] = &[0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0
 /// Buckets of prompt lateness, in seconds: on time is under a second; the
 /// catch-up window is minutes.
 const LATENESS_BUCKETS: &[f64] = &[0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 600.0];
+/// Buckets of drawing one picture, in seconds.
+const RENDER_BUCKETS: &[f64] = &[0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
 /// Buckets of the writer's batch size (requests per transaction).
 const BATCH_BUCKETS: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0];
 /// Buckets of the writer's commit time, in seconds.
@@ -31,6 +33,7 @@ pub fn install() -> anyhow::Result<PrometheusHandle> {
         ("secondheart_prompt_lateness_seconds", LATENESS_BUCKETS),
         ("secondheart_writer_batch_size", BATCH_BUCKETS),
         ("secondheart_writer_commit_seconds", COMMIT_BUCKETS),
+        ("secondheart_picture_render_seconds", RENDER_BUCKETS),
     ];
     let mut builder = PrometheusBuilder::new();
     for (name, values) in buckets {
@@ -80,6 +83,11 @@ fn describe() {
         "secondheart_writer_commit_seconds",
         Unit::Seconds,
         "Time of one writer transaction, begin to durable commit."
+    );
+    describe_histogram!(
+        "secondheart_picture_render_seconds",
+        Unit::Seconds,
+        "Time of drawing one picture (a board or a chart), once its turn came."
     );
     describe_gauge!(
         "secondheart_database_bytes",

@@ -33,4 +33,9 @@ pub struct SandboxArgs {
     /// Seconds between prompts.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(2..=59))]
     pub every: u32,
+    /// Also write the closing `/leaderboard` picture and Ada's `/stats`
+    /// chart into this folder, as leaderboard.png and stats.png (the
+    /// README's pictures come from here).
+    #[arg(long, value_name = "FOLDER")]
+    pub pictures: Option<std::path::PathBuf>,
 }

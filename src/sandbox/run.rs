@@ -157,12 +157,46 @@ async fn script(
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    team.command(ada.id, ada.name, "leaderboard", &[]).await;
+    let board = team.command(ada.id, ada.name, "leaderboard", &[]).await;
+    if let Some(folder) = &args.pictures {
+        let chart = team.command(ada.id, ada.name, "stats", &[]).await;
+        for (interaction, file) in [(board, "leaderboard.png"), (chart, "stats.png")] {
+            let path = folder.join(file);
+            save_picture(discord, interaction, &path).await?;
+            transcript.say("secondheart sandbox:", &format!("wrote {}", path.display()));
+        }
+    }
     transcript.say(
         "secondheart sandbox:",
         "done. `secondheart run` with a real token does the same in your server.",
     );
     Ok(())
+}
+
+/// Writes the picture the bot attached to its answer to `interaction`.
+async fn save_picture(
+    discord: &FakeDiscord,
+    interaction: Option<u64>,
+    path: &std::path::Path,
+) -> anyhow::Result<()> {
+    let interaction = interaction.context("the command for the picture was not sent")?;
+    // The file came with the answer the team saw; the fake records it a
+    // moment after it answers.
+    let mut file = None;
+    for _ in 0..50 {
+        file = discord.uploads(interaction).into_iter().next();
+        if file.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let file =
+        file.with_context(|| format!("no picture came with the answer for {}", path.display()))?;
+    if let Some(folder) = path.parent() {
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("cannot create {}", folder.display()))?;
+    }
+    std::fs::write(path, &file.bytes).with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// The occurrence id in a scheduled prompt's buttons.

@@ -62,8 +62,15 @@ pub struct Team {
 }
 
 impl Team {
-    /// A member runs a slash command; the transcript shows it and the answer.
-    pub async fn command(&self, user: u64, who: &str, name: &str, options: &[(&str, Value)]) {
+    /// A member runs a slash command; the transcript shows it and the
+    /// answer. Returns the interaction's id, if it was sent.
+    pub async fn command(
+        &self,
+        user: u64,
+        who: &str,
+        name: &str,
+        options: &[(&str, Value)],
+    ) -> Option<u64> {
         let shown: Vec<String> = options
             .iter()
             .map(|(k, v)| {
@@ -79,10 +86,15 @@ impl Team {
             .discord
             .send_command(self.guild, self.channel, user, name, options)
         {
-            Ok(id) => self.show_answer(id, who).await,
-            Err(error) => self
-                .transcript
-                .say("!", &format!("could not send /{name}: {error}")),
+            Ok(id) => {
+                self.show_answer(id, who).await;
+                Some(id)
+            }
+            Err(error) => {
+                self.transcript
+                    .say("!", &format!("could not send /{name}: {error}"));
+                None
+            }
         }
     }
 

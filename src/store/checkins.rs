@@ -1,6 +1,6 @@
 //! Check-ins, stored once per Discord interaction.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::SqliteConnection;
 
 use super::{db_id, exercise_key, instant, local_date, millis, snowflake, Store, StoreError};
@@ -48,6 +48,16 @@ impl TryFrom<CheckInRow> for CheckIn {
             note: row.note,
         })
     }
+}
+
+/// One member's sums of one exercise on one local date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DaySum {
+    pub local_date: NaiveDate,
+    pub exercise: ExerciseKey,
+    pub amount: i64,
+    pub points: i64,
+    pub checkins: u32,
 }
 
 /// One member's sums over a period, for leaderboards.
@@ -297,6 +307,56 @@ impl Store {
         date: chrono::NaiveDate,
     ) -> Result<i64, StoreError> {
         read_day_amount(&self.readers, guild, user, exercise, date).await
+    }
+
+    /// The member's sums per local date and exercise from `first` to `last`
+    /// (inclusive), check-ins and the days retention kept alike, oldest
+    /// first: what the `/stats` chart draws.
+    pub async fn member_days(
+        &self,
+        guild: GuildId,
+        user: UserId,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> Result<Vec<DaySum>, StoreError> {
+        let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
+        let first = first.format("%Y-%m-%d").to_string();
+        let last = last.format("%Y-%m-%d").to_string();
+        let rows = sqlx::query!(
+            r#"SELECT local_date AS "local_date!: String", exercise AS "exercise!: String",
+                      SUM(amount) AS "amount!: i64", SUM(points) AS "points!: i64",
+                      SUM(checkins) AS "checkins!: i64"
+               FROM (SELECT local_date, exercise, amount, points, 1 AS checkins
+                     FROM checkins
+                     WHERE guild_id = ? AND user_id = ? AND local_date >= ? AND local_date <= ?
+                     UNION ALL
+                     SELECT local_date, exercise, amount, points, checkins
+                     FROM checkin_day_totals
+                     WHERE guild_id = ? AND user_id = ? AND local_date >= ? AND local_date <= ?)
+               GROUP BY local_date, exercise
+               ORDER BY local_date, exercise"#,
+            guild_id,
+            user_id,
+            first,
+            last,
+            guild_id,
+            user_id,
+            first,
+            last
+        )
+        .fetch_all(&self.readers)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(DaySum {
+                    local_date: local_date(&row.local_date)?,
+                    exercise: exercise_key(&row.exercise)?,
+                    amount: row.amount,
+                    points: row.points,
+                    checkins: u32::try_from(row.checkins).unwrap_or(u32::MAX),
+                })
+            })
+            .collect()
     }
 
     /// When the member first checked in in the server; consistency counts

@@ -49,7 +49,7 @@ pub use answers::AnswerOutcome;
 pub use backup::{backup_database, BackupSummary};
 pub use celebrations::RoleGrant;
 pub use changes::ChangeWatch;
-pub use checkins::{CheckInWritten, MemberTotal};
+pub use checkins::{CheckInWritten, DaySum, MemberTotal};
 pub use error::StoreError;
 pub use goals::ExerciseSum;
 pub use occurrences::Finish;

@@ -18,6 +18,7 @@ mod goals;
 mod health;
 mod member;
 mod moderation;
+mod pictures;
 mod preview;
 mod privacy;
 mod prompts;

@@ -1157,6 +1157,16 @@ async fn the_leaderboard_is_posted_on_its_schedule_through_the_same_claims() {
         json!([])
     );
     assert!(posted[0].created_ms - at.timestamp_millis() < 1000);
+    // With the same board as a picture, its text as the picture's alt text.
+    let files = bot.discord.channel_uploads(bot.channel);
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(files[0].filename, "leaderboard.png");
+    let picture = tiny_skia::Pixmap::decode_png(&files[0].bytes).unwrap();
+    assert_eq!((picture.width(), picture.height()), (800, 172));
+    assert_eq!(
+        files[0].description.as_deref(),
+        Some("Leaderboard: this week, by points. 1. Ada: 30.")
+    );
 
     // It is not one of the prompt schedules, and it counts as no prompt.
     let list = bot.ask(moderator, "schedule list", &[]).await;

@@ -7,9 +7,14 @@
 //! does not count), the bot's CPU (of one core) and peak RSS, and for the
 //! bot the interactions it dropped unstarted under overload.
 //!
+//! With `--leaderboard-burst N`, each rate runs twice: as above, then with
+//! N `/leaderboard` sent at once midway (each draws its picture), to show
+//! how much a burst of boards slows the check-ins around it; the burst's
+//! own answer times are shown too.
+//!
 //! cargo build --release --bin secondheart -p secondheart -p secondheart-benches
 //! taskset -c 1 target/release/checkin_load [--trivial] [--rates 200,1000,2000,3000]
-//!     [--seconds 10] [--bot-cpus 0] [--guilds 10] [--members 200]
+//!     [--seconds 10] [--bot-cpus 0] [--guilds 10] [--members 200] [--leaderboard-burst 50]
 //!
 //! `--bot-cpus` pins the bot with taskset; pin this program (the fake and
 //! the sender) to the other core. The bot is the `secondheart` (or
@@ -34,6 +39,8 @@ struct Options {
     bot_cpus: Option<String>,
     guilds: usize,
     members: usize,
+    /// `/leaderboard` calls sent at once midway through a second round.
+    leaderboard_burst: Option<usize>,
 }
 
 fn options() -> Options {
@@ -44,6 +51,7 @@ fn options() -> Options {
         bot_cpus: None,
         guilds: 10,
         members: 200,
+        leaderboard_burst: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -60,6 +68,9 @@ fn options() -> Options {
             "--bot-cpus" => o.bot_cpus = Some(value()),
             "--guilds" => o.guilds = value().parse().expect("guilds"),
             "--members" => o.members = value().parse().expect("members"),
+            "--leaderboard-burst" => {
+                o.leaderboard_burst = Some(value().parse().expect("a number of calls"))
+            }
             other => panic!("unknown argument {other}"),
         }
     }
@@ -125,10 +136,18 @@ async fn main() {
         o.members,
         o.seconds
     );
-    println!("| offered rate | answered within 3 s | p50 / p99 / max | bot CPU | bot peak RSS | dropped unstarted |");
-    println!("|---|---|---|---|---|---|");
+    println!("| offered rate | /leaderboard burst | answered within 3 s | p50 / p99 / max | bot CPU | bot peak RSS | dropped unstarted | burst answered: p50 / p99 / max |");
+    println!("|---|---|---|---|---|---|---|---|");
     let mut next_sender = 0;
-    for &rate in &o.rates {
+    let bursts: Vec<Option<usize>> = match o.leaderboard_burst {
+        None => vec![None],
+        Some(n) => vec![None, Some(n)],
+    };
+    let rounds = o
+        .rates
+        .iter()
+        .flat_map(|&rate| bursts.iter().map(move |&burst| (rate, burst)));
+    for (rate, burst) in rounds {
         let total = rate as usize * o.seconds as usize;
         let cpu_before = cpu_seconds(pid);
         let dropped_before = dropped(&metrics_addr).await;
@@ -144,7 +163,19 @@ async fn main() {
         };
         let started = Instant::now();
         let mut ids = Vec::with_capacity(total);
+        let mut boards = Vec::new();
         while ids.len() < total {
+            if let Some(n) = burst.filter(|_| boards.is_empty() && ids.len() >= total / 2) {
+                // All at once, from members spread over the servers.
+                for i in 0..n {
+                    let (g, c, m) = senders[(i * 7919) % senders.len()];
+                    boards.push(
+                        discord
+                            .send_command(g, c, m, "leaderboard", &[])
+                            .expect("/leaderboard"),
+                    );
+                }
+            }
             let due = ((started.elapsed().as_secs_f64() * f64::from(rate)) as usize + 1).min(total);
             while ids.len() < due {
                 let (g, c, m) = senders[next_sender % senders.len()];
@@ -167,24 +198,35 @@ async fn main() {
             (Some(after), Some(before)) => format!("{}", after - before),
             _ => "-".into(),
         };
-        let times = discord.answer_times(&ids);
-        let mut answered: Vec<Duration> = times.iter().flatten().copied().collect();
-        answered.sort();
+        let answered = sorted_answers(&discord, &ids);
         let in_time = answered.iter().filter(|t| **t <= DEADLINE).count();
-        let pick = |q: f64| {
-            if answered.is_empty() {
-                return "-".to_owned();
+        let pick = |q: f64| pick_from(&answered, q);
+        let burst_times = match burst {
+            None => "-".to_owned(),
+            Some(n) => {
+                // Boards take longer than check-ins: wait for them (a while).
+                let deadline = Instant::now() + Duration::from_secs(60);
+                while sorted_answers(&discord, &boards).len() < n && Instant::now() < deadline {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                let answered = sorted_answers(&discord, &boards);
+                format!(
+                    "{} of {n}: {} / {} / {}",
+                    answered.len(),
+                    pick_from(&answered, 0.5),
+                    pick_from(&answered, 0.99),
+                    answered.last().map_or("-".into(), |t| format_ms(*t))
+                )
             }
-            let i = ((answered.len() as f64 * q).ceil() as usize).clamp(1, answered.len()) - 1;
-            format_ms(answered[i])
         };
         println!(
-            "| {rate}/s{} | {:.1}% ({in_time} of {total}) | {} / {} / {} | {:.0}% | {:.1} MB | {dropped} |",
+            "| {rate}/s{} | {} | {:.1}% ({in_time} of {total}) | {} / {} / {} | {:.0}% | {:.1} MB | {dropped} | {burst_times} |",
             if sent_for > Duration::from_secs(o.seconds) + Duration::from_millis(200) {
                 format!(" (sent in {:.1} s)", sent_for.as_secs_f64())
             } else {
                 String::new()
             },
+            burst.map_or("none".to_owned(), |n| format!("{n} at once midway")),
             in_time as f64 * 100.0 / total as f64,
             pick(0.5),
             pick(0.99),
@@ -197,6 +239,22 @@ async fn main() {
     }
     let _ = bot.kill();
     let _ = bot.wait();
+}
+
+/// The answer times of `ids` that were answered, shortest first.
+fn sorted_answers(discord: &FakeDiscord, ids: &[u64]) -> Vec<Duration> {
+    let mut answered: Vec<Duration> = discord.answer_times(ids).into_iter().flatten().collect();
+    answered.sort();
+    answered
+}
+
+/// The `q` quantile of sorted answer times, written out.
+fn pick_from(answered: &[Duration], q: f64) -> String {
+    if answered.is_empty() {
+        return "-".to_owned();
+    }
+    let i = ((answered.len() as f64 * q).ceil() as usize).clamp(1, answered.len()) - 1;
+    format_ms(answered[i])
 }
 
 fn checkin_options() -> [(&'static str, serde_json::Value); 2] {

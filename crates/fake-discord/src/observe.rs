@@ -1,7 +1,7 @@
 //! What the bot did, as tests read it: the channel as a member sees it, the
 //! requests it sent, the description they broke, its gateway sessions.
 
-use super::world::RecordedRequest;
+use super::world::{RecordedRequest, UploadedFile};
 use super::{FakeDiscord, SeenMessage};
 
 impl FakeDiscord {
@@ -33,6 +33,19 @@ impl FakeDiscord {
     /// Every request the bot sent, in order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.world().requests.clone()
+    }
+
+    /// The files the bot attached to messages it posted in `channel` (not
+    /// answers to interactions), in the order accepted.
+    pub fn channel_uploads(&self, channel: u64) -> Vec<UploadedFile> {
+        let path = format!("/api/v10/channels/{channel}/messages");
+        self.shared
+            .world()
+            .requests
+            .iter()
+            .filter(|r| r.method == "POST" && r.path == path && r.status < 300)
+            .flat_map(|r| r.files.iter().cloned())
+            .collect()
     }
 
     /// Requests whose bodies broke Discord's description.

@@ -151,6 +151,9 @@ pub struct UploadedFile {
     /// The form part's name (`files[0]`, ...).
     pub field: String,
     pub filename: String,
+    /// Its alt text: the `description` of its entry in the payload's
+    /// `attachments`.
+    pub description: Option<String>,
     pub bytes: Vec<u8>,
 }
 

@@ -1,9 +1,10 @@
-//! `/leaderboard [period] [metric] [exercise]`: the top ten, and your place.
+//! `/leaderboard [period] [metric] [exercise]`: the top ten, and your place,
+//! in text and as a picture.
 
 use poise::CreateReply;
 
 use super::choices::{MetricChoice, PeriodChoice};
-use crate::discord::{deferral, render, CommandError, Context};
+use crate::discord::{deferral, pictures, render, CommandError, Context};
 use crate::domain::leaderboard::{Metric, Period};
 
 /// The server's top ten for a period, by points, an exercise's amount, or consistency.
@@ -26,10 +27,14 @@ pub async fn leaderboard(
     let board = app
         .leaderboard(guild, caller, period, metric, exercise.as_deref())
         .await?;
-    deferral::answer(
-        ctx,
-        CreateReply::default().content(render::leaderboard(&board, caller)),
-    )
-    .await?;
+    let team = app.show_team_goal(guild).await?;
+    let picture = render::board_picture(&board, caller, team.as_ref());
+    let drawn = app.renderer.draw(move || picture.draw()).await;
+    let mut reply = CreateReply::default().content(render::leaderboard(&board, caller));
+    if let Some(file) = pictures::attachment(drawn, pictures::BOARD_FILE, pictures::size_limit(ctx))
+    {
+        reply = reply.attachment(file);
+    }
+    deferral::answer(ctx, reply).await?;
     Ok(())
 }

@@ -1,10 +1,11 @@
-//! `/stats [member] [period]`: totals, points, streaks and today's progress.
+//! `/stats [member] [period]`: totals, points, streaks and today's progress,
+//! with a chart of the member's last four weeks.
 
 use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 
 use super::choices::PeriodChoice;
-use crate::discord::{deferral, render, CommandError, Context};
+use crate::discord::{deferral, pictures, render, CommandError, Context};
 use crate::domain::leaderboard::Period;
 use crate::domain::UserId;
 
@@ -22,11 +23,17 @@ pub async fn stats(
     // Whether another member's stats are private is known only then, and
     // is said privately (the public placeholder is removed).
     deferral::defer(ctx).await?;
-    let stats = ctx.data().app.stats(guild, caller, user, period).await?;
-    deferral::answer(
-        ctx,
-        CreateReply::default().content(render::stats(&stats, user == caller)),
-    )
-    .await?;
+    let app = &ctx.data().app;
+    let stats = app.stats(guild, caller, user, period).await?;
+    let drawn = match app.stats_chart(guild, &stats).await {
+        Ok(chart) => app.renderer.draw(move || chart.draw()).await,
+        Err(error) => Err(error),
+    };
+    let mut reply = CreateReply::default().content(render::stats(&stats, user == caller));
+    if let Some(file) = pictures::attachment(drawn, pictures::CHART_FILE, pictures::size_limit(ctx))
+    {
+        reply = reply.attachment(file);
+    }
+    deferral::answer(ctx, reply).await?;
     Ok(())
 }

@@ -123,11 +123,15 @@ fn metric_unit(metric: TeamMetric, total: i64) -> String {
 
 /// The team goal and this week's progress as a bar.
 pub fn team_progress(team: &TeamProgress) -> String {
+    format!("{}\n{}", team_total(team), bar(team.fraction()))
+}
+
+/// "340 of 500 points this week".
+pub fn team_total(team: &TeamProgress) -> String {
     format!(
-        "{} of {} this week\n{}",
+        "{} of {} this week",
         team.total.min(i64::from(u32::MAX)),
-        metric_unit(team.goal.metric, i64::from(team.goal.target)),
-        bar(team.fraction())
+        metric_unit(team.goal.metric, i64::from(team.goal.target))
     )
 }
 

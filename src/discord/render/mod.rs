@@ -23,7 +23,7 @@ pub use goals::{
     team_goal_set, team_progress, vacation_ended, vacation_started,
 };
 pub use help::help;
-pub use leaderboard::{board_schedule, leaderboard, leaderboard_channel, privacy};
+pub use leaderboard::{board_picture, board_schedule, leaderboard, leaderboard_channel, privacy};
 pub use privacy::{
     checkin_for, export, export_part, forget_outcome, forget_question, FORGET_BUTTON,
 };

@@ -64,7 +64,7 @@ pub(super) async fn handle(
         tracing::error!(%violation, "request breaks Discord's API description");
     }
     let parsed = parse_body(content_type.as_deref(), &body);
-    let files = uploaded_files(content_type.as_deref(), &body);
+    let files = uploaded_files(content_type.as_deref(), &body, parsed.as_ref());
     let too_big = {
         let limit = shared.world().attachment_size_limit;
         files.iter().any(|f| f.bytes.len() as u64 > limit)
@@ -196,8 +196,14 @@ fn parse_body(content_type: Option<&str>, body: &[u8]) -> Option<Value> {
     }
 }
 
-/// The files of a multipart body: every part with a file name.
-fn uploaded_files(content_type: Option<&str>, body: &[u8]) -> Vec<UploadedFile> {
+/// The files of a multipart body: every part with a file name. Each
+/// `files[n]` takes its description from the payload's attachment with id
+/// `n`, as Discord matches them.
+fn uploaded_files(
+    content_type: Option<&str>,
+    body: &[u8],
+    payload: Option<&Value>,
+) -> Vec<UploadedFile> {
     let Some(ct) = content_type.filter(|ct| ct.starts_with("multipart/form-data")) else {
         return Vec::new();
     };
@@ -213,11 +219,30 @@ fn uploaded_files(content_type: Option<&str>, body: &[u8]) -> Vec<UploadedFile> 
         .filter_map(|p| {
             Some(UploadedFile {
                 filename: p.filename?,
+                description: attachment_description(payload, &p.name),
                 field: p.name,
                 bytes: p.data.to_vec(),
             })
         })
         .collect()
+}
+
+/// The description the payload's `attachments` give the file of form part
+/// `field` (`files[n]` is the attachment with id `n`).
+fn attachment_description(payload: Option<&Value>, field: &str) -> Option<String> {
+    let id = field.strip_prefix("files[")?.strip_suffix(']')?;
+    payload?
+        .get("attachments")?
+        .as_array()?
+        .iter()
+        .find(|a| match &a["id"] {
+            Value::Number(n) => n.to_string() == id,
+            Value::String(s) => s == id,
+            _ => false,
+        })?
+        .get("description")?
+        .as_str()
+        .map(str::to_owned)
 }
 
 fn route(shared: &Shared, method: &Method, path: &str, query: &str, body: Option<Value>) -> Reply {
