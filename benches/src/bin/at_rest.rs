@@ -5,7 +5,8 @@
 //! received every server, it is left alone for `SETTLE` and then measured
 //! for `IDLE`: its RSS at the end and its CPU over the idle time.
 //!
-//! cargo build --release --bin secondheart -p secondheart -p secondheart-benches
+//! cargo build --release --bin secondheart -p secondheart
+//! cargo build --release -p secondheart-benches --bin at_rest
 //! target/release/at_rest [SERVERS...]      (default: 0 1000)
 //!
 //! The bot gets a clean environment; `MALLOC_ARENA_MAX` and
