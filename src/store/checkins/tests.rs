@@ -428,7 +428,7 @@ async fn period_sums_are_exact_whatever_days_the_bounds_cut() {
                     at(day, hour) + Duration::minutes(i64::try_from(interaction % 7).unwrap());
                 let mut new = checkin(interaction, 1, user, exercise, hour, when);
                 new.local_date = (when + Duration::minutes(ahead)).date_naive();
-                if interaction % 5 == 0 {
+                if interaction.is_multiple_of(5) {
                     new.source = Source::Moderator;
                 }
                 all.push(new.clone());
