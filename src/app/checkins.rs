@@ -212,17 +212,9 @@ impl App {
         } = known;
         let day_before = day_amount - i64::from(checkin.amount);
         let (_, past_cap) = exercise.capped_points(day_before, checkin.amount);
-        let history = self
-            .store
-            .member_checkins(
-                checkin.guild,
-                checkin.user,
-                DateTime::<Utc>::MIN_UTC,
-                DateTime::<Utc>::MAX_UTC,
-            )
-            .await?;
+        let days = self.store.member_days(checkin.guild, checkin.user).await?;
         let standing = self
-            .standing(&settings, &prefs, &history, self.clock.now())
+            .standing(&settings, &prefs, &days, self.clock.now())
             .await?;
         let celebration = if duplicate {
             Celebration::default()

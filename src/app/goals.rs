@@ -13,7 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::domain::checkin::CheckIn;
 use crate::domain::exercise::Unit;
 use crate::domain::goals::{
-    first_goal_week, goal_days, progress, GoalProgress, GoalTargets, MemberGoals, TargetChange,
+    day_goal_days, first_goal_week, progress, GoalProgress, GoalTargets, MemberGoals, TargetChange,
 };
 use crate::domain::leaderboard::Period;
 use crate::domain::member::MemberPrefs;
@@ -24,7 +24,7 @@ use crate::domain::streak::{
 };
 use crate::domain::team_goal::{TeamGoal, TeamMetric, TeamProgress, MAX_TEAM_TARGET};
 use crate::domain::{ChannelId, GuildId, RoleId, UserId};
-use crate::store::RoleGrant;
+use crate::store::{CheckInDay, RoleGrant};
 
 use super::settings::Caller;
 use super::{App, AppError, UserError};
@@ -87,7 +87,7 @@ impl App {
         &self,
         settings: &ServerSettings,
         prefs: &MemberPrefs,
-        checkins: &[CheckIn],
+        days: &[CheckInDay],
         now: DateTime<Utc>,
     ) -> Result<Standing, AppError> {
         let user = prefs.user;
@@ -96,9 +96,9 @@ impl App {
         let vacations = self.store.vacations(settings.guild, user).await?;
         // Days retention kept of older check-ins count like the check-ins.
         let kept = self.store.member_kept_days(settings.guild, user).await?;
-        let counted: BTreeSet<NaiveDate> = checkins
+        let counted: BTreeSet<NaiveDate> = days
             .iter()
-            .map(|c| c.local_date)
+            .map(|d| d.local_date)
             .chain(kept.iter().map(|d| d.local_date))
             .collect();
         let streak = forgiving_streak(&counted, &vacations, today);
@@ -108,10 +108,9 @@ impl App {
         let (goals, first_week) = match member_goals.targets(server_targets) {
             None => (None, None),
             Some(targets) => {
-                let days = goal_days(
-                    checkins
-                        .iter()
-                        .map(|c| (c.local_date, c.exercise.as_str(), c.amount)),
+                let days = day_goal_days(
+                    days.iter()
+                        .map(|d| (d.local_date, d.exercise.as_str(), d.amount, d.checkins)),
                 );
                 (
                     Some(progress(

@@ -14,7 +14,7 @@ use chrono::{Datelike, Days, NaiveDate};
 use tokio::sync::Semaphore;
 
 use crate::domain::exercise::ExerciseKey;
-use crate::domain::goals::{progress, summed_goal_days};
+use crate::domain::goals::{day_goal_days, progress};
 use crate::domain::text;
 use crate::domain::GuildId;
 use crate::pictures::{Chart, ChartDay, Picture, PictureError};
@@ -83,7 +83,7 @@ impl App {
         let first = last - Days::new(CHART_DAYS - 1);
         let sums = self
             .store
-            .member_days(guild, stats.user, first - Days::new(WEEK_BEFORE), last)
+            .member_days_between(guild, stats.user, first - Days::new(WEEK_BEFORE), last)
             .await?;
         let settings = self.store.server_settings(guild).await?;
         let server_targets = self.server_targets(guild).await?;
@@ -106,14 +106,10 @@ impl App {
                 .position(|e| &e.key == *key)
                 .unwrap_or(usize::MAX)
         });
-        let goal_days = summed_goal_days(sums.iter().map(|s| {
-            (
-                s.local_date,
-                s.exercise.as_str(),
-                u32::try_from(s.amount).unwrap_or(u32::MAX),
-                s.checkins,
-            )
-        }));
+        let goal_days = day_goal_days(
+            sums.iter()
+                .map(|s| (s.local_date, s.exercise.as_str(), s.amount, s.checkins)),
+        );
         let working = working_days(&settings);
         let days = first
             .iter_days()

@@ -160,6 +160,7 @@ impl App {
             tracing::info!(%guild, "deleted the data of a server the bot left");
             tidied.departed_servers += 1;
         }
+        self.store.optimize().await?;
         Ok(tidied)
     }
 }

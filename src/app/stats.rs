@@ -2,9 +2,6 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
-
-use crate::domain::checkin::{CheckIn, Source};
 use crate::domain::exercise::ExerciseKey;
 use crate::domain::leaderboard::{Period, Range};
 use crate::domain::streak::Streak;
@@ -61,47 +58,29 @@ impl App {
         }
         let server_zone = settings.timezone.unwrap_or(self.default_zone);
         let range = period.range(now, server_zone, settings.week_start);
-        let all = self
-            .store
-            .member_checkins(
-                guild,
-                user,
-                DateTime::<Utc>::MIN_UTC,
-                DateTime::<Utc>::MAX_UTC,
-            )
-            .await?;
+        // One row per day and exercise, however many check-ins they sum.
+        let days = self.store.member_days(guild, user).await?;
         let today = now
             .with_timezone(&prefs.timezone.unwrap_or(server_zone))
             .date_naive();
         // Days retention kept of older check-ins count like the check-ins.
-        let kept = self.store.member_kept_days(guild, user).await?;
-        let in_period: Vec<&CheckIn> = all.iter().filter(|c| range.contains(c.at)).collect();
-        let kept_in_period: Vec<_> = kept.iter().filter(|d| range.contains(d.last_at)).collect();
-        let totals = self.sum_by_exercise(
-            in_period
-                .iter()
-                .map(|c| (&c.exercise, i64::from(c.amount), c.points))
-                .chain(
-                    kept_in_period
-                        .iter()
-                        .map(|d| (&d.exercise, d.amount, d.points)),
-                ),
-        );
-        let points = in_period.iter().map(|c| c.points).sum::<i64>()
-            + kept_in_period.iter().map(|d| d.points).sum::<i64>();
-        let by_moderator = in_period
-            .iter()
-            .filter(|c| c.source == Source::Moderator)
-            .count();
-        let standing = self.standing(&settings, &prefs, &all, now).await?;
+        let in_period = self
+            .store
+            .member_exercise_totals(guild, user, range.from, range.to)
+            .await?;
+        let totals =
+            self.sum_by_exercise(in_period.iter().map(|t| (&t.exercise, t.amount, t.points)));
+        let points = in_period.iter().map(|t| t.points).sum::<i64>();
+        let by_moderator = in_period.iter().map(|t| t.by_moderator).sum::<i64>();
+        let standing = self.standing(&settings, &prefs, &days, now).await?;
         let streak = Streak {
             current: standing.streak.current,
             best: standing.streak.best,
         };
         let today_totals = self.sum_by_exercise(
-            all.iter()
-                .filter(|c| c.local_date == today)
-                .map(|c| (&c.exercise, i64::from(c.amount), c.points)),
+            days.iter()
+                .filter(|d| d.local_date == today)
+                .map(|d| (&d.exercise, d.amount, d.points)),
         );
         Ok(Stats {
             user,
@@ -155,7 +134,7 @@ impl App {
 
 #[cfg(test)]
 mod tests {
-    use chrono::{Duration, TimeZone};
+    use chrono::{Duration, TimeZone, Utc};
 
     use super::*;
     use crate::app::test_support::{app_at, checkin_request};

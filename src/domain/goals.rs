@@ -180,29 +180,30 @@ pub struct GoalDay {
 pub fn goal_days<'a>(
     checkins: impl IntoIterator<Item = (NaiveDate, &'a str, u32)>,
 ) -> BTreeMap<NaiveDate, GoalDay> {
-    summed_goal_days(
+    day_goal_days(
         checkins
             .into_iter()
-            .map(|(date, key, amount)| (date, key, amount, 1)),
+            .map(|(date, key, amount)| (date, key, i64::from(amount), 1)),
     )
 }
 
 /// Adds sums of check-ins `(date, exercise key, amount, check-ins)` up per
-/// date, as [`goal_days`] adds single check-ins.
-pub fn summed_goal_days<'a>(
-    sums: impl IntoIterator<Item = (NaiveDate, &'a str, u32, u32)>,
+/// date, as [`goal_days`] adds up the check-ins they sum.
+pub fn day_goal_days<'a>(
+    sums: impl IntoIterator<Item = (NaiveDate, &'a str, i64, i64)>,
 ) -> BTreeMap<NaiveDate, GoalDay> {
+    let saturate = |n: i64| u32::try_from(n.max(0)).unwrap_or(u32::MAX);
     let mut days = BTreeMap::<NaiveDate, GoalDay>::new();
     for (date, key, amount, checkins) in sums {
         let day = days.entry(date).or_default();
         if WALK_KEYS.contains(&key) {
-            day.walk_minutes = day.walk_minutes.saturating_add(amount);
+            day.walk_minutes = day.walk_minutes.saturating_add(saturate(amount));
         } else if STRENGTH_KEYS.contains(&key) {
             day.strength |= checkins > 0;
         } else if HEEL_RAISE_KEYS.contains(&key) {
-            day.heel_sets = day.heel_sets.saturating_add(checkins);
+            day.heel_sets = day.heel_sets.saturating_add(saturate(checkins));
         } else if WATER_KEYS.contains(&key) {
-            day.water_glasses = day.water_glasses.saturating_add(amount);
+            day.water_glasses = day.water_glasses.saturating_add(saturate(amount));
         }
     }
     days

@@ -52,8 +52,9 @@ impl Store {
             Box::pin(async move {
                 // The occurrence must be this server's; the key names both.
                 let inserted = sqlx::query!(
-                    r#"INSERT INTO prompt_answers (occurrence_id, user_id, guild_id, answer, answered_at)
-                       SELECT id, ?, guild_id, ?, ? FROM occurrences WHERE id = ? AND guild_id = ?
+                    r#"INSERT INTO prompt_answers (occurrence_id, user_id, guild_id, answer, answered_at,
+                                                  due_at)
+                       SELECT id, ?, guild_id, ?, ?, due_at FROM occurrences WHERE id = ? AND guild_id = ?
                        ON CONFLICT (occurrence_id, user_id) DO NOTHING"#,
                     user_id,
                     kind,
@@ -139,26 +140,43 @@ impl Store {
         let rows = sqlx::query!(
             r#"WITH members AS (
                    SELECT user_id, MIN(first) AS first, MAX(reached) AS reached FROM (
-                       SELECT user_id, occurred_at AS first, occurred_at AS reached
-                       FROM checkins WHERE guild_id = ? AND occurred_at < ?
+                       -- Members whose every check-in is before the period's end.
+                       SELECT user_id, first_at AS first, last_at AS reached
+                       FROM checkin_members
+                       WHERE guild_id = ?1 AND exercise = '*' AND last_at < ?3
+                       UNION ALL
+                       -- The others: their first, and their latest day before
+                       -- the period's end.
+                       SELECT m.user_id, m.first_at,
+                              (SELECT MAX(d.last_at) FROM checkin_days d
+                               WHERE d.guild_id = ?1 AND d.user_id = m.user_id
+                                 AND d.exercise = '*' AND d.last_at < ?3)
+                       FROM checkin_members m
+                       WHERE m.guild_id = ?1 AND m.exercise = '*' AND m.last_at >= ?3
+                         AND m.first_at < ?3
+                       UNION ALL
+                       -- A day the period's end cuts, from its check-ins (CROSS
+                       -- JOIN: the few days first, then their check-ins).
+                       SELECT c.user_id, c.occurred_at, c.occurred_at
+                       FROM checkin_days d INDEXED BY checkin_days_by_time
+                       CROSS JOIN checkins c ON c.guild_id = d.guild_id AND c.user_id = d.user_id
+                            AND c.occurred_at BETWEEN d.first_at AND d.last_at
+                            AND c.local_date = d.local_date
+                       WHERE d.guild_id = ?1 AND d.exercise = '*' AND d.last_at >= ?3
+                         AND d.first_at < ?3 AND c.occurred_at < ?3
                        UNION ALL
                        -- Days retention kept of deleted check-ins.
                        SELECT user_id, first_at, first_at
-                       FROM checkin_day_totals WHERE guild_id = ? AND first_at < ?)
+                       FROM checkin_day_totals WHERE guild_id = ?1 AND first_at < ?3)
                    GROUP BY user_id)
                SELECT m.user_id AS "user_id!", m.first AS "first!: i64",
                       m.reached AS "reached!: i64",
                       (SELECT COUNT(*) FROM prompt_answers a
-                         JOIN occurrences o ON o.id = a.occurrence_id
-                       WHERE a.guild_id = ? AND a.user_id = m.user_id
+                       WHERE a.guild_id = ?1 AND a.user_id = m.user_id
                          AND a.answer IN ('done', 'done_twice')
-                         AND o.due_at >= MAX(?, m.first) AND o.due_at < ?) AS "answered!: i64"
+                         AND a.due_at >= MAX(?2, m.first) AND a.due_at < ?3) AS "answered!: i64"
                FROM members m
                ORDER BY m.user_id"#,
-            guild_id,
-            to,
-            guild_id,
-            to,
             guild_id,
             from,
             to

@@ -50,14 +50,27 @@ impl TryFrom<CheckInRow> for CheckIn {
     }
 }
 
-/// One member's sums of one exercise on one local date.
+/// The `exercise` of `checkin_days` rows that sum a day's every exercise.
+const EVERY_EXERCISE: &str = "*";
+
+/// One member's stored check-ins of one exercise on one local date, summed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DaySum {
+pub struct CheckInDay {
     pub local_date: NaiveDate,
     pub exercise: ExerciseKey,
     pub amount: i64,
     pub points: i64,
-    pub checkins: u32,
+    pub checkins: i64,
+}
+
+/// One member's sums of one exercise over a period, for `/stats`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExerciseTotals {
+    pub exercise: ExerciseKey,
+    pub amount: i64,
+    pub points: i64,
+    /// How many of the check-ins a moderator logged (kept days have none).
+    pub by_moderator: i64,
 }
 
 /// One member's sums over a period, for leaderboards.
@@ -256,32 +269,73 @@ impl Store {
     ) -> Result<Vec<MemberTotal>, StoreError> {
         let guild_id = db_id(guild.0);
         let (from, to) = (millis(from), millis(to));
-        let exercise = exercise.map(|e| e.as_str().to_owned());
+        let exercise = exercise.map_or(EVERY_EXERCISE, |e| e.as_str()).to_owned();
+        // All time is every member's sums; a period is read by days, and
+        // the check-ins of the days its bounds cut.
+        let bounded =
+            from > millis(DateTime::<Utc>::MIN_UTC) || to < millis(DateTime::<Utc>::MAX_UTC);
+        // A period of a good part of the server's history reads its days
+        // in member order (no sorting); a short one finds them by instant.
+        let span = sqlx::query!(
+            r#"SELECT (SELECT MIN(occurred_at) FROM checkins WHERE guild_id = ?1) AS "first: i64",
+                      (SELECT MAX(occurred_at) FROM checkins WHERE guild_id = ?1) AS "last: i64""#,
+            guild_id
+        )
+        .fetch_one(&self.readers)
+        .await?;
+        let in_member_order = match (span.first, span.last) {
+            (Some(first), Some(last)) => {
+                let covered = to.min(last + 1).saturating_sub(from.max(first));
+                covered.saturating_mul(3) > last - first
+            }
+            _ => false,
+        };
         let rows = sqlx::query!(
             r#"SELECT user_id AS "user_id!", SUM(points) AS "points!: i64", SUM(amount) AS "amount!: i64",
-                      SUM(checkins) AS "checkins!: i64", MAX(occurred_at) AS "reached_at!: i64"
-               FROM (SELECT user_id, points, amount, 1 AS checkins, occurred_at
-                     FROM checkins
-                     WHERE guild_id = ? AND occurred_at >= ? AND occurred_at < ?
-                       AND (? IS NULL OR exercise = ?)
+                      SUM(checkins) AS "checkins!: i64", MAX(reached) AS "reached_at!: i64"
+               FROM (-- All time: every member's sums.
+                     SELECT user_id, points, amount, checkins, last_at AS reached
+                     FROM checkin_members
+                     WHERE NOT ?5 AND guild_id = ?1 AND exercise = ?2
+                     UNION ALL
+                     -- A period: the days wholly inside it, as summed ...
+                     SELECT user_id, points, amount, checkins, last_at
+                     FROM checkin_days INDEXED BY checkin_days_by_time
+                     WHERE ?5 AND NOT ?6 AND guild_id = ?1 AND exercise = ?2
+                       AND last_at >= ?3 AND last_at < ?4 AND first_at >= ?3
+                     UNION ALL
+                     -- ... or, for a long one, member by member.
+                     SELECT user_id, SUM(points), SUM(amount), SUM(checkins), MAX(last_at)
+                     FROM checkin_days
+                     WHERE ?5 AND ?6 AND guild_id = ?1 AND exercise = ?2
+                       AND first_at >= ?3 AND last_at < ?4
+                     GROUP BY user_id
+                     UNION ALL
+                     -- Days the period's bounds cut, from their check-ins (CROSS
+                     -- JOIN: the few days first, then their check-ins).
+                     SELECT c.user_id, c.points, c.amount, 1, c.occurred_at
+                     FROM checkin_days d INDEXED BY checkin_days_by_time
+                     CROSS JOIN checkins c ON c.guild_id = d.guild_id AND c.user_id = d.user_id
+                          AND c.occurred_at BETWEEN d.first_at AND d.last_at
+                          AND c.local_date = d.local_date
+                     WHERE ?5 AND d.guild_id = ?1 AND d.exercise = ?2 AND d.last_at >= ?3
+                       AND d.first_at < ?4 AND (d.first_at < ?3 OR d.last_at >= ?4)
+                       AND (?2 = '*' OR c.exercise = ?2)
+                       AND c.occurred_at >= ?3 AND c.occurred_at < ?4
                      UNION ALL
                      -- What retention kept of deleted check-ins, one row a day.
                      SELECT user_id, points, amount, checkins, last_at
                      FROM checkin_day_totals
-                     WHERE guild_id = ? AND last_at >= ? AND last_at < ?
-                       AND (? IS NULL OR exercise = ?))
+                     WHERE guild_id = ?1 AND last_at >= ?3 AND last_at < ?4
+                       AND (?2 = '*' OR exercise = ?2))
                GROUP BY user_id
                ORDER BY user_id"#,
             guild_id,
+            exercise,
             from,
             to,
-            exercise,
-            exercise,
-            guild_id,
-            from,
-            to,
-            exercise,
-            exercise
+            bounded,
+            in_member_order
         )
         .fetch_all(&self.readers)
         .await?;
@@ -293,6 +347,92 @@ impl Store {
                     amount: row.amount,
                     checkins: u32::try_from(row.checkins).unwrap_or(u32::MAX),
                     reached_at: instant(row.reached_at)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The member's sums per exercise over `[from, to)`, retention's kept
+    /// days included, in no particular order.
+    pub async fn member_exercise_totals(
+        &self,
+        guild: GuildId,
+        user: UserId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<ExerciseTotals>, StoreError> {
+        let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
+        let (from, to) = (millis(from), millis(to));
+        let rows = sqlx::query!(
+            r#"SELECT exercise AS "exercise!", SUM(amount) AS "amount!: i64",
+                      SUM(points) AS "points!: i64", SUM(moderated) AS "moderated!: i64"
+               FROM (-- Days wholly inside the period, as summed.
+                     SELECT exercise, amount, points, moderated
+                     FROM checkin_days
+                     WHERE guild_id = ?1 AND user_id = ?2 AND exercise <> '*'
+                       AND first_at >= ?3 AND last_at < ?4
+                     UNION ALL
+                     -- Days the period's bounds cut, from their check-ins (CROSS JOIN:
+                     -- the few days first, then their check-ins).
+                     SELECT c.exercise, c.amount, c.points, c.source = 'moderator'
+                     FROM checkin_days d
+                     CROSS JOIN checkins c ON c.guild_id = d.guild_id AND c.user_id = d.user_id
+                          AND c.occurred_at BETWEEN d.first_at AND d.last_at
+                          AND c.local_date = d.local_date AND c.exercise = d.exercise
+                     WHERE d.guild_id = ?1 AND d.user_id = ?2 AND d.exercise <> '*'
+                       AND d.first_at < ?4 AND d.last_at >= ?3
+                       AND (d.first_at < ?3 OR d.last_at >= ?4)
+                       AND c.occurred_at >= ?3 AND c.occurred_at < ?4
+                     UNION ALL
+                     -- What retention kept of deleted check-ins, one row a day.
+                     SELECT exercise, amount, points, 0
+                     FROM checkin_day_totals
+                     WHERE guild_id = ?1 AND user_id = ?2 AND last_at >= ?3 AND last_at < ?4)
+               GROUP BY exercise"#,
+            guild_id,
+            user_id,
+            from,
+            to
+        )
+        .fetch_all(&self.readers)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(ExerciseTotals {
+                    exercise: exercise_key(&row.exercise)?,
+                    amount: row.amount,
+                    points: row.points,
+                    by_moderator: row.moderated,
+                })
+            })
+            .collect()
+    }
+
+    /// The member's stored check-ins summed per local date and exercise
+    /// (retention's kept days not included), oldest first.
+    pub async fn member_days(
+        &self,
+        guild: GuildId,
+        user: UserId,
+    ) -> Result<Vec<CheckInDay>, StoreError> {
+        let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
+        let rows = sqlx::query!(
+            r#"SELECT local_date, exercise, amount, points, checkins
+               FROM checkin_days WHERE guild_id = ? AND user_id = ? AND exercise <> '*'
+               ORDER BY local_date, exercise"#,
+            guild_id,
+            user_id
+        )
+        .fetch_all(&self.readers)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(CheckInDay {
+                    local_date: local_date(&row.local_date)?,
+                    exercise: exercise_key(&row.exercise)?,
+                    amount: row.amount,
+                    points: row.points,
+                    checkins: row.checkins,
                 })
             })
             .collect()
@@ -312,13 +452,13 @@ impl Store {
     /// The member's sums per local date and exercise from `first` to `last`
     /// (inclusive), check-ins and the days retention kept alike, oldest
     /// first: what the `/stats` chart draws.
-    pub async fn member_days(
+    pub async fn member_days_between(
         &self,
         guild: GuildId,
         user: UserId,
         first: NaiveDate,
         last: NaiveDate,
-    ) -> Result<Vec<DaySum>, StoreError> {
+    ) -> Result<Vec<CheckInDay>, StoreError> {
         let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
         let first = first.format("%Y-%m-%d").to_string();
         let last = last.format("%Y-%m-%d").to_string();
@@ -326,9 +466,10 @@ impl Store {
             r#"SELECT local_date AS "local_date!: String", exercise AS "exercise!: String",
                       SUM(amount) AS "amount!: i64", SUM(points) AS "points!: i64",
                       SUM(checkins) AS "checkins!: i64"
-               FROM (SELECT local_date, exercise, amount, points, 1 AS checkins
-                     FROM checkins
-                     WHERE guild_id = ? AND user_id = ? AND local_date >= ? AND local_date <= ?
+               FROM (SELECT local_date, exercise, amount, points, checkins
+                     FROM checkin_days
+                     WHERE guild_id = ? AND user_id = ? AND exercise <> '*'
+                       AND local_date >= ? AND local_date <= ?
                      UNION ALL
                      SELECT local_date, exercise, amount, points, checkins
                      FROM checkin_day_totals
@@ -348,12 +489,12 @@ impl Store {
         .await?;
         rows.into_iter()
             .map(|row| {
-                Ok(DaySum {
+                Ok(CheckInDay {
                     local_date: local_date(&row.local_date)?,
                     exercise: exercise_key(&row.exercise)?,
                     amount: row.amount,
                     points: row.points,
-                    checkins: u32::try_from(row.checkins).unwrap_or(u32::MAX),
+                    checkins: row.checkins,
                 })
             })
             .collect()
@@ -465,16 +606,16 @@ async fn read_day_amount<'e>(
     let exercise = exercise.as_str();
     let date = date.format("%Y-%m-%d").to_string();
     let total = sqlx::query_scalar!(
-        r#"SELECT COALESCE(SUM(amount), 0) AS "total!: i64" FROM checkins
-               WHERE guild_id = ? AND user_id = ? AND exercise = ? AND local_date = ?"#,
+        r#"SELECT amount FROM checkin_days
+               WHERE guild_id = ? AND exercise = ? AND user_id = ? AND local_date = ?"#,
         guild_id,
-        user_id,
         exercise,
+        user_id,
         date
     )
-    .fetch_one(executor)
+    .fetch_optional(executor)
     .await?;
-    Ok(total)
+    Ok(total.unwrap_or(0))
 }
 
 #[cfg(test)]

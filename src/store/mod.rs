@@ -49,7 +49,7 @@ pub use answers::AnswerOutcome;
 pub use backup::{backup_database, BackupSummary};
 pub use celebrations::RoleGrant;
 pub use changes::ChangeWatch;
-pub use checkins::{CheckInWritten, DaySum, MemberTotal};
+pub use checkins::{CheckInDay, CheckInWritten, ExerciseTotals, MemberTotal};
 pub use error::StoreError;
 pub use goals::ExerciseSum;
 pub use occurrences::Finish;
@@ -155,6 +155,12 @@ impl Store {
                 other => other,
             })?;
         MIGRATOR.run(&mut conn).await?;
+        // Statistics for the query planner, as SQLite advises for a
+        // long-lived connection: on open with a limit on the work, then
+        // now and then (`optimize`) and at close.
+        sqlx::query("PRAGMA optimize=0x10002")
+            .execute(&mut conn)
+            .await?;
         let (writer, writer_task) = Writer::spawn(conn);
         let readers = SqlitePoolOptions::new()
             .max_connections(options.readers.max(1))
@@ -184,8 +190,24 @@ impl Store {
         self.write(|_| Box::pin(async { Ok(()) })).await
     }
 
+    /// Refreshes the query planner's statistics where the data changed
+    /// enough to matter (`PRAGMA optimize`): cheap when nothing did. Run by
+    /// the hourly tidy and at close.
+    pub async fn optimize(&self) -> Result<(), StoreError> {
+        self.write(|conn| {
+            Box::pin(async move {
+                sqlx::query("PRAGMA optimize").execute(&mut *conn).await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
     /// Finishes queued writes and closes every connection.
     pub async fn close(self) {
+        if let Err(error) = self.optimize().await {
+            tracing::warn!(%error, "could not refresh the query planner's statistics");
+        }
         let Store {
             readers,
             writer,

@@ -169,6 +169,22 @@ impl Store {
         let at = millis(at);
         self.write(move |conn| {
             Box::pin(async move {
+                // The member's sums first, so that removing their
+                // check-ins leaves the triggers nothing to recompute.
+                sqlx::query!(
+                    "DELETE FROM checkin_days WHERE guild_id = ? AND user_id = ?",
+                    guild_id,
+                    user_id
+                )
+                .execute(&mut *conn)
+                .await?;
+                sqlx::query!(
+                    "DELETE FROM checkin_members WHERE guild_id = ? AND user_id = ?",
+                    guild_id,
+                    user_id
+                )
+                .execute(&mut *conn)
+                .await?;
                 let checkins = sqlx::query!(
                     "DELETE FROM checkins WHERE guild_id = ? AND user_id = ?",
                     guild_id,

@@ -13,7 +13,7 @@ use crate::domain::occurrence::OccurrenceState;
 use crate::domain::schedule::{BoardWeek, ScheduleKind, ScheduleState};
 use crate::domain::streak::{days, streaks, DayMinimum, Streak};
 use crate::domain::{ChannelId, GuildId, OccurrenceId, RoleId, UserId};
-use crate::store::checkins::tests::checkin;
+use crate::store::checkins::tests::{assert_days_match_checkins, checkin};
 
 /// Made by `tests/fixtures/make-first-release-db.sh` (see there how).
 const FIRST_RELEASE: &str = concat!(
@@ -221,6 +221,27 @@ async fn a_first_release_database_upgrades_with_every_row_intact() {
         };
         assert_eq!(*is, was + added, "{table}");
     }
+}
+
+#[tokio::test]
+async fn a_first_release_database_gets_the_day_sums_of_its_check_ins() {
+    let (path, _dir) = first_release_copy();
+    let store = Store::open(&StoreOptions::new(url(&path))).await.unwrap();
+    assert_days_match_checkins(&store, "the upgrade").await;
+    assert!(store.count_rows("checkin_days").await.unwrap() > 0);
+    // Ada's week, read from the day sums, is her four check-ins.
+    let week = (ms(1_763_251_200_000), ms(1_763_856_000_000));
+    let totals = store
+        .member_totals(GUILD, week.0, week.1, None)
+        .await
+        .unwrap();
+    let ada = totals.iter().find(|t| t.user == UserId(7)).unwrap();
+    assert_eq!((ada.checkins, ada.points), (4, 10 + 30 + 25 + 15));
+    // And they keep up with new check-ins.
+    let new = checkin(30_001, 100, 7, "walk", 10, ms(1_763_900_000_000));
+    store.record_checkin(new).await.unwrap();
+    assert_days_match_checkins(&store, "a check-in after the upgrade").await;
+    store.close().await;
 }
 
 /// The migrations of a newer release: today's, plus one this binary does not know.

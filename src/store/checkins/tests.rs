@@ -234,3 +234,272 @@ async fn totals_sum_per_member_for_a_period_and_exercise() {
         .is_empty());
     store.close().await;
 }
+
+/// `checkin_days` and `checkin_members` as stored, and as summed again
+/// from `checkins`: they must be the same after every change.
+pub(crate) async fn assert_days_match_checkins(store: &Store, after: &str) {
+    type Day = (i64, String, i64, String, i64, i64, i64, i64, i64, i64);
+    let stored: Vec<Day> = sqlx::query_as(
+        "SELECT guild_id, exercise, user_id, local_date, amount, points, checkins, moderated,
+                first_at, last_at
+         FROM checkin_days ORDER BY guild_id, exercise, user_id, local_date",
+    )
+    .fetch_all(&store.readers)
+    .await
+    .unwrap();
+    let summed: Vec<Day> = sqlx::query_as(
+        "SELECT guild_id, exercise, user_id, local_date, SUM(amount), SUM(points), COUNT(*),
+                SUM(source = 'moderator'), MIN(occurred_at), MAX(occurred_at)
+         FROM (SELECT guild_id, exercise, user_id, local_date, amount, points, source, occurred_at
+               FROM checkins
+               UNION ALL
+               SELECT guild_id, '*', user_id, local_date, amount, points, source, occurred_at
+               FROM checkins)
+         GROUP BY guild_id, exercise, user_id, local_date
+         ORDER BY guild_id, exercise, user_id, local_date",
+    )
+    .fetch_all(&store.readers)
+    .await
+    .unwrap();
+    assert_eq!(stored, summed, "after {after}");
+    type Member = (i64, String, i64, i64, i64, i64, i64, i64);
+    let stored: Vec<Member> = sqlx::query_as(
+        "SELECT guild_id, exercise, user_id, amount, points, checkins, first_at, last_at
+         FROM checkin_members ORDER BY guild_id, exercise, user_id",
+    )
+    .fetch_all(&store.readers)
+    .await
+    .unwrap();
+    let summed: Vec<Member> = sqlx::query_as(
+        "SELECT guild_id, exercise, user_id, SUM(amount), SUM(points), COUNT(*),
+                MIN(occurred_at), MAX(occurred_at)
+         FROM (SELECT guild_id, exercise, user_id, amount, points, occurred_at FROM checkins
+               UNION ALL
+               SELECT guild_id, '*', user_id, amount, points, occurred_at FROM checkins)
+         GROUP BY guild_id, exercise, user_id
+         ORDER BY guild_id, exercise, user_id",
+    )
+    .fetch_all(&store.readers)
+    .await
+    .unwrap();
+    assert_eq!(stored, summed, "members after {after}");
+}
+
+#[tokio::test]
+async fn day_sums_follow_every_path_that_adds_or_removes_check_ins() {
+    use crate::domain::occurrence::Answer;
+    use crate::domain::occurrence::ClaimOutcome;
+    use crate::domain::MessageId;
+    use crate::store::occurrences::tests::claim;
+    use crate::store::schedules::tests::{new_schedule, t};
+    use crate::store::Finish;
+
+    let (store, _dir) = temp_store().await;
+    // `/checkin`: 7 walks three times on 1 March (the middle one first),
+    // drinks once; 8 walks on two days, the second dated the day before
+    // in their own zone.
+    for (interaction, user, exercise, amount, when) in [
+        (1, 7, "walk", 10, at(1, 12)),
+        (2, 7, "walk", 20, at(1, 9)),
+        (3, 7, "walk", 30, at(1, 15)),
+        (4, 7, "water", 1, at(1, 10)),
+        (5, 8, "walk", 5, at(1, 11)),
+    ] {
+        store
+            .record_checkin(checkin(interaction, 1, user, exercise, amount, when))
+            .await
+            .unwrap();
+    }
+    let mut late = checkin(6, 1, 8, "walk", 7, at(2, 3));
+    late.local_date = at(1, 0).date_naive();
+    store.record_checkin(late).await.unwrap();
+    assert_days_match_checkins(&store, "check-ins").await;
+
+    // The one-trip check-in, and the same interaction again (not counted
+    // twice).
+    for _ in 0..2 {
+        store
+            .record_checkin_with(
+                GuildId(1),
+                UserId(7),
+                "member 7".into(),
+                at(1, 16),
+                |_, _| Ok::<_, ()>(checkin(7, 1, 7, "walk", 5, at(1, 16))),
+                |new, _| new,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    assert_days_match_checkins(&store, "the one-trip check-in").await;
+
+    // `/checkin-for`: a moderator logs one for 8.
+    let mut moderated = checkin(8, 1, 8, "water", 2, at(1, 13));
+    moderated.source = Source::Moderator;
+    moderated.recorded_by = Some(UserId(7));
+    store.record_checkin(moderated).await.unwrap();
+    assert_days_match_checkins(&store, "a moderator's check-in").await;
+
+    // A prompt's "done" button.
+    let s = store
+        .insert_schedule(new_schedule(1, Some(t(9, 0))))
+        .await
+        .unwrap();
+    let ClaimOutcome::Claimed(o) = store
+        .claim_occurrence(claim(s.id, "a", t(9, 0)))
+        .await
+        .unwrap()
+    else {
+        panic!("claimed")
+    };
+    store
+        .finish_occurrence(o.id, "a", Finish::Posted(MessageId(1)), t(9, 0))
+        .await
+        .unwrap();
+    let mut done = checkin(9, 1, 9, "walk", 10, t(9, 5));
+    done.source = Source::Button;
+    done.occurrence = Some(o.id);
+    store
+        .answer_prompt(
+            GuildId(1),
+            o.id,
+            UserId(9),
+            Answer::Done,
+            Some(done),
+            t(9, 5),
+        )
+        .await
+        .unwrap();
+    assert_days_match_checkins(&store, "a done button").await;
+
+    // `/undo` and a withdrawn reply: the day's first, then its last
+    // check-in, then a day's only one.
+    for interaction in [2, 7, 4] {
+        let id = sqlx::query_scalar::<_, i64>("SELECT id FROM checkins WHERE interaction_id = ?")
+            .bind(interaction)
+            .fetch_one(&store.readers)
+            .await
+            .unwrap();
+        assert!(store
+            .delete_checkin(GuildId(1), UserId(7), CheckInId(id))
+            .await
+            .unwrap());
+        assert_days_match_checkins(&store, &format!("undoing check-in {interaction}")).await;
+    }
+
+    // Retention moves the days before 2 March out.
+    store.expire_checkins(at(1, 12), 100).await.unwrap();
+    assert_days_match_checkins(&store, "retention").await;
+
+    // `/forget-me`.
+    store
+        .forget_member(GuildId(1), UserId(8), at(3, 0))
+        .await
+        .unwrap();
+    assert_days_match_checkins(&store, "forget-me").await;
+
+    // A departed server's purge, a row at a time; another server's day
+    // stays.
+    store
+        .record_checkin(checkin(10, 2, 7, "walk", 10, at(1, 9)))
+        .await
+        .unwrap();
+    store.mark_departed(GuildId(1), at(3, 0)).await.unwrap();
+    while store.purge_departed(GuildId(1), 1).await.unwrap() > 0 {
+        assert_days_match_checkins(&store, "a step of a departed server's purge").await;
+    }
+    assert_days_match_checkins(&store, "a departed server's purge").await;
+    assert_eq!(store.count_rows("checkin_days").await.unwrap(), 2);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn period_sums_are_exact_whatever_days_the_bounds_cut() {
+    let (store, _dir) = temp_store().await;
+    // Two members over three days, 7 in a zone 5½ hours ahead of UTC (so
+    // their local days straddle UTC midnight), 8 in UTC; one moderator's.
+    let mut all = Vec::new();
+    let mut interaction = 0u64;
+    for day in 1..=3 {
+        for hour in [1, 6, 11, 17, 20, 23] {
+            for (user, exercise, ahead) in [(7, "walk", 330), (8, "water", 0), (8, "walk", 0)] {
+                interaction += 1;
+                let when =
+                    at(day, hour) + Duration::minutes(i64::try_from(interaction % 7).unwrap());
+                let mut new = checkin(interaction, 1, user, exercise, hour, when);
+                new.local_date = (when + Duration::minutes(ahead)).date_naive();
+                if interaction.is_multiple_of(5) {
+                    new.source = Source::Moderator;
+                }
+                all.push(new.clone());
+                store.record_checkin(new).await.unwrap();
+            }
+        }
+    }
+    // Every bound on the hour from the start of 1 March to the end of 3
+    // March, and all time.
+    let bounds: Vec<DateTime<Utc>> = (0..=72).map(|h| at(1, 0) + Duration::hours(h)).collect();
+    let mut ranges = vec![(DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC)];
+    for (i, from) in bounds.iter().enumerate().step_by(5) {
+        for to in bounds.iter().skip(i + 1).step_by(7) {
+            ranges.push((*from, *to));
+        }
+        ranges.push((*from, DateTime::<Utc>::MAX_UTC));
+    }
+    let walk = ExerciseKey::parse("walk").unwrap();
+    for (from, to) in ranges {
+        let inside = || all.iter().filter(|c| from <= c.at && c.at < to);
+        for exercise in [None, Some(&walk)] {
+            let mut expected = std::collections::BTreeMap::<u64, MemberTotal>::new();
+            for c in inside().filter(|c| exercise.is_none_or(|e| *e == c.exercise)) {
+                let t = expected.entry(c.user.0).or_insert(MemberTotal {
+                    user: c.user,
+                    points: 0,
+                    amount: 0,
+                    checkins: 0,
+                    reached_at: c.at,
+                });
+                t.points += c.points;
+                t.amount += i64::from(c.amount);
+                t.checkins += 1;
+                t.reached_at = t.reached_at.max(c.at);
+            }
+            let totals = store
+                .member_totals(GuildId(1), from, to, exercise)
+                .await
+                .unwrap();
+            assert_eq!(
+                totals,
+                expected.into_values().collect::<Vec<_>>(),
+                "{from} to {to}, {exercise:?}"
+            );
+        }
+        for user in [7, 8] {
+            let mut expected = std::collections::BTreeMap::<String, ExerciseTotals>::new();
+            for c in inside().filter(|c| c.user == UserId(user)) {
+                let t = expected
+                    .entry(c.exercise.to_string())
+                    .or_insert(ExerciseTotals {
+                        exercise: c.exercise.clone(),
+                        amount: 0,
+                        points: 0,
+                        by_moderator: 0,
+                    });
+                t.amount += i64::from(c.amount);
+                t.points += c.points;
+                t.by_moderator += i64::from(c.source == Source::Moderator);
+            }
+            let mut totals = store
+                .member_exercise_totals(GuildId(1), UserId(user), from, to)
+                .await
+                .unwrap();
+            totals.sort_by(|a, b| a.exercise.as_str().cmp(b.exercise.as_str()));
+            assert_eq!(
+                totals,
+                expected.into_values().collect::<Vec<_>>(),
+                "{from} to {to}, member {user}"
+            );
+        }
+    }
+    store.close().await;
+}
