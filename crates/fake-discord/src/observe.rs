@@ -70,6 +70,11 @@ impl FakeDiscord {
         self.shared.world().resumes
     }
 
+    /// The id of the gateway session the bot identified last.
+    pub fn current_session(&self) -> Option<String> {
+        self.shared.world().current_session.clone()
+    }
+
     /// Whether the bot has a live gateway connection.
     pub fn connected(&self) -> bool {
         let world = self.shared.world();

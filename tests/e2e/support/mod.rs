@@ -192,6 +192,9 @@ pub mod bot {
         second: Option<Child>,
         /// Extra `SECONDHEART__*` settings every start gets.
         env: Vec<(String, String)>,
+        /// The gateway session of a process killed since: until the fake
+        /// sees its socket close, it still counts as connected.
+        killed_session: Option<String>,
     }
 
     /// Starts the fake and the bot, and waits until the bot has registered
@@ -259,6 +262,7 @@ pub mod bot {
             dir,
             child: None,
             second: None,
+            killed_session: None,
             env: env
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -346,7 +350,8 @@ pub mod bot {
 
         pub async fn wait_connected(&self) {
             for _ in 0..600 {
-                if self.discord.connected() {
+                let session = self.discord.current_session();
+                if self.discord.connected() && session != self.killed_session {
                     return;
                 }
                 tokio::time::sleep(Duration::from_millis(50)).await;
@@ -481,6 +486,9 @@ pub mod bot {
 
         /// Stops the bot process at once, with SIGKILL: no shutdown code runs.
         pub fn kill(&mut self) {
+            if self.child.is_some() {
+                self.killed_session = self.discord.current_session();
+            }
             for child in [self.child.take(), self.second.take()]
                 .into_iter()
                 .flatten()
