@@ -151,6 +151,8 @@ fn migrate_creates_the_database_and_its_folder() {
         .max()
         .unwrap();
     let (version, name) = newest.trim_end_matches(".sql").split_once('_').unwrap();
+    // Words of a migration's name are joined by `_` in its file, by spaces when shown.
+    let name = name.replace('_', " ");
     assert!(
         run.stdout()
             .contains(&format!("is up to date: migration {version} ({name})")),

@@ -12,7 +12,7 @@
 //! how much a burst of boards slows the check-ins around it; the burst's
 //! own answer times are shown too.
 //!
-//! cargo build --release --bin secondheart -p secondheart -p secondheart-benches
+//! cargo build --release --bins -p secondheart -p secondheart-benches
 //! taskset -c 1 target/release/checkin_load [--trivial] [--rates 200,1000,2000,3000]
 //!     [--seconds 10] [--bot-cpus 0] [--guilds 10] [--members 200] [--leaderboard-burst 50]
 //!
@@ -90,7 +90,7 @@ async fn main() {
         .with_file_name(name);
     assert!(
         binary.exists(),
-        "{} is missing: cargo build --release --bin secondheart -p secondheart -p secondheart-benches",
+        "{} is missing: cargo build --release --bins -p secondheart -p secondheart-benches",
         binary.display()
     );
 
