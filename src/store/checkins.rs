@@ -63,6 +63,29 @@ pub struct CheckInDay {
     pub checkins: i64,
 }
 
+/// A row of one member's sums of one exercise on one local date.
+struct CheckInDayRow {
+    local_date: String,
+    exercise: String,
+    amount: i64,
+    points: i64,
+    checkins: i64,
+}
+
+impl TryFrom<CheckInDayRow> for CheckInDay {
+    type Error = StoreError;
+
+    fn try_from(row: CheckInDayRow) -> Result<Self, StoreError> {
+        Ok(CheckInDay {
+            local_date: local_date(&row.local_date)?,
+            exercise: exercise_key(&row.exercise)?,
+            amount: row.amount,
+            points: row.points,
+            checkins: row.checkins,
+        })
+    }
+}
+
 /// One member's sums of one exercise over a period, for `/stats`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExerciseTotals {
@@ -416,7 +439,8 @@ impl Store {
         user: UserId,
     ) -> Result<Vec<CheckInDay>, StoreError> {
         let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
-        let rows = sqlx::query!(
+        let rows = sqlx::query_as!(
+            CheckInDayRow,
             r#"SELECT local_date, exercise, amount, points, checkins
                FROM checkin_days WHERE guild_id = ? AND user_id = ? AND exercise <> '*'
                ORDER BY local_date, exercise"#,
@@ -425,17 +449,7 @@ impl Store {
         )
         .fetch_all(&self.readers)
         .await?;
-        rows.into_iter()
-            .map(|row| {
-                Ok(CheckInDay {
-                    local_date: local_date(&row.local_date)?,
-                    exercise: exercise_key(&row.exercise)?,
-                    amount: row.amount,
-                    points: row.points,
-                    checkins: row.checkins,
-                })
-            })
-            .collect()
+        rows.into_iter().map(CheckInDay::try_from).collect()
     }
 
     /// How much of one exercise the member logged on one local date.
@@ -462,7 +476,8 @@ impl Store {
         let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
         let first = first.format("%Y-%m-%d").to_string();
         let last = last.format("%Y-%m-%d").to_string();
-        let rows = sqlx::query!(
+        let rows = sqlx::query_as!(
+            CheckInDayRow,
             r#"SELECT local_date AS "local_date!: String", exercise AS "exercise!: String",
                       SUM(amount) AS "amount!: i64", SUM(points) AS "points!: i64",
                       SUM(checkins) AS "checkins!: i64"
@@ -487,17 +502,7 @@ impl Store {
         )
         .fetch_all(&self.readers)
         .await?;
-        rows.into_iter()
-            .map(|row| {
-                Ok(CheckInDay {
-                    local_date: local_date(&row.local_date)?,
-                    exercise: exercise_key(&row.exercise)?,
-                    amount: row.amount,
-                    points: row.points,
-                    checkins: row.checkins,
-                })
-            })
-            .collect()
+        rows.into_iter().map(CheckInDay::try_from).collect()
     }
 
     /// When the member first checked in in the server; consistency counts
