@@ -6,6 +6,14 @@
 //! slash command and every button click arrives, and a dispatch lasts until
 //! the interaction was answered and its writes acknowledged.
 //!
+//! The gateway's events are read on a thread of their own (see
+//! `Connection::serve`), and the gate decides there: serenity starts a task
+//! for every event it reads, before anything of the bot sees it, so on the
+//! handlers' runtime an overloaded bot would read and hold events faster
+//! than it could even turn them away (hundreds of megabytes at three times
+//! its capacity). On the gateway's thread that task only passes the gate,
+//! cheaply, and hands what it lets in to the handlers' runtime.
+//!
 //! It also bounds the work the bot holds: at most [`RUNNING`] interactions
 //! are handled at once and at most [`WAITING`] wait their turn; one that
 //! arrives to a full queue, that waited longer than [`MAX_WAIT`] for its
@@ -15,12 +23,13 @@
 //! time instead of queueing everything and answering nothing.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
-use tokio::sync::{mpsc, Semaphore, SemaphorePermit};
+use tokio::runtime::Handle;
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tracing::Instrument as _;
 
 use super::deferral::created_at;
@@ -64,19 +73,19 @@ impl Dropped {
 
 /// The bounded queue in front of the handlers.
 pub(super) struct Queue {
-    running: Semaphore,
+    running: Arc<Semaphore>,
     waiting: AtomicUsize,
     max_waiting: usize,
     max_wait: Duration,
 }
 
 /// A place among those running; given back when dropped.
-pub(super) struct Turn<'a>(#[allow(dead_code, reason = "held, never read")] SemaphorePermit<'a>);
+pub(super) struct Turn(#[allow(dead_code, reason = "held, never read")] OwnedSemaphorePermit);
 
 impl Queue {
     pub(super) fn new(running: usize, waiting: usize, max_wait: Duration) -> Self {
         Self {
-            running: Semaphore::new(running.max(1)),
+            running: Arc::new(Semaphore::new(running.max(1))),
             waiting: AtomicUsize::new(0),
             max_waiting: waiting,
             max_wait,
@@ -88,9 +97,9 @@ impl Queue {
     /// and `is_stale` is not asked. Once its turn comes, an interaction that
     /// waited longer than the queue's longest wait, or for which `is_stale`
     /// (asked then) says yes, is [`Dropped::Stale`].
-    pub(super) async fn turn(&self, is_stale: impl FnOnce() -> bool) -> Result<Turn<'_>, Dropped> {
+    pub(super) async fn turn(&self, is_stale: impl FnOnce() -> bool) -> Result<Turn, Dropped> {
         let arrived = tokio::time::Instant::now();
-        let permit = match self.running.try_acquire() {
+        let permit = match Arc::clone(&self.running).try_acquire_owned() {
             Ok(permit) => permit,
             Err(_) => {
                 let waiting = self.waiting.fetch_add(1, Ordering::AcqRel);
@@ -98,7 +107,7 @@ impl Queue {
                     self.waiting.fetch_sub(1, Ordering::AcqRel);
                     return Err(Dropped::Full);
                 }
-                let permit = self.running.acquire().await;
+                let permit = Arc::clone(&self.running).acquire_owned().await;
                 self.waiting.fetch_sub(1, Ordering::AcqRel);
                 #[allow(clippy::expect_used, reason = "nothing closes the semaphore")]
                 permit.expect("the semaphore is never closed")
@@ -162,35 +171,52 @@ impl Intake {
     }
 }
 
-/// poise's framework behind the gate.
+/// poise's framework behind the gate, run on the handlers' runtime.
 pub(super) struct Gated {
-    inner: poise::Framework<Data, CommandError>,
-    intake: std::sync::Arc<Intake>,
+    inner: Arc<poise::Framework<Data, CommandError>>,
+    intake: Arc<Intake>,
+    handlers: Handle,
 }
 
 impl Gated {
+    /// `handlers`: the runtime the commands, buttons and server events run
+    /// on (the bot's main one), whichever thread reads the gateway.
     pub(super) fn new(
         inner: poise::Framework<Data, CommandError>,
-        intake: std::sync::Arc<Intake>,
+        intake: Arc<Intake>,
+        handlers: Handle,
     ) -> Self {
-        Self { inner, intake }
+        Self {
+            inner: Arc::new(inner),
+            intake,
+            handlers,
+        }
     }
 }
 
 #[serenity::async_trait]
 impl serenity::Framework for Gated {
     async fn init(&mut self, client: &serenity::Client) {
-        self.inner.init(client).await;
+        // Called once, before the first event, while nothing shares it.
+        match Arc::get_mut(&mut self.inner) {
+            Some(inner) => inner.init(client).await,
+            None => tracing::error!("the command framework was shared before it was set up"),
+        }
     }
 
-    /// Every interaction runs in a span carrying its ids, so its lines can
-    /// be found with one grep.
+    /// Decides on the gateway's thread and hands over to the handlers'
+    /// runtime: what waits here is only the gate's queue, bounded. Every
+    /// interaction runs in a span carrying its ids, so its lines can be
+    /// found with one grep.
     async fn dispatch(&self, ctx: serenity::Context, event: serenity::FullEvent) {
+        let inner = Arc::clone(&self.inner);
         let serenity::FullEvent::InteractionCreate { interaction } = &event else {
-            return self.inner.dispatch(ctx, event).await;
+            self.handlers
+                .spawn(async move { inner.dispatch(ctx, event).await });
+            return;
         };
         let span = interaction_span(interaction);
-        let Some(_in_flight) = self.intake.enter() else {
+        let Some(in_flight) = self.intake.enter() else {
             // Not answered: Discord tells the member it failed, and nothing
             // of it is recorded.
             span.in_scope(|| {
@@ -199,7 +225,7 @@ impl serenity::Framework for Gated {
             return;
         };
         let id = interaction.id().get();
-        let _turn = match self.intake.queue.turn(|| is_stale(id, Utc::now())).await {
+        let turn = match self.intake.queue.turn(|| is_stale(id, Utc::now())).await {
             Ok(turn) => turn,
             Err(dropped) => {
                 // Not answered: Discord tells the member it failed. Counted,
@@ -211,7 +237,14 @@ impl serenity::Framework for Gated {
                 return;
             }
         };
-        self.inner.dispatch(ctx, event).instrument(span).await;
+        self.handlers.spawn(
+            async move {
+                inner.dispatch(ctx, event).await;
+                // Its place, and the stop's wait for it, end with its answer.
+                drop((turn, in_flight));
+            }
+            .instrument(span),
+        );
     }
 }
 

@@ -32,6 +32,8 @@ use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 use poise::serenity_prelude as serenity;
+use tokio::runtime::Handle;
+use tokio::sync::oneshot;
 
 use crate::app::App;
 use crate::config::{DiscordSettings, DiscordToken};
@@ -210,7 +212,7 @@ pub async fn connect(
     // GUILDS tells which servers the bot is in; no privileged intents.
     let intents = serenity::GatewayIntents::GUILDS;
     let intake = Arc::new(Intake::new());
-    let framework = Gated::new(framework, Arc::clone(&intake));
+    let framework = Gated::new(framework, Arc::clone(&intake), Handle::current());
     let client = serenity::ClientBuilder::new_with_http(http, intents)
         .cache_settings(cache_settings())
         .framework(framework)
@@ -248,9 +250,45 @@ impl Connection {
 
     /// Serves commands and buttons over the gateway until the connection
     /// ends for good.
-    pub async fn serve(mut self) -> anyhow::Result<()> {
-        let result = self.client.start().await;
-        if self.token_rejected.load(Ordering::SeqCst) {
+    ///
+    /// The gateway is read on a thread of its own, with a runtime of its
+    /// own, where every event passes the intake's gate (see `intake`); the
+    /// handlers run on the caller's runtime. Dropping the returned future
+    /// ends that thread and closes the gateway.
+    pub async fn serve(self) -> anyhow::Result<()> {
+        let Connection {
+            mut client,
+            token_rejected,
+            ..
+        } = self;
+        let (served, result) = oneshot::channel();
+        // Dropped with this future: the gateway's thread then ends.
+        let (_cancel, cancelled) = oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name("gateway".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
+                let outcome = runtime.map(|runtime| {
+                    runtime.block_on(async move {
+                        tokio::select! {
+                            result = client.start() => Some(result),
+                            _ = cancelled => None,
+                        }
+                    })
+                });
+                let _ = served.send(outcome);
+            })
+            .context("cannot start the gateway's thread")?;
+        let result = match result.await {
+            Ok(Ok(Some(result))) => result,
+            // Only when this future is dropped, which then never reads it.
+            Ok(Ok(None)) => Ok(()),
+            Ok(Err(error)) => return Err(error).context("cannot start the gateway's runtime"),
+            Err(_) => bail!("the gateway's thread ended without a word (a panic: see above)"),
+        };
+        if token_rejected.load(Ordering::SeqCst) {
             bail!(token_rejected_message());
         }
         match result {

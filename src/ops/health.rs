@@ -5,6 +5,7 @@
 //! orchestrator that restarts on it must not restart a bot that is merely
 //! reconnecting (each restart spends one of Discord's daily identifies).
 
+use std::future::IntoFuture as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -38,8 +39,16 @@ struct Endpoints {
     metrics: PrometheusHandle,
 }
 
+/// How often the histograms' recorded samples are folded into their
+/// buckets when nobody scrapes `/metrics`. The recorder keeps every sample
+/// until then (8 bytes each, one per interaction answered), so a bot that is
+/// never scraped, or whose scraper is down for a week, would grow without
+/// bound.
+const METRICS_UPKEEP: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Binds `listen` (failing start-up if it cannot) and serves the endpoints
-/// on a task of their own; the task is aborted when its handle is.
+/// on a task of their own, which also keeps the metrics' memory bounded;
+/// the task is aborted when its handle is.
 pub async fn serve(
     listen: SocketAddr,
     readiness: Arc<dyn Readiness>,
@@ -49,10 +58,23 @@ pub async fn serve(
         .await
         .with_context(|| format!("cannot listen on {listen} (http.listen)"))?;
     let local = listener.local_addr().unwrap_or(listen);
+    let upkeep = metrics.clone();
     let app = router(Endpoints { readiness, metrics });
     let task = tokio::spawn(async move {
-        if let Err(error) = axum::serve(listener, app).await {
-            tracing::error!(%error, "the health endpoints stopped");
+        let upkeeping = async {
+            let mut every = tokio::time::interval(METRICS_UPKEEP);
+            loop {
+                every.tick().await;
+                upkeep.run_upkeep();
+            }
+        };
+        tokio::select! {
+            served = axum::serve(listener, app).into_future() => {
+                if let Err(error) = served {
+                    tracing::error!(%error, "the health endpoints stopped");
+                }
+            }
+            () = upkeeping => {}
         }
     });
     tracing::info!(listen = %local, "serving /healthz, /readyz and /metrics");
