@@ -556,3 +556,53 @@ async fn metrics_count_discord_answers_by_route_and_status_and_button_clicks() {
     assert_eq!(moved("messages", "200"), 1.0, "{text}");
     bot.finish();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interaction_too_old_to_answer_is_dropped_unstarted_and_counted() {
+    let addr = free_local_addr();
+    let env = listen_on(addr);
+    let env: Vec<_> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let bot = spawn_bot_configured(&env).await;
+    wait_readyz(&bot, addr, 200, "ready").await;
+    let stale = [("reason", "stale")];
+    let (_, before) = scrape(addr).await;
+
+    // Discord created it 2.6 s before the bot got it: too little of its
+    // three seconds is left to answer, so the gate turns it away.
+    bot.discord.set_delivery_delay(Duration::from_millis(2600));
+    let walk = [("exercise", json!("walk")), ("amount", json!(30))];
+    let dropped = bot
+        .discord
+        .send_command(bot.guild, bot.channel, bot.member, "checkin", &walk)
+        .expect("/checkin");
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let (text, after) = scrape(addr).await;
+        let counted = value(&after, "secondheart_interactions_dropped_total", &stale)
+            - value(&before, "secondheart_interactions_dropped_total", &stale);
+        if counted >= 1.0 {
+            assert_eq!(counted, 1.0, "{text}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the drop was not counted:\n{text}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // The next one, on time, is answered, and the dropped one was never
+    // recorded nor answered.
+    bot.discord.set_delivery_delay(Duration::ZERO);
+    let reply = bot.ask(bot.member, "checkin", &walk).await;
+    assert_eq!(
+        reply.content.lines().next(),
+        Some("Logged **30 minutes** of Brisk walk (+30 points). Today: 30 minutes."),
+        "{reply:?}"
+    );
+    assert!(
+        bot.discord.reply(dropped, Duration::ZERO).await.is_none(),
+        "the dropped interaction was answered"
+    );
+    bot.finish();
+}
