@@ -6,13 +6,9 @@
 //! slash command and every button click arrives, and a dispatch lasts until
 //! the interaction was answered and its writes acknowledged.
 //!
-//! The gateway's events are read on a thread of their own (see
-//! `Connection::serve`), and the gate decides there: serenity starts a task
-//! for every event it reads, before anything of the bot sees it, so on the
-//! handlers' runtime an overloaded bot would read and hold events faster
-//! than it could even turn them away (hundreds of megabytes at three times
-//! its capacity). On the gateway's thread that task only passes the gate,
-//! cheaply, and hands what it lets in to the handlers' runtime.
+//! The gate decides on the gateway's own thread (see `reader`), where a
+//! turned-away event costs little, and hands what it lets in to the
+//! handlers' runtime.
 //!
 //! It also bounds the work the bot holds: at most [`RUNNING`] interactions
 //! are handled at once and at most [`WAITING`] wait their turn; one that

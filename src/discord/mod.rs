@@ -20,6 +20,7 @@ mod permissions;
 mod pictures;
 mod prompt;
 mod prompt_updates;
+mod reader;
 mod registration;
 mod render;
 mod replies;
@@ -33,7 +34,6 @@ use std::time::Duration;
 use anyhow::{bail, Context as _};
 use poise::serenity_prelude as serenity;
 use tokio::runtime::Handle;
-use tokio::sync::oneshot;
 
 use crate::app::App;
 use crate::config::{DiscordSettings, DiscordToken};
@@ -69,7 +69,8 @@ pub type Context<'a> = poise::Context<'a, Data, CommandError>;
 /// token accepted, the slash commands registered, and the notifier the
 /// scheduler posts through.
 pub struct Connection {
-    client: serenity::Client,
+    reader: reader::Reader,
+    shard_manager: Arc<serenity::ShardManager>,
     token_rejected: Arc<AtomicBool>,
     notifier: Arc<DiscordNotifier>,
     intake: Arc<Intake>,
@@ -213,14 +214,14 @@ pub async fn connect(
     let intents = serenity::GatewayIntents::GUILDS;
     let intake = Arc::new(Intake::new());
     let framework = Gated::new(framework, Arc::clone(&intake), Handle::current());
-    let client = serenity::ClientBuilder::new_with_http(http, intents)
+    let builder = serenity::ClientBuilder::new_with_http(http, intents)
         .cache_settings(cache_settings())
-        .framework(framework)
-        .await
-        .context("cannot start the Discord client")?;
-    let _ = shard_manager.set(Arc::clone(&client.shard_manager));
+        .framework(framework);
+    let (reader, client_shards) = reader::Reader::build(builder).await?;
+    let _ = shard_manager.set(Arc::clone(&client_shards));
     Ok(Connection {
-        client,
+        reader,
+        shard_manager: client_shards,
         token_rejected,
         notifier,
         intake,
@@ -239,55 +240,26 @@ impl Connection {
     pub fn stopper(&self) -> Stopper {
         Stopper {
             intake: Arc::clone(&self.intake),
-            shard_manager: Arc::clone(&self.client.shard_manager),
+            shard_manager: Arc::clone(&self.shard_manager),
         }
     }
 
     /// The state of each gateway session, for readiness and metrics.
     pub fn gateway(&self) -> GatewayStatus {
-        GatewayStatus::new(Arc::clone(&self.client.shard_manager))
+        GatewayStatus::new(Arc::clone(&self.shard_manager))
     }
 
     /// Serves commands and buttons over the gateway until the connection
-    /// ends for good.
-    ///
-    /// The gateway is read on a thread of its own, with a runtime of its
-    /// own, where every event passes the intake's gate (see `intake`); the
-    /// handlers run on the caller's runtime. Dropping the returned future
-    /// ends that thread and closes the gateway.
+    /// ends for good. The gateway is read on a thread of its own (see
+    /// `reader`); the handlers run on the caller's runtime. Dropping the
+    /// returned future ends that thread and closes the gateway.
     pub async fn serve(self) -> anyhow::Result<()> {
         let Connection {
-            mut client,
+            reader,
             token_rejected,
             ..
         } = self;
-        let (served, result) = oneshot::channel();
-        // Dropped with this future: the gateway's thread then ends.
-        let (_cancel, cancelled) = oneshot::channel::<()>();
-        std::thread::Builder::new()
-            .name("gateway".into())
-            .spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build();
-                let outcome = runtime.map(|runtime| {
-                    runtime.block_on(async move {
-                        tokio::select! {
-                            result = client.start() => Some(result),
-                            _ = cancelled => None,
-                        }
-                    })
-                });
-                let _ = served.send(outcome);
-            })
-            .context("cannot start the gateway's thread")?;
-        let result = match result.await {
-            Ok(Ok(Some(result))) => result,
-            // Only when this future is dropped, which then never reads it.
-            Ok(Ok(None)) => Ok(()),
-            Ok(Err(error)) => return Err(error).context("cannot start the gateway's runtime"),
-            Err(_) => bail!("the gateway's thread ended without a word (a panic: see above)"),
-        };
+        let result = reader.run().await?;
         if token_rejected.load(Ordering::SeqCst) {
             bail!(token_rejected_message());
         }
