@@ -63,8 +63,10 @@ pub struct CheckInDay {
     pub checkins: i64,
 }
 
-/// A row of one member's sums of one exercise on one local date.
-struct CheckInDayRow {
+/// A row of one member's sums of one exercise on one local date (also read
+/// from a JSON array of its columns, in this order).
+#[derive(serde::Deserialize)]
+pub(super) struct CheckInDayRow {
     local_date: String,
     exercise: String,
     amount: i64,
