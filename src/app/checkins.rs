@@ -212,10 +212,12 @@ impl App {
         } = known;
         let day_before = day_amount - i64::from(checkin.amount);
         let (_, past_cap) = exercise.capped_points(day_before, checkin.amount);
-        let days = self.store.member_days(checkin.guild, checkin.user).await?;
-        let standing = self
-            .standing(&settings, &prefs, &days, self.clock.now())
+        // One read for the standing: each is a trip to a database thread.
+        let history = self
+            .store
+            .member_history(checkin.guild, checkin.user)
             .await?;
+        let standing = self.standing(&settings, &prefs, &history, self.clock.now());
         let celebration = if duplicate {
             Celebration::default()
         } else {
@@ -248,6 +250,8 @@ mod tests {
     use chrono::TimeZone;
 
     use crate::app::test_support::{app_at, checkin_request};
+    use crate::domain::goals::{MemberGoals, TargetChange};
+    use crate::domain::streak::Vacation;
     use crate::domain::{GuildId, UserId};
 
     use super::*;
@@ -291,5 +295,52 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(prefs.display_name.as_deref(), Some("member 7"));
+    }
+
+    #[tokio::test]
+    async fn a_checkin_reads_its_standing_in_one_statement() {
+        let now = Utc.with_ymd_and_hms(2027, 5, 3, 9, 0, 0).unwrap();
+        let (app, _clock, _dir) = app_at(now).await;
+        let store = app.raw_store();
+        let reads = || store.reads();
+        // A member with a vacation behind them and goals of their own and
+        // the server's.
+        let (guild, user) = (GuildId(1), UserId(7));
+        let away = Vacation {
+            first: now.date_naive() - chrono::Days::new(5),
+            last: now.date_naive() - chrono::Days::new(3),
+        };
+        store
+            .start_vacation(guild, user, away.first, away, now)
+            .await
+            .unwrap();
+        let walk = TargetChange {
+            walk_minutes: Some(15),
+            ..TargetChange::default()
+        };
+        store.set_server_goals(guild, walk, now).await.unwrap();
+        let own = MemberGoals {
+            off: false,
+            own: TargetChange {
+                water_glasses: Some(4),
+                ..TargetChange::default()
+            },
+        };
+        store.set_member_goals(guild, user, own, now).await.unwrap();
+        // Each check-in: one read besides its trip to the writer, for the
+        // member's days, vacations and goals alike; a duplicate too.
+        for (interaction, exercise, duplicate) in
+            [(1, "walk", false), (2, "water", false), (2, "water", true)]
+        {
+            let before = reads();
+            let receipt = app
+                .record_checkin(checkin_request(interaction, 7, exercise, 10))
+                .await
+                .unwrap();
+            assert_eq!(reads() - before, 1, "check-in {interaction}");
+            assert_eq!(receipt.duplicate, duplicate);
+            assert_eq!(receipt.standing.streak.current, 1);
+            assert!(receipt.standing.goals.is_some());
+        }
     }
 }

@@ -24,7 +24,7 @@ use crate::domain::streak::{
 };
 use crate::domain::team_goal::{TeamGoal, TeamMetric, TeamProgress, MAX_TEAM_TARGET};
 use crate::domain::{ChannelId, GuildId, RoleId, UserId};
-use crate::store::{CheckInDay, RoleGrant};
+use crate::store::{MemberHistory, RoleGrant};
 
 use super::settings::Caller;
 use super::{App, AppError, UserError};
@@ -81,29 +81,32 @@ impl App {
             .overlay(GoalTargets::default()))
     }
 
-    /// The member's standing as of `now`: streak with freezes and
-    /// vacations, and goal progress today.
-    pub(crate) async fn standing(
+    /// The member's standing as of `now` from their `history`: streak
+    /// with freezes and vacations, and goal progress today.
+    pub(crate) fn standing(
         &self,
         settings: &ServerSettings,
         prefs: &MemberPrefs,
-        days: &[CheckInDay],
+        history: &MemberHistory,
         now: DateTime<Utc>,
-    ) -> Result<Standing, AppError> {
-        let user = prefs.user;
+    ) -> Standing {
         let server_zone = settings.timezone.unwrap_or(self.default_zone);
         let today = local_date(now, prefs.timezone, server_zone);
-        let vacations = self.store.vacations(settings.guild, user).await?;
+        let MemberHistory {
+            days,
+            kept_dates,
+            vacations,
+            goals: member_goals,
+            server_goals,
+        } = history;
         // Days retention kept of older check-ins count like the check-ins.
-        let kept = self.store.member_kept_days(settings.guild, user).await?;
         let counted: BTreeSet<NaiveDate> = days
             .iter()
             .map(|d| d.local_date)
-            .chain(kept.iter().map(|d| d.local_date))
+            .chain(kept_dates.iter().copied())
             .collect();
-        let streak = forgiving_streak(&counted, &vacations, today);
-        let member_goals = self.store.member_goals(settings.guild, user).await?;
-        let server_targets = self.server_targets(settings.guild).await?;
+        let streak = forgiving_streak(&counted, vacations, today);
+        let server_targets = server_goals.overlay(GoalTargets::default());
         let working_days = working_days(settings);
         let (goals, first_week) = match member_goals.targets(server_targets) {
             None => (None, None),
@@ -129,13 +132,13 @@ impl App {
             .filter(|v| v.contains(today))
             .map(|v| v.last)
             .max();
-        Ok(Standing {
+        Standing {
             today,
             streak,
             goals,
             first_goal_week: first_week,
             away_until,
-        })
+        }
     }
 
     /// After a new check-in: milestones to celebrate once, role rewards to

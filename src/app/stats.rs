@@ -58,8 +58,9 @@ impl App {
         }
         let server_zone = settings.timezone.unwrap_or(self.default_zone);
         let range = period.range(now, server_zone, settings.week_start);
-        // One row per day and exercise, however many check-ins they sum.
-        let days = self.store.member_days(guild, user).await?;
+        // Day sums (one row per day and exercise, however many check-ins
+        // they sum), vacations and goals: one read.
+        let history = self.store.member_history(guild, user).await?;
         let today = now
             .with_timezone(&prefs.timezone.unwrap_or(server_zone))
             .date_naive();
@@ -72,13 +73,15 @@ impl App {
             self.sum_by_exercise(in_period.iter().map(|t| (&t.exercise, t.amount, t.points)));
         let points = in_period.iter().map(|t| t.points).sum::<i64>();
         let by_moderator = in_period.iter().map(|t| t.by_moderator).sum::<i64>();
-        let standing = self.standing(&settings, &prefs, &days, now).await?;
+        let standing = self.standing(&settings, &prefs, &history, now);
         let streak = Streak {
             current: standing.streak.current,
             best: standing.streak.best,
         };
         let today_totals = self.sum_by_exercise(
-            days.iter()
+            history
+                .days
+                .iter()
                 .filter(|d| d.local_date == today)
                 .map(|d| (&d.exercise, d.amount, d.points)),
         );

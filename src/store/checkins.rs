@@ -50,6 +50,60 @@ impl TryFrom<CheckInRow> for CheckIn {
     }
 }
 
+/// The server's settings and the member's preferences, in one statement:
+/// each is a trip to the connection's thread and back.
+pub(super) async fn read_settings_and_prefs(
+    conn: &mut SqliteConnection,
+    guild: GuildId,
+    user: UserId,
+) -> Result<(ServerSettings, MemberPrefs), StoreError> {
+    let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
+    let row = sqlx::query!(
+        r#"SELECT s.timezone AS "server_timezone?: String", s.week_start AS "week_start?: i64",
+                  s.moderator_role_id AS "moderator_role_id?: i64",
+                  s.quiet_start_minute AS "quiet_start_minute?: i64",
+                  s.quiet_end_minute AS "quiet_end_minute?: i64",
+                  s.quiet_days AS "quiet_days?: i64",
+                  s.disabled_exercises AS "disabled_exercises?: String",
+                  s.leaderboard_channel_id AS "leaderboard_channel_id?: i64",
+                  m.timezone AS "member_timezone?: String",
+                  m.leaderboard_opt_out AS "opt_out?: bool",
+                  m.display_name AS "display_name?: String"
+           FROM (SELECT 1)
+           LEFT JOIN servers s ON s.guild_id = ?1
+           LEFT JOIN members m ON m.guild_id = ?1 AND m.user_id = ?2"#,
+        guild_id,
+        user_id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    // Columns that are never NULL in a row tell whether there is one.
+    let server = match (row.week_start, row.quiet_days, row.disabled_exercises) {
+        (Some(week_start), Some(quiet_days), Some(disabled_exercises)) => {
+            Some(super::servers::SettingsRow {
+                timezone: row.server_timezone,
+                week_start,
+                moderator_role_id: row.moderator_role_id,
+                quiet_start_minute: row.quiet_start_minute,
+                quiet_end_minute: row.quiet_end_minute,
+                quiet_days,
+                disabled_exercises,
+                leaderboard_channel_id: row.leaderboard_channel_id,
+            })
+        }
+        _ => None,
+    };
+    let member = row.opt_out.map(|opt_out| super::members::PrefsRow {
+        timezone: row.member_timezone,
+        opt_out,
+        display_name: row.display_name,
+    });
+    Ok((
+        super::servers::settings_from_row(guild, server)?,
+        super::members::prefs_from_row(guild, user, member)?,
+    ))
+}
+
 /// The `exercise` of `checkin_days` rows that sum a day's every exercise.
 const EVERY_EXERCISE: &str = "*";
 
@@ -63,8 +117,10 @@ pub struct CheckInDay {
     pub checkins: i64,
 }
 
-/// A row of one member's sums of one exercise on one local date.
-struct CheckInDayRow {
+/// A row of one member's sums of one exercise on one local date (also read
+/// from a JSON array of its columns, in this order).
+#[derive(serde::Deserialize)]
+pub(super) struct CheckInDayRow {
     local_date: String,
     exercise: String,
     amount: i64,
@@ -153,8 +209,8 @@ impl Store {
     {
         self.write(move |conn| {
             Box::pin(async move {
-                let settings = super::servers::read_server_settings(&mut *conn, guild).await?;
-                let mut prefs = super::members::read_member_prefs(&mut *conn, guild, user).await?;
+                let (settings, mut prefs) =
+                    read_settings_and_prefs(&mut *conn, guild, user).await?;
                 let new = match build(&settings, &prefs) {
                     Ok(new) => new,
                     Err(refused) => return Ok(Err(refused)),

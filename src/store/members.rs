@@ -145,7 +145,8 @@ pub(super) async fn read_member_prefs<'e>(
     user: UserId,
 ) -> Result<MemberPrefs, StoreError> {
     let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
-    let row = sqlx::query!(
+    let row = sqlx::query_as!(
+        PrefsRow,
         r#"SELECT timezone, leaderboard_opt_out AS "opt_out: bool", display_name
                FROM members WHERE guild_id = ? AND user_id = ?"#,
         guild_id,
@@ -153,6 +154,22 @@ pub(super) async fn read_member_prefs<'e>(
     )
     .fetch_optional(executor)
     .await?;
+    prefs_from_row(guild, user, row)
+}
+
+/// The preferences columns of a `members` row.
+pub(super) struct PrefsRow {
+    pub(super) timezone: Option<String>,
+    pub(super) opt_out: bool,
+    pub(super) display_name: Option<String>,
+}
+
+/// The member's preferences from their row; the defaults without one.
+pub(super) fn prefs_from_row(
+    guild: GuildId,
+    user: UserId,
+    row: Option<PrefsRow>,
+) -> Result<MemberPrefs, StoreError> {
     Ok(match row {
         None => MemberPrefs::new(guild, user),
         Some(row) => MemberPrefs {

@@ -25,6 +25,7 @@ mod privacy;
 mod schedules;
 mod servers;
 mod snoozes;
+mod standing;
 mod writer;
 
 #[cfg(test)]
@@ -54,6 +55,7 @@ pub use error::StoreError;
 pub use goals::ExerciseSum;
 pub use occurrences::Finish;
 pub use privacy::{AnswerRecord, Forgotten, KeptDay, ServerCheckIn};
+pub use standing::MemberHistory;
 pub use writer::WriterStats;
 
 use writer::Writer;
@@ -122,6 +124,9 @@ pub struct Store {
     writer: Writer,
     writer_task: JoinHandle<()>,
     path: PathBuf,
+    /// How many reads took a connection from the pool (tests only).
+    #[cfg(test)]
+    reads: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Store {
@@ -162,15 +167,21 @@ impl Store {
             .execute(&mut conn)
             .await?;
         let (writer, writer_task) = Writer::spawn(conn);
+        // No ping before each read: a SQLite connection cannot drop like a
+        // network one can, and the ping is one more trip to its thread.
         let readers = SqlitePoolOptions::new()
             .max_connections(options.readers.max(1))
-            .connect_with(base.read_only(true))
-            .await?;
+            .test_before_acquire(false);
+        #[cfg(test)]
+        let (readers, reads) = test_support::count_reads(readers);
+        let readers = readers.connect_with(base.read_only(true)).await?;
         Ok(Self {
             readers,
             writer,
             writer_task,
             path,
+            #[cfg(test)]
+            reads,
         })
     }
 
@@ -182,6 +193,13 @@ impl Store {
     /// How many transactions and write requests the writer has handled.
     pub fn writer_stats(&self) -> &WriterStats {
         self.writer.stats()
+    }
+
+    /// How many reads have taken a connection from the pool since the store
+    /// opened: one a query, so what a path costs in trips to the readers.
+    #[cfg(test)]
+    pub(crate) fn reads(&self) -> u64 {
+        self.reads.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Takes the write lock in the writer's next transaction and commits
@@ -291,7 +309,29 @@ fn local_date(text: &str) -> Result<NaiveDate, StoreError> {
 
 #[cfg(test)]
 pub(crate) mod test_support {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+
+    use sqlx::Sqlite;
+
     use super::*;
+
+    /// `options` counting every connection it hands out: a new one when it
+    /// opens, an idle one when it is taken again.
+    pub(super) fn count_reads(options: SqlitePoolOptions) -> (SqlitePoolOptions, Arc<AtomicU64>) {
+        let reads = Arc::new(AtomicU64::new(0));
+        let (opened, taken) = (reads.clone(), reads.clone());
+        let options: sqlx::pool::PoolOptions<Sqlite> = options
+            .after_connect(move |_, _| {
+                opened.fetch_add(1, Ordering::Relaxed);
+                Box::pin(async { Ok(()) })
+            })
+            .before_acquire(move |_, _| {
+                taken.fetch_add(1, Ordering::Relaxed);
+                Box::pin(async { Ok(true) })
+            });
+        (options, reads)
+    }
 
     /// A store on a fresh file in its own temp folder; keep the folder alive.
     pub async fn temp_store() -> (Store, tempfile::TempDir) {
@@ -341,6 +381,17 @@ mod tests {
             stats.transactions(),
             stats.writes()
         );
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_read_is_its_query_alone() {
+        let (store, _dir) = temp_store().await;
+        // No ping to the connection's thread before each query.
+        assert!(!store.readers.options().get_test_before_acquire());
+        let before = store.reads();
+        assert_eq!(count(&store, 7).await, 0);
+        assert_eq!(store.reads() - before, 1);
         store.close().await;
     }
 

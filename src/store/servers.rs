@@ -92,7 +92,8 @@ pub(super) async fn read_server_settings<'e>(
     guild: GuildId,
 ) -> Result<ServerSettings, StoreError> {
     let guild_id = db_id(guild.0);
-    let row = sqlx::query!(
+    let row = sqlx::query_as!(
+        SettingsRow,
         r#"SELECT timezone, week_start, moderator_role_id, quiet_start_minute,
                       quiet_end_minute, quiet_days, disabled_exercises, leaderboard_channel_id
                FROM servers WHERE guild_id = ?"#,
@@ -100,6 +101,26 @@ pub(super) async fn read_server_settings<'e>(
     )
     .fetch_optional(executor)
     .await?;
+    settings_from_row(guild, row)
+}
+
+/// The settings columns of a `servers` row.
+pub(super) struct SettingsRow {
+    pub(super) timezone: Option<String>,
+    pub(super) week_start: i64,
+    pub(super) moderator_role_id: Option<i64>,
+    pub(super) quiet_start_minute: Option<i64>,
+    pub(super) quiet_end_minute: Option<i64>,
+    pub(super) quiet_days: i64,
+    pub(super) disabled_exercises: String,
+    pub(super) leaderboard_channel_id: Option<i64>,
+}
+
+/// The server's settings from its row; the defaults without one.
+pub(super) fn settings_from_row(
+    guild: GuildId,
+    row: Option<SettingsRow>,
+) -> Result<ServerSettings, StoreError> {
     let Some(row) = row else {
         return Ok(ServerSettings::new(guild));
     };

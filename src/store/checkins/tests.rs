@@ -503,3 +503,72 @@ async fn period_sums_are_exact_whatever_days_the_bounds_cut() {
     }
     store.close().await;
 }
+
+#[tokio::test]
+async fn settings_and_prefs_read_together_as_they_read_apart() {
+    use std::collections::BTreeSet;
+
+    use chrono::{NaiveTime, Weekday};
+
+    use crate::domain::server::{QuietHours, ServerSettings};
+    use crate::domain::{ChannelId, RoleId};
+
+    let (store, _dir) = temp_store().await;
+    let together = |guild: u64, user: u64| {
+        let store = &store;
+        async move {
+            let (guild, user) = (GuildId(guild), UserId(user));
+            let read = store
+                .write(move |conn| Box::pin(read_settings_and_prefs(conn, guild, user)))
+                .await
+                .unwrap();
+            let apart = (
+                store.server_settings(guild).await.unwrap(),
+                store.member_prefs(guild, user).await.unwrap(),
+            );
+            assert_eq!(read, apart, "guild {guild:?}, user {user:?}");
+            read
+        }
+    };
+    // Neither a server row nor a member row: the defaults.
+    let (settings, prefs) = together(1, 7).await;
+    assert_eq!(settings, ServerSettings::new(GuildId(1)));
+    assert_eq!(prefs, MemberPrefs::new(GuildId(1), UserId(7)));
+    // A member without a server row, then a server row too.
+    let now = at(1, 9);
+    store
+        .set_member_timezone(GuildId(1), UserId(7), Some(chrono_tz::Asia::Tokyo), now)
+        .await
+        .unwrap();
+    store
+        .set_leaderboard_opt_out(GuildId(1), UserId(7), true, now)
+        .await
+        .unwrap();
+    store
+        .remember_display_name(GuildId(1), UserId(7), "Ada".into(), now)
+        .await
+        .unwrap();
+    let (_, prefs) = together(1, 7).await;
+    assert!(prefs.leaderboard_opt_out && prefs.display_name.is_some());
+    let settings = ServerSettings {
+        guild: GuildId(1),
+        timezone: Some(chrono_tz::Europe::Berlin),
+        week_start: Weekday::Sun,
+        moderator_role: Some(RoleId(u64::MAX - 1)),
+        quiet_hours: Some(QuietHours {
+            start: NaiveTime::from_hms_opt(19, 0, 0).unwrap(),
+            end: NaiveTime::from_hms_opt(8, 30, 0).unwrap(),
+        }),
+        quiet_days: [Weekday::Sat, Weekday::Sun].into_iter().collect(),
+        disabled_exercises: [ExerciseKey::parse("water").unwrap()]
+            .into_iter()
+            .collect::<BTreeSet<_>>(),
+        leaderboard_channel: Some(ChannelId(77)),
+    };
+    store.save_server_settings(&settings, now).await.unwrap();
+    assert_eq!(together(1, 7).await.0, settings);
+    // A server row without the member's, and another server's member.
+    together(1, 8).await;
+    together(2, 7).await;
+    store.close().await;
+}
