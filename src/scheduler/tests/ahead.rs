@@ -2,34 +2,9 @@
 //! the post goes out at it, never before, and a stop while the claim waits
 //! hands it back.
 
-use futures_util::future::BoxFuture;
-use tokio::sync::watch;
-
+use super::snoozes::{eventually, StepClock};
 use super::*;
 use crate::app::test_support::app_with_clock;
-
-/// A clock that moves only when the test moves it: a sleep lasts until
-/// then, so a delivery can be caught waiting for its instant.
-struct StillClock(watch::Sender<DateTime<Utc>>);
-
-impl StillClock {
-    fn set(&self, to: DateTime<Utc>) {
-        self.0.send_replace(to);
-    }
-}
-
-impl Clock for StillClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.borrow()
-    }
-
-    fn sleep_until(&self, at: DateTime<Utc>) -> BoxFuture<'_, ()> {
-        let mut now = self.0.subscribe();
-        Box::pin(async move {
-            let _ = now.wait_for(|now| *now >= at).await;
-        })
-    }
-}
 
 /// Awaits the posts a pass started, bounded: one that waits for an instant
 /// the clock never reaches would otherwise hang the test.
@@ -68,17 +43,17 @@ async fn a_firing_is_claimed_a_lead_ahead_and_posted_at_its_instant() {
     assert_eq!(schedule.next_due_at, Some(due + Duration::days(1)));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_claim_is_stored_before_the_instant_and_the_post_waits_for_it() {
     let due = utc(2027, 5, 3, 9, 0);
     let ahead = due - LEAD;
-    let clock = Arc::new(StillClock(watch::Sender::new(ahead)));
-    let (app, _dir) = app_with_clock(clock.clone()).await;
+    let clock = StepClock::at(ahead);
+    let (app, _dir) = app_with_clock(Arc::clone(&clock) as Arc<dyn Clock>).await;
     let app = Arc::new(app);
     app.add_schedule(&admin(), request("0 9 * * *", "UTC"))
         .await
         .unwrap();
-    let recorder = Recorder::new(clock.clone());
+    let recorder = Recorder::new(Arc::clone(&clock) as Arc<dyn Clock>);
     let scheduler = scheduler_for(&app, &recorder, "one");
 
     let pass = scheduler.pass().await;
@@ -91,10 +66,14 @@ async fn the_claim_is_stored_before_the_instant_and_the_post_waits_for_it() {
         "claimed before the instant"
     );
     // However long the claim waits, nothing goes out before the instant.
-    for _ in 0..20 {
-        tokio::task::yield_now().await;
-    }
-    assert!(recorder.tries.lock().unwrap().is_empty(), "not posted early");
+    eventually("the claim waiting for its instant", || {
+        clock.sleeps_until(due)
+    })
+    .await;
+    assert!(
+        recorder.tries.lock().unwrap().is_empty(),
+        "not posted early"
+    );
 
     clock.set(due);
     finished(pass).await;
@@ -104,21 +83,25 @@ async fn the_claim_is_stored_before_the_instant_and_the_post_waits_for_it() {
     assert_eq!(pass.next, Some(ahead + Duration::days(1)));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stop_while_a_claim_waits_for_its_instant_releases_it() {
     let due = utc(2027, 5, 3, 9, 0);
     let ahead = due - LEAD;
-    let clock = Arc::new(StillClock(watch::Sender::new(ahead)));
-    let (app, _dir) = app_with_clock(clock.clone()).await;
+    let clock = StepClock::at(ahead);
+    let (app, _dir) = app_with_clock(Arc::clone(&clock) as Arc<dyn Clock>).await;
     let app = Arc::new(app);
     app.add_schedule(&admin(), request("0 9 * * *", "UTC"))
         .await
         .unwrap();
-    let recorder = Recorder::new(clock.clone());
+    let recorder = Recorder::new(Arc::clone(&clock) as Arc<dyn Clock>);
     let scheduler = scheduler_for(&app, &recorder, "one");
 
     let pass = scheduler.pass().await;
     assert_eq!(pass.deliveries.len(), 1);
+    eventually("the claim waiting for its instant", || {
+        clock.sleeps_until(due)
+    })
+    .await;
     scheduler.stop();
     finished(pass).await;
     assert!(recorder.tries.lock().unwrap().is_empty(), "not posted");
@@ -137,10 +120,14 @@ async fn a_stop_while_a_claim_waits_for_its_instant_releases_it() {
     let next = scheduler_for(&app, &recorder, "two");
     let pass = next.pass().await;
     assert_eq!(pass.deliveries.len(), 1, "taken over at once");
-    for _ in 0..20 {
-        tokio::task::yield_now().await;
-    }
-    assert!(recorder.tries.lock().unwrap().is_empty(), "not posted early");
+    eventually("the claim waiting for its instant", || {
+        clock.sleeps_until(due)
+    })
+    .await;
+    assert!(
+        recorder.tries.lock().unwrap().is_empty(),
+        "not posted early"
+    );
     clock.set(due);
     finished(pass).await;
     assert_eq!(recorder.post_times(), [due]);
@@ -156,12 +143,12 @@ async fn a_stop_while_a_claim_waits_for_its_instant_releases_it() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_schedule_paused_while_its_claim_waits_posts_that_firing_only() {
     let due = utc(2027, 5, 3, 9, 0);
     let ahead = due - LEAD;
-    let clock = Arc::new(StillClock(watch::Sender::new(ahead)));
-    let (app, _dir) = app_with_clock(clock.clone()).await;
+    let clock = StepClock::at(ahead);
+    let (app, _dir) = app_with_clock(Arc::clone(&clock) as Arc<dyn Clock>).await;
     let app = Arc::new(app);
     let id = app
         .add_schedule(&admin(), request("0 9 * * *", "UTC"))
@@ -169,10 +156,14 @@ async fn a_schedule_paused_while_its_claim_waits_posts_that_firing_only() {
         .unwrap()
         .schedule
         .id;
-    let recorder = Recorder::new(clock.clone());
+    let recorder = Recorder::new(Arc::clone(&clock) as Arc<dyn Clock>);
     let scheduler = scheduler_for(&app, &recorder, "one");
 
     let pass = scheduler.pass().await;
+    eventually("the claim waiting for its instant", || {
+        clock.sleeps_until(due)
+    })
+    .await;
     app.pause_schedule(&admin(), id, None).await.unwrap();
     clock.set(due);
     finished(pass).await;
