@@ -1,4 +1,5 @@
-//! Posting one claimed occurrence: at most once, never silently dropped.
+//! Posting one claimed occurrence: at most once, never silently dropped,
+//! never before its instant (a firing is claimed a moment ahead of it).
 //!
 //! A post goes out with a nonce derived from the occurrence and
 //! `enforce_nonce`, so a retry within Discord's nonce memory returns the
@@ -138,6 +139,9 @@ impl Scheduler {
             Ok(post) => post,
             Err(error) => return Some(Finish::Failed(format!("cannot build the post: {error}"))),
         };
+        if let Err(Stopped) = self.until_due(occurrence).await {
+            return None;
+        }
         let send = || async {
             match &post {
                 Post::Prompt(prompt) => self.notifier.post_prompt(prompt).await,
@@ -204,6 +208,29 @@ impl Scheduler {
             Err(GaveUp::Final(e)) => Finish::Failed(e.to_string()),
             Err(GaveUp::Deadline(e)) => Finish::Failed(format!("gave up retrying: {e}")),
         })
+    }
+
+    /// Waits for the occurrence's instant, on the app's clock: a firing is
+    /// claimed a [lead](super::LEAD) ahead, with its post built, so only the
+    /// post is left for the instant, and nothing goes out before it. `Err`
+    /// if the scheduler is asked to stop meanwhile (the claim is released).
+    ///
+    /// A schedule paused, edited or removed while its firing waits here is
+    /// still posted as claimed, as one changed after its claim always was
+    /// (the claim fixed the channel, exercise and tip): the change applies
+    /// from the next firing. Looking at the schedule again would put a read
+    /// between the instant and the post, for a change in the last half
+    /// second. The claim's lease, far longer than the lead, covers the wait.
+    async fn until_due(&self, occurrence: &Occurrence) -> Result<(), Stopped> {
+        let clock = &self.app.clock;
+        if clock.now() >= occurrence.due_at {
+            return Ok(());
+        }
+        tokio::select! {
+            biased;
+            () = self.stopped() => Err(Stopped),
+            () = clock.sleep_until(occurrence.due_at) => Ok(()),
+        }
     }
 
     /// The heartbeat: renews the claim once a third of its lease has passed

@@ -15,6 +15,10 @@ impl Scheduler {
     /// Handles one due schedule: records the firings missed too long ago as
     /// skipped, claims the one to post (if any), and stores the next due
     /// instant. Returns the claim this process must post.
+    ///
+    /// A schedule due within the lead, after `now`, has its firing claimed
+    /// ahead: it is judged at its own instant, so it is never late, let
+    /// alone missed, and a timed pause that ends by then ends with it.
     pub(super) async fn fire(
         &self,
         schedule: Schedule,
@@ -24,9 +28,10 @@ impl Scheduler {
         let Some(first) = schedule.next_due_at else {
             return Ok(None);
         };
+        let judged_at = now.max(first);
         if let ScheduleState::Paused { until: Some(until) } = schedule.state {
-            if until <= now {
-                app.end_pause(schedule.id, now).await?;
+            if until <= judged_at {
+                app.end_pause(schedule.id, judged_at).await?;
             }
         }
         let spec = match ScheduleSpec::parse(&schedule.spec, 0) {
@@ -69,7 +74,7 @@ impl Scheduler {
                 _ => break,
             }
         }
-        let decision = catch_up(missed, now, self.options.catch_up_window);
+        let decision = catch_up(missed, judged_at, self.options.catch_up_window);
         for skipped in &decision.skip {
             let late = now - *skipped;
             let reason = format!(

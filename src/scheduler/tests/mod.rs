@@ -1,6 +1,7 @@
 //! The scheduler in virtual time, with a notifier that records what it was
 //! asked to post and answers with scripted errors.
 
+mod ahead;
 mod catch_up;
 mod claims;
 mod retries;

@@ -136,24 +136,24 @@ async fn a_reminder_discord_refuses_for_good_is_dropped_and_one_it_keeps_failing
 
 /// A clock that moves only when the test moves it, waking the sleepers whose
 /// time came; it knows until when each sleeper sleeps.
-struct StepClock {
+pub(super) struct StepClock {
     now: watch::Sender<DateTime<Utc>>,
     sleepers: Mutex<Vec<DateTime<Utc>>>,
 }
 
 impl StepClock {
-    fn at(now: DateTime<Utc>) -> Arc<Self> {
+    pub(super) fn at(now: DateTime<Utc>) -> Arc<Self> {
         Arc::new(Self {
             now: watch::Sender::new(now),
             sleepers: Mutex::default(),
         })
     }
 
-    fn set(&self, to: DateTime<Utc>) {
+    pub(super) fn set(&self, to: DateTime<Utc>) {
         self.now.send_replace(to);
     }
 
-    fn sleeps_until(&self, at: DateTime<Utc>) -> bool {
+    pub(super) fn sleeps_until(&self, at: DateTime<Utc>) -> bool {
         self.sleepers.lock().unwrap().contains(&at)
     }
 }
@@ -186,7 +186,7 @@ impl Clock for StepClock {
 }
 
 /// Polls `cond` in real time for up to 10 s.
-async fn eventually(what: &str, cond: impl Fn() -> bool) {
+pub(super) async fn eventually(what: &str, cond: impl Fn() -> bool) {
     for _ in 0..1000 {
         if cond() {
             return;
@@ -208,10 +208,16 @@ async fn a_member_snoozing_wakes_the_sleeping_scheduler_for_the_reminder() {
         .unwrap();
     let running = tokio::spawn(Arc::clone(&scheduler).run());
 
-    // The 09:00 prompt goes out; then the scheduler sleeps until the next
-    // firing, or the end of the claim's lease if it looked while the post
-    // was in flight.
-    eventually("the scheduler asleep until 09:00", || {
+    // The 09:00 prompt is claimed a lead ahead and goes out at 09:00; then
+    // the scheduler sleeps until a lead before the next firing, or the end
+    // of the claim's lease if it looked while the post was in flight.
+    let ahead = utc(2027, 5, 3, 9, 0) - LEAD;
+    eventually("the scheduler asleep until 09:00's lead", || {
+        clock.sleeps_until(ahead)
+    })
+    .await;
+    clock.set(ahead);
+    eventually("the claim waiting for 09:00", || {
         clock.sleeps_until(utc(2027, 5, 3, 9, 0))
     })
     .await;
@@ -227,9 +233,9 @@ async fn a_member_snoozing_wakes_the_sleeping_scheduler_for_the_reminder() {
         }
         tokio::time::sleep(StdDuration::from_millis(10)).await;
     }
-    let lease_end = utc(2027, 5, 3, 9, 2) + Duration::milliseconds(1);
+    let lease_end = ahead + Duration::minutes(2) + Duration::milliseconds(1);
     eventually("the scheduler asleep", || {
-        clock.sleeps_until(lease_end) || clock.sleeps_until(utc(2027, 5, 3, 9, 5))
+        clock.sleeps_until(lease_end) || clock.sleeps_until(utc(2027, 5, 3, 9, 5) - LEAD)
     })
     .await;
 
