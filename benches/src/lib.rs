@@ -56,3 +56,70 @@ pub mod proc_stats {
             .unwrap_or(0)
     }
 }
+
+/// The real bot (or the trivial one) as a child process, for the programs
+/// that measure it from outside.
+pub mod bot_process {
+    use std::path::Path;
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    /// A free loopback address, for the bot's `/metrics`.
+    pub fn free_address() -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        listener.local_addr().expect("address").to_string()
+    }
+
+    /// Starts `binary run` in `dir` with the shipped defaults but for the
+    /// fake at `api_url`, the database, the metrics address and warnings
+    /// only (logged to `dir/bot.log`); pinned to `cpus` with taskset when
+    /// given.
+    pub fn spawn(
+        binary: &Path,
+        cpus: Option<&str>,
+        dir: &Path,
+        token: &str,
+        api_url: &str,
+        database_url: &str,
+        metrics: &str,
+    ) -> Child {
+        let log = std::fs::File::create(dir.join("bot.log")).expect("log file");
+        let mut command = match cpus {
+            Some(cpus) => {
+                let mut c = Command::new("taskset");
+                c.args(["-c", cpus]).arg(binary);
+                c
+            }
+            None => Command::new(binary),
+        };
+        command
+            .arg("run")
+            .current_dir(dir)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("DISCORD_TOKEN", token)
+            .env("SECONDHEART__DISCORD__API_URL", api_url)
+            .env("SECONDHEART__DATABASE__URL", database_url)
+            .env("SECONDHEART__HTTP__LISTEN", metrics)
+            .env("SECONDHEART__LOG__LEVEL", "warn")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start the bot")
+    }
+
+    /// Waits until `ready` holds, looking every `every`; panics after
+    /// `limit`.
+    pub async fn wait_until(
+        what: &str,
+        limit: Duration,
+        every: Duration,
+        mut ready: impl FnMut() -> bool,
+    ) {
+        let deadline = Instant::now() + limit;
+        while !ready() {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            tokio::time::sleep(every).await;
+        }
+    }
+}

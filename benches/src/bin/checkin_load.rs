@@ -21,11 +21,10 @@
 //! `trivial_bot`) next to this program; its database is durable
 //! (`synchronous=FULL`, the shipped setting) in a temporary folder.
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fake_discord::FakeDiscord;
+use secondheart_benches::bot_process::{self, free_address, wait_until};
 use secondheart_benches::proc_stats::{cpu_seconds, rss_kib};
 use serde_json::json;
 
@@ -109,13 +108,28 @@ async fn main() {
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let metrics_addr = free_address();
-    let mut bot = spawn(&binary, &o, dir.path(), &discord.api_url(), &metrics_addr);
+    let database_url = format!("sqlite://{}", dir.path().join("load.db").display());
+    let mut bot = bot_process::spawn(
+        &binary,
+        o.bot_cpus.as_deref(),
+        dir.path(),
+        TOKEN,
+        &discord.api_url(),
+        &database_url,
+        &metrics_addr,
+    );
     let pid = bot.id();
     discord
         .wait_for_commands(Duration::from_secs(120))
         .await
         .expect("the bot registered its commands");
-    wait("the bot to connect", || discord.connected()).await;
+    wait_until(
+        "the bot to connect",
+        Duration::from_secs(120),
+        Duration::from_millis(20),
+        || discord.connected(),
+    )
+    .await;
     // Warm up: the first answers open connections.
     let (g, c, m) = senders[0];
     let id = discord
@@ -283,49 +297,4 @@ async fn dropped(addr: &str) -> Option<u64> {
             .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
             .sum::<f64>() as u64,
     )
-}
-
-fn free_address() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-    listener.local_addr().expect("address").to_string()
-}
-
-/// The bot (or the trivial bot), with the shipped defaults but for the
-/// fake, the database, the metrics address and warnings only.
-fn spawn(binary: &Path, o: &Options, dir: &Path, api_url: &str, metrics: &str) -> Child {
-    let log = std::fs::File::create(dir.join("bot.log")).expect("log file");
-    let mut command = match &o.bot_cpus {
-        Some(cpus) => {
-            let mut c = Command::new("taskset");
-            c.args(["-c", cpus]).arg(binary);
-            c
-        }
-        None => Command::new(binary),
-    };
-    command
-        .arg("run")
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("DISCORD_TOKEN", TOKEN)
-        .env("SECONDHEART__DISCORD__API_URL", api_url)
-        .env(
-            "SECONDHEART__DATABASE__URL",
-            format!("sqlite://{}", dir.join("load.db").display()),
-        )
-        .env("SECONDHEART__HTTP__LISTEN", metrics)
-        .env("SECONDHEART__LOG__LEVEL", "warn")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("start the bot")
-}
-
-/// Waits (up to two minutes) until `ready` holds.
-async fn wait(what: &str, mut ready: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !ready() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }

@@ -25,8 +25,6 @@
 //! `cargo build --bins -p secondheart -p secondheart-benches && target/debug/prompt_flood 200 20`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -39,6 +37,7 @@ use secondheart::domain::prompt::{PromptButton, PromptRef};
 use secondheart::domain::schedule::{NewSchedule, ScheduleKind};
 use secondheart::domain::{ChannelId, GuildId, OccurrenceId, UserId};
 use secondheart::store::{Store, StoreOptions};
+use secondheart_benches::bot_process::{self, free_address, wait_until};
 use secondheart_benches::proc_stats::{cpu_seconds, rss_kib};
 use serde_json::Value;
 
@@ -174,12 +173,13 @@ async fn main() {
     // Start-up.
     let metrics_addr = free_address();
     let spawned = Instant::now();
-    let mut bot = spawn(
+    let mut bot = bot_process::spawn(
         &binary,
-        &o,
+        o.bot_cpus.as_deref(),
         dir.path(),
-        &url,
+        TOKEN,
         &discord.api_url(),
+        &url,
         &metrics_addr,
     );
     let pid = bot.id();
@@ -188,9 +188,12 @@ async fn main() {
         .await
         .expect("the bot registered its commands");
     let registered = spawned.elapsed();
-    wait("the bot to connect", Duration::from_secs(300), || {
-        discord.connected()
-    })
+    wait_until(
+        "the bot to connect",
+        Duration::from_secs(300),
+        Duration::from_millis(5),
+        || discord.connected(),
+    )
     .await;
     let connected = spawned.elapsed();
     // Start-up must end before the flood, or its lateness counts start-up too.
@@ -575,53 +578,4 @@ async fn prompt_outcomes(addr: &str) -> HashMap<String, u64> {
         }
     }
     outcomes
-}
-
-fn free_address() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-    listener.local_addr().expect("address").to_string()
-}
-
-/// The bot, with the shipped defaults but for the fake, the database, the
-/// metrics address and warnings only.
-fn spawn(
-    binary: &Path,
-    o: &Options,
-    dir: &Path,
-    database_url: &str,
-    api_url: &str,
-    metrics: &str,
-) -> Child {
-    let log = std::fs::File::create(dir.join("bot.log")).expect("log file");
-    let mut command = match &o.bot_cpus {
-        Some(cpus) => {
-            let mut c = Command::new("taskset");
-            c.args(["-c", cpus]).arg(binary);
-            c
-        }
-        None => Command::new(binary),
-    };
-    command
-        .arg("run")
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("DISCORD_TOKEN", TOKEN)
-        .env("SECONDHEART__DISCORD__API_URL", api_url)
-        .env("SECONDHEART__DATABASE__URL", database_url)
-        .env("SECONDHEART__HTTP__LISTEN", metrics)
-        .env("SECONDHEART__LOG__LEVEL", "warn")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("start the bot")
-}
-
-/// Waits (up to `limit`) until `ready` holds.
-async fn wait(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !ready() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
 }
