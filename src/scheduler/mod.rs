@@ -87,8 +87,8 @@ pub struct SchedulerOptions {
     /// Posts in flight at once.
     pub max_in_flight: usize,
     /// How long before its instant a firing is claimed ([`LEAD`]); its post
-    /// still waits for the instant. At most a tenth of the lease, so a
-    /// claim waiting for its instant needs no renewal.
+    /// still waits for the instant. Cut to a tenth of the lease, so a claim
+    /// waiting for its instant needs no renewal.
     pub lead: Duration,
 }
 
@@ -104,7 +104,7 @@ impl SchedulerOptions {
             lease,
             attempt_timeout: StdDuration::from_secs(10).min(quarter),
             max_in_flight: 8,
-            lead: LEAD.min(lease / 10),
+            lead: LEAD,
         }
     }
 }

@@ -15,6 +15,60 @@ async fn finished(pass: Pass) {
         .expect("the deliveries end");
 }
 
+/// A scheduler whose clock stands a lead before 09:00, with one schedule
+/// firing daily at 09:00; the temp folder must be kept alive.
+struct Waiting {
+    due: DateTime<Utc>,
+    ahead: DateTime<Utc>,
+    clock: Arc<StepClock>,
+    app: Arc<App>,
+    schedule: crate::domain::ScheduleId,
+    recorder: Arc<Recorder>,
+    scheduler: Arc<Scheduler>,
+    _dir: tempfile::TempDir,
+}
+
+async fn waiting() -> Waiting {
+    let due = utc(2027, 5, 3, 9, 0);
+    let ahead = due - LEAD;
+    let clock = StepClock::at(ahead);
+    let (app, dir) = app_with_clock(Arc::clone(&clock) as Arc<dyn Clock>).await;
+    let app = Arc::new(app);
+    let schedule = app
+        .add_schedule(&admin(), request("0 9 * * *", "UTC"))
+        .await
+        .unwrap()
+        .schedule
+        .id;
+    let recorder = Recorder::new(Arc::clone(&clock) as Arc<dyn Clock>);
+    let scheduler = scheduler_for(&app, &recorder, "one");
+    Waiting {
+        due,
+        ahead,
+        clock,
+        app,
+        schedule,
+        recorder,
+        scheduler,
+        _dir: dir,
+    }
+}
+
+impl Waiting {
+    /// Returns once a delivery sleeps until the instant, having posted
+    /// nothing.
+    async fn claim_waits(&self) {
+        eventually("the claim waiting for its instant", || {
+            self.clock.sleeps_until(self.due)
+        })
+        .await;
+        assert!(
+            self.recorder.tries.lock().unwrap().is_empty(),
+            "not posted early"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_firing_is_claimed_a_lead_ahead_and_posted_at_its_instant() {
     let s = setup(utc(2027, 5, 3, 8, 59)).await;
@@ -45,93 +99,58 @@ async fn a_firing_is_claimed_a_lead_ahead_and_posted_at_its_instant() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_claim_is_stored_before_the_instant_and_the_post_waits_for_it() {
-    let due = utc(2027, 5, 3, 9, 0);
-    let ahead = due - LEAD;
-    let clock = StepClock::at(ahead);
-    let (app, _dir) = app_with_clock(Arc::clone(&clock) as Arc<dyn Clock>).await;
-    let app = Arc::new(app);
-    app.add_schedule(&admin(), request("0 9 * * *", "UTC"))
-        .await
-        .unwrap();
-    let recorder = Recorder::new(Arc::clone(&clock) as Arc<dyn Clock>);
-    let scheduler = scheduler_for(&app, &recorder, "one");
-
-    let pass = scheduler.pass().await;
+    let w = waiting().await;
+    let pass = w.scheduler.pass().await;
     assert_eq!(pass.deliveries.len(), 1);
-    let claims = app.raw_store().unfinished_occurrences().await.unwrap();
+    let claims = w.app.raw_store().unfinished_occurrences().await.unwrap();
     assert_eq!(claims.len(), 1);
     assert_eq!(
         (claims[0].due_at, claims[0].created_at),
-        (due, ahead),
+        (w.due, w.ahead),
         "claimed before the instant"
     );
     // However long the claim waits, nothing goes out before the instant.
-    eventually("the claim waiting for its instant", || {
-        clock.sleeps_until(due)
-    })
-    .await;
-    assert!(
-        recorder.tries.lock().unwrap().is_empty(),
-        "not posted early"
-    );
+    w.claim_waits().await;
 
-    clock.set(due);
+    w.clock.set(w.due);
     finished(pass).await;
-    assert_eq!(recorder.post_times(), [due]);
+    assert_eq!(w.recorder.post_times(), [w.due]);
     // The next wake is a lead before the next firing.
-    let pass = scheduler.pass().await;
-    assert_eq!(pass.next, Some(ahead + Duration::days(1)));
+    let pass = w.scheduler.pass().await;
+    assert_eq!(pass.next, Some(w.ahead + Duration::days(1)));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stop_while_a_claim_waits_for_its_instant_releases_it() {
-    let due = utc(2027, 5, 3, 9, 0);
-    let ahead = due - LEAD;
-    let clock = StepClock::at(ahead);
-    let (app, _dir) = app_with_clock(Arc::clone(&clock) as Arc<dyn Clock>).await;
-    let app = Arc::new(app);
-    app.add_schedule(&admin(), request("0 9 * * *", "UTC"))
-        .await
-        .unwrap();
-    let recorder = Recorder::new(Arc::clone(&clock) as Arc<dyn Clock>);
-    let scheduler = scheduler_for(&app, &recorder, "one");
-
-    let pass = scheduler.pass().await;
+    let w = waiting().await;
+    let pass = w.scheduler.pass().await;
     assert_eq!(pass.deliveries.len(), 1);
-    eventually("the claim waiting for its instant", || {
-        clock.sleeps_until(due)
-    })
-    .await;
-    scheduler.stop();
+    w.claim_waits().await;
+    w.scheduler.stop();
     finished(pass).await;
-    assert!(recorder.tries.lock().unwrap().is_empty(), "not posted");
-    let released = app
+    assert!(w.recorder.tries.lock().unwrap().is_empty(), "not posted");
+    let released = w
+        .app
         .raw_store()
         .occurrence(GuildId(1), OccurrenceId(1))
         .await
         .unwrap()
         .unwrap();
     assert_eq!(released.state, OccurrenceState::Claimed);
-    assert_eq!(released.lease_until, Some(ahead), "the lease ends now");
+    assert_eq!(released.lease_until, Some(w.ahead), "the lease ends now");
 
     // The next process takes it over a moment later, and it too posts it
     // at its instant, not before.
-    clock.set(ahead + Duration::milliseconds(1));
-    let next = scheduler_for(&app, &recorder, "two");
+    w.clock.set(w.ahead + Duration::milliseconds(1));
+    let next = scheduler_for(&w.app, &w.recorder, "two");
     let pass = next.pass().await;
     assert_eq!(pass.deliveries.len(), 1, "taken over at once");
-    eventually("the claim waiting for its instant", || {
-        clock.sleeps_until(due)
-    })
-    .await;
-    assert!(
-        recorder.tries.lock().unwrap().is_empty(),
-        "not posted early"
-    );
-    clock.set(due);
+    w.claim_waits().await;
+    w.clock.set(w.due);
     finished(pass).await;
-    assert_eq!(recorder.post_times(), [due]);
-    let posted = app
+    assert_eq!(w.recorder.post_times(), [w.due]);
+    let posted = w
+        .app
         .raw_store()
         .occurrence(GuildId(1), OccurrenceId(1))
         .await
@@ -145,32 +164,19 @@ async fn a_stop_while_a_claim_waits_for_its_instant_releases_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_schedule_paused_while_its_claim_waits_posts_that_firing_only() {
-    let due = utc(2027, 5, 3, 9, 0);
-    let ahead = due - LEAD;
-    let clock = StepClock::at(ahead);
-    let (app, _dir) = app_with_clock(Arc::clone(&clock) as Arc<dyn Clock>).await;
-    let app = Arc::new(app);
-    let id = app
-        .add_schedule(&admin(), request("0 9 * * *", "UTC"))
+    let w = waiting().await;
+    let pass = w.scheduler.pass().await;
+    w.claim_waits().await;
+    w.app
+        .pause_schedule(&admin(), w.schedule, None)
         .await
-        .unwrap()
-        .schedule
-        .id;
-    let recorder = Recorder::new(Arc::clone(&clock) as Arc<dyn Clock>);
-    let scheduler = scheduler_for(&app, &recorder, "one");
-
-    let pass = scheduler.pass().await;
-    eventually("the claim waiting for its instant", || {
-        clock.sleeps_until(due)
-    })
-    .await;
-    app.pause_schedule(&admin(), id, None).await.unwrap();
-    clock.set(due);
+        .unwrap();
+    w.clock.set(w.due);
     finished(pass).await;
     // The firing claimed before the pause goes out as claimed; the pause
     // holds from the next one.
-    assert_eq!(recorder.post_times(), [due]);
-    clock.set(due + Duration::days(2));
-    finished(scheduler.pass().await).await;
-    assert_eq!(recorder.post_times(), [due]);
+    assert_eq!(w.recorder.post_times(), [w.due]);
+    w.clock.set(w.due + Duration::days(2));
+    finished(w.scheduler.pass().await).await;
+    assert_eq!(w.recorder.post_times(), [w.due]);
 }
