@@ -19,7 +19,7 @@ COPY assets ./assets
 # release binary is built without the sandbox feature and so without the fake.
 COPY benches ./benches
 COPY crates ./crates
-RUN cargo build --release --locked --no-default-features --bin secondheart \
+RUN cargo build --release --locked --no-default-features --features sqlite,postgres --bin secondheart \
     && mkdir -p /out/data \
     && cp target/release/secondheart /out/secondheart
 

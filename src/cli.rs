@@ -176,7 +176,7 @@ pub async fn serve(settings: config::Settings, token: config::DiscordToken) -> a
     let catalog = config::load_catalog(&settings)?;
     let store = Arc::new(Store::open(&store_options(&settings.database)).await?);
     tracing::info!(
-        database = %store.path().display(),
+        database = %store.location(),
         exercises = catalog.len(),
         "store ready"
     );
@@ -389,12 +389,13 @@ impl ops::health::Readiness for Probes {
         }
         // The write-ahead log holds recent writes until SQLite checkpoints
         // them: the disk the database takes is both files.
-        let path = self.store.path();
-        if let Ok(file) = tokio::fs::metadata(path).await {
-            let mut wal = path.as_os_str().to_owned();
-            wal.push("-wal");
-            let wal = tokio::fs::metadata(wal).await.map_or(0, |m| m.len());
-            metrics::gauge!("secondheart_database_bytes").set((file.len() + wal) as f64);
+        if let Some(path) = self.store.path() {
+            if let Ok(file) = tokio::fs::metadata(path).await {
+                let mut wal = path.as_os_str().to_owned();
+                wal.push("-wal");
+                let wal = tokio::fs::metadata(wal).await.map_or(0, |m| m.len());
+                metrics::gauge!("secondheart_database_bytes").set((file.len() + wal) as f64);
+            }
         }
     }
 }
@@ -414,13 +415,9 @@ fn healthcheck(loaded: &Loaded, url: Option<String>) -> anyhow::Result<()> {
 
 async fn migrate(loaded: Loaded) -> anyhow::Result<()> {
     let store = Store::open(&store_options(&loaded.settings.database)).await?;
-    let path = store.path().display().to_string();
+    let path = store.location();
+    let latest = store.latest_migration();
     store.close().await;
-    let latest = store::MIGRATOR
-        .iter()
-        .next_back()
-        .map(|m| format!("{} ({})", m.version, m.description))
-        .unwrap_or_default();
     println!("database {path} is up to date: migration {latest}");
     Ok(())
 }
@@ -430,7 +427,7 @@ async fn backup(loaded: Loaded, file: &Path) -> anyhow::Result<()> {
     let summary = store::backup_database(&options, file).await?;
     println!(
         "backed up {} to {}: {} bytes, {} schedules, {} check-ins",
-        options.path()?.display(),
+        store::redacted(&options.url),
         summary.path.display(),
         summary.bytes,
         summary.schedules,

@@ -262,7 +262,12 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2027, 5, 3, 9, 0, 0).unwrap()
             + chrono::Duration::nanoseconds(1_234_567);
         let (app, _clock, _dir) = app_at(now).await;
-        let writes = || app.raw_store().writer_stats().writes();
+        let writes = || {
+            app.raw_store()
+                .writer_stats()
+                .expect("a SQLite store")
+                .writes()
+        };
         let before = writes();
         // A member seen for the first time: their name, the check-in and
         // the day's total, in one request to the writer.

@@ -2,11 +2,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::checkins::insert_checkin;
-use super::{db_id, instant, millis, snowflake, Store, StoreError};
-use crate::domain::checkin::{CheckIn, NewCheckIn, Recorded};
+use super::StoreError;
+use crate::domain::checkin::{CheckIn, NewCheckIn};
 use crate::domain::occurrence::{Answer, PromptAnswer};
-use crate::domain::{CheckInId, GuildId, OccurrenceId, UserId};
+use crate::domain::{GuildId, OccurrenceId, UserId};
 
 /// A member's consistency figures over a period, for leaderboards.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,217 +32,28 @@ pub enum AnswerOutcome {
     NoSuchPrompt,
 }
 
-impl Store {
+dispatch! {
+    postgres: pending;
+
     /// Records the member's answer to a prompt of their server and, for a
     /// "done", its check-in, in one transaction: either both count or neither.
-    pub async fn answer_prompt(
-        &self,
-        guild: GuildId,
-        occurrence: OccurrenceId,
-        user: UserId,
-        answer: Answer,
-        checkin: Option<NewCheckIn>,
-        at: DateTime<Utc>,
-    ) -> Result<AnswerOutcome, StoreError> {
-        let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
-        let kind = answer.as_str();
-        let at_ms = millis(at);
-        self.write(move |conn| {
-            Box::pin(async move {
-                // The occurrence must be this server's; the key names both.
-                let inserted = sqlx::query!(
-                    r#"INSERT INTO prompt_answers (occurrence_id, user_id, guild_id, answer, answered_at,
-                                                  due_at)
-                       SELECT id, ?, guild_id, ?, ?, due_at FROM occurrences WHERE id = ? AND guild_id = ?
-                       ON CONFLICT (occurrence_id, user_id) DO NOTHING"#,
-                    user_id,
-                    kind,
-                    at_ms,
-                    occurrence.0,
-                    guild_id
-                )
-                .execute(&mut *conn)
-                .await?;
-                if inserted.rows_affected() == 0 {
-                    let row = sqlx::query!(
-                        r#"SELECT answer, checkin_id, answered_at FROM prompt_answers
-                           WHERE occurrence_id = ? AND user_id = ? AND guild_id = ?"#,
-                        occurrence.0,
-                        user_id,
-                        guild_id
-                    )
-                    .fetch_optional(&mut *conn)
-                    .await?;
-                    let Some(row) = row else {
-                        return Ok(AnswerOutcome::NoSuchPrompt);
-                    };
-                    return Ok(AnswerOutcome::AlreadyAnswered(PromptAnswer {
-                        occurrence,
-                        guild,
-                        user,
-                        answer: Answer::parse(&row.answer)
-                            .ok_or_else(|| StoreError::Corrupt(format!("answer `{}`", row.answer)))?,
-                        checkin: row.checkin_id.map(CheckInId),
-                        at: instant(row.answered_at)?,
-                    }));
-                }
-                let Some(new) = checkin else {
-                    return Ok(AnswerOutcome::Recorded { checkin: None });
-                };
-                let stored = match insert_checkin(conn, &new).await? {
-                    Recorded::New(c) | Recorded::Duplicate(c) => c,
-                };
-                sqlx::query!(
-                    "UPDATE prompt_answers SET checkin_id = ? WHERE occurrence_id = ? AND user_id = ?",
-                    stored.id.0,
-                    occurrence.0,
-                    user_id
-                )
-                .execute(&mut *conn)
-                .await?;
-                Ok(AnswerOutcome::Recorded { checkin: Some(stored) })
-            })
-        })
-        .await
-    }
+    pub async fn answer_prompt(&self, guild: GuildId, occurrence: OccurrenceId, user: UserId, answer: Answer, checkin: Option<NewCheckIn>, at: DateTime<Utc>) -> Result<AnswerOutcome, StoreError>;
 
     /// How many members answered "done" (either kind) to the prompt.
-    pub async fn done_count(
-        &self,
-        guild: GuildId,
-        occurrence: OccurrenceId,
-    ) -> Result<u32, StoreError> {
-        let guild_id = db_id(guild.0);
-        let count = sqlx::query_scalar!(
-            r#"SELECT COUNT(*) FROM prompt_answers
-               WHERE guild_id = ? AND occurrence_id = ? AND answer IN ('done', 'done_twice')"#,
-            guild_id,
-            occurrence.0
-        )
-        .fetch_one(&self.readers)
-        .await?;
-        Ok(u32::try_from(count).unwrap_or(u32::MAX))
-    }
+    pub async fn done_count(&self, guild: GuildId, occurrence: OccurrenceId) -> Result<u32, StoreError>;
 
     /// Every member who checked in in the server before `to`, with the
     /// prompts they answered "done" in `[from, to)` from their first
     /// check-in on: a leaderboard's figures in one query, whatever the
     /// number of members.
-    pub async fn members_consistency(
-        &self,
-        guild: GuildId,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<Vec<MemberConsistency>, StoreError> {
-        let guild_id = db_id(guild.0);
-        let (from, to) = (millis(from), millis(to));
-        let rows = sqlx::query!(
-            r#"WITH members AS (
-                   SELECT user_id, MIN(first) AS first, MAX(reached) AS reached FROM (
-                       -- Members whose every check-in is before the period's end.
-                       SELECT user_id, first_at AS first, last_at AS reached
-                       FROM checkin_members
-                       WHERE guild_id = ?1 AND exercise = '*' AND last_at < ?3
-                       UNION ALL
-                       -- The others: their first, and their latest day before
-                       -- the period's end.
-                       SELECT m.user_id, m.first_at,
-                              (SELECT MAX(d.last_at) FROM checkin_days d
-                               WHERE d.guild_id = ?1 AND d.user_id = m.user_id
-                                 AND d.exercise = '*' AND d.last_at < ?3)
-                       FROM checkin_members m
-                       WHERE m.guild_id = ?1 AND m.exercise = '*' AND m.last_at >= ?3
-                         AND m.first_at < ?3
-                       UNION ALL
-                       -- A day the period's end cuts, from its check-ins (CROSS
-                       -- JOIN: the few days first, then their check-ins).
-                       SELECT c.user_id, c.occurred_at, c.occurred_at
-                       FROM checkin_days d INDEXED BY checkin_days_by_time
-                       CROSS JOIN checkins c ON c.guild_id = d.guild_id AND c.user_id = d.user_id
-                            AND c.occurred_at BETWEEN d.first_at AND d.last_at
-                            AND c.local_date = d.local_date
-                       WHERE d.guild_id = ?1 AND d.exercise = '*' AND d.last_at >= ?3
-                         AND d.first_at < ?3 AND c.occurred_at < ?3
-                       UNION ALL
-                       -- Days retention kept of deleted check-ins.
-                       SELECT user_id, first_at, first_at
-                       FROM checkin_day_totals WHERE guild_id = ?1 AND first_at < ?3)
-                   GROUP BY user_id)
-               SELECT m.user_id AS "user_id!", m.first AS "first!: i64",
-                      m.reached AS "reached!: i64",
-                      (SELECT COUNT(*) FROM prompt_answers a
-                       WHERE a.guild_id = ?1 AND a.user_id = m.user_id
-                         AND a.answer IN ('done', 'done_twice')
-                         AND a.due_at >= MAX(?2, m.first) AND a.due_at < ?3) AS "answered!: i64"
-               FROM members m
-               ORDER BY m.user_id"#,
-            guild_id,
-            from,
-            to
-        )
-        .fetch_all(&self.readers)
-        .await?;
-        rows.into_iter()
-            .map(|row| {
-                Ok(MemberConsistency {
-                    user: UserId(snowflake(row.user_id)),
-                    first: instant(row.first)?,
-                    reached_at: instant(row.reached)?,
-                    answered: u32::try_from(row.answered).unwrap_or(u32::MAX),
-                })
-            })
-            .collect()
-    }
+    pub async fn members_consistency(&self, guild: GuildId, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<MemberConsistency>, StoreError>;
 
     /// When the server's prompts posted in `[from, to)` were due, earliest
     /// first (what [`Store::count_posted`] counts).
-    pub async fn posted_prompt_times(
-        &self,
-        guild: GuildId,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<Vec<DateTime<Utc>>, StoreError> {
-        let guild_id = db_id(guild.0);
-        let (from, to) = (millis(from), millis(to));
-        sqlx::query_scalar!(
-            r#"SELECT due_at FROM occurrences
-               WHERE guild_id = ? AND due_at >= ? AND due_at < ? AND state = 'posted'
-                 AND kind = 'prompt'
-               ORDER BY due_at"#,
-            guild_id,
-            from,
-            to
-        )
-        .fetch_all(&self.readers)
-        .await?
-        .into_iter()
-        .map(instant)
-        .collect()
-    }
+    pub async fn posted_prompt_times(&self, guild: GuildId, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<DateTime<Utc>>, StoreError>;
 
     /// How many prompts posted in `[from, to)` the member answered "done".
-    pub async fn prompts_done(
-        &self,
-        guild: GuildId,
-        user: UserId,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<u32, StoreError> {
-        let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
-        let (from, to) = (millis(from), millis(to));
-        let count = sqlx::query_scalar!(
-            r#"SELECT COUNT(*) FROM prompt_answers a JOIN occurrences o ON o.id = a.occurrence_id
-               WHERE a.guild_id = ? AND a.user_id = ? AND a.answer IN ('done', 'done_twice')
-                 AND o.due_at >= ? AND o.due_at < ?"#,
-            guild_id,
-            user_id,
-            from,
-            to
-        )
-        .fetch_one(&self.readers)
-        .await?;
-        Ok(u32::try_from(count).unwrap_or(u32::MAX))
-    }
+    pub async fn prompts_done(&self, guild: GuildId, user: UserId, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<u32, StoreError>;
 }
 
 #[cfg(test)]

@@ -1,68 +1,48 @@
-//! Whether another connection changed the database: how a process learns,
-//! cheaply, that another process on the same file added a schedule or left
-//! a claim behind.
+//! Whether another process changed the database: how a process learns,
+//! cheaply, that another process added a schedule or left a claim behind.
+//! SQLite compares the file's `data_version`; PostgreSQL listens for the
+//! notifications the other processes' writes send.
 
-use sqlx::SqliteConnection;
+#[cfg(feature = "postgres")]
+use super::postgres;
+#[cfg(feature = "sqlite")]
+use super::sqlite;
+use super::{Backend, Store, StoreError};
 
-use super::{Store, StoreError};
-
-/// One connection of its own that remembers SQLite's `data_version`: it
-/// changes when any other connection commits.
+/// A watch on changes committed by other connections (other processes, and
+/// on SQLite this one's writer too).
 pub struct ChangeWatch {
-    conn: SqliteConnection,
-    version: i64,
+    watch: Watch,
+}
+
+enum Watch {
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlite::changes::DataVersion),
+    #[cfg(feature = "postgres")]
+    Postgres(postgres::changes::Notifications),
 }
 
 impl Store {
-    /// A watch on changes committed from now on by other connections (other
-    /// processes, and this one's writer).
+    /// A watch on changes committed from now on by other connections.
     pub async fn watch_changes(&self) -> Result<ChangeWatch, StoreError> {
-        // Detached: `data_version` compares only within one connection.
-        let mut conn = self.readers.acquire().await?.detach();
-        let version = data_version(&mut conn).await?;
-        Ok(ChangeWatch { conn, version })
+        let watch = match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(db) => Watch::Sqlite(db.watch_changes().await?),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(db) => Watch::Postgres(db.watch_changes().await?),
+        };
+        Ok(ChangeWatch { watch })
     }
 }
 
 impl ChangeWatch {
     /// Whether anything was committed since the last time asked.
     pub async fn changed(&mut self) -> Result<bool, StoreError> {
-        let version = data_version(&mut self.conn).await?;
-        let changed = version != self.version;
-        self.version = version;
-        Ok(changed)
-    }
-}
-
-async fn data_version(conn: &mut SqliteConnection) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar("PRAGMA data_version")
-        .fetch_one(conn)
-        .await?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::store::schedules::tests::{new_schedule, t};
-    use crate::store::test_support::temp_store;
-    use crate::store::StoreOptions;
-
-    #[tokio::test]
-    async fn a_change_by_another_process_is_seen_once() {
-        let (store, dir) = temp_store().await;
-        let mut watch = store.watch_changes().await.unwrap();
-        assert!(!watch.changed().await.unwrap());
-        // Another process on the same file.
-        let url = format!("sqlite://{}", store.path().display());
-        let other = Store::open(&StoreOptions::new(url)).await.unwrap();
-        other
-            .insert_schedule(new_schedule(1, Some(t(9, 0))))
-            .await
-            .unwrap();
-        assert!(watch.changed().await.unwrap());
-        assert!(!watch.changed().await.unwrap());
-        other.close().await;
-        store.close().await;
-        drop(dir);
+        match &mut self.watch {
+            #[cfg(feature = "sqlite")]
+            Watch::Sqlite(watch) => watch.changed().await,
+            #[cfg(feature = "postgres")]
+            Watch::Postgres(watch) => watch.changed().await,
+        }
     }
 }

@@ -11,6 +11,17 @@ use thiserror::Error;
 const SQLITE_BUSY: u32 = 5;
 const SQLITE_LOCKED: u32 = 6;
 const SQLITE_FULL: u32 = 13;
+/// PostgreSQL's SQLSTATE codes the store tells apart.
+#[cfg(feature = "postgres")]
+const PG_DISK_FULL: &str = "53100";
+#[cfg(feature = "postgres")]
+const PG_SERIALIZATION_FAILURE: &str = "40001";
+#[cfg(feature = "postgres")]
+const PG_DEADLOCK: &str = "40P01";
+#[cfg(feature = "postgres")]
+const PG_LOCK_NOT_AVAILABLE: &str = "55P03";
+#[cfg(feature = "postgres")]
+const PG_READ_ONLY_TRANSACTION: &str = "25006";
 /// `ENOSPC` on Linux: the file system itself is full.
 const ENOSPC: i32 = 28;
 
@@ -39,6 +50,15 @@ pub enum StoreError {
     /// The writer task has stopped (the store is shutting down).
     #[error("the store is shut down")]
     Closed,
+    /// The database takes no writes now (a PostgreSQL standby).
+    #[error("the database is read-only")]
+    ReadOnly,
+    /// The URL names a backend this build was compiled without.
+    #[error("this build has no {0} backend (cargo feature `{0}`)")]
+    NotBuilt(&'static str),
+    /// The backend cannot do this.
+    #[error("the database backend cannot do this: {0}")]
+    Unsupported(&'static str),
     /// Anything else the database reported; details are in the source chain,
     /// for logs.
     #[error("database error")]
@@ -47,6 +67,19 @@ pub enum StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
+        #[cfg(feature = "postgres")]
+        if let sqlx::Error::Database(db) = &error {
+            if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                match pg.code() {
+                    PG_DISK_FULL => return StoreError::DiskFull,
+                    PG_SERIALIZATION_FAILURE | PG_DEADLOCK | PG_LOCK_NOT_AVAILABLE => {
+                        return StoreError::Busy
+                    }
+                    PG_READ_ONLY_TRANSACTION => return StoreError::ReadOnly,
+                    _ => return StoreError::Database(Arc::new(error)),
+                }
+            }
+        }
         if let sqlx::Error::Database(db) = &error {
             let primary = db
                 .code()
@@ -79,6 +112,9 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
 impl StoreError {
     /// Whether the same request may succeed later without any change to it.
     pub fn is_transient(&self) -> bool {
-        matches!(self, StoreError::DiskFull | StoreError::Busy)
+        matches!(
+            self,
+            StoreError::DiskFull | StoreError::Busy | StoreError::ReadOnly
+        )
     }
 }

@@ -1,17 +1,92 @@
-//! The SQLite store: the only place in secondheart that speaks SQL.
+//! The store: the only place in secondheart that speaks SQL.
 //!
-//! Reads go to a pool of read-only connections and never wait for writes
-//! (WAL mode). Writes go through one writer task that commits concurrent
-//! requests together (see [`writer`]). Every method takes and returns domain
-//! types; every query of server data is scoped by the server's guild id.
+//! Two backends keep the same data with the same meaning: SQLite (the
+//! default: one file, nothing to install) and PostgreSQL (several processes
+//! on several machines), chosen by the URL's scheme. [`Store`] is what the
+//! rest of the bot sees; each of its methods runs on the backend the store
+//! opened (see [`dispatch!`]). Every method takes and returns domain types;
+//! every query of server data is scoped by the server's guild id.
 //!
-//! One file per table family: [`servers`], [`schedules`], [`occurrences`],
-//! [`checkins`], [`answers`], [`members`], [`audit`], [`bot_state`], plus
-//! [`backup`] and [`privacy`] (exports, deletion on request, retention).
+//! One file per table family, each with its types and the methods' docs:
+//! [`servers`], [`schedules`], [`occurrences`], [`checkins`], [`answers`],
+//! [`members`], [`audit`], [`bot_state`], [`goals`], [`celebrations`],
+//! [`snoozes`], [`standing`], [`departed`] and [`privacy`] (exports,
+//! deletion on request, retention). Each backend's queries for them are in
+//! [`sqlite`] and [`postgres`], file by file.
+
+/// Public methods of [`Store`], each run by the store's backend: one list of
+/// signatures (and their docs) instead of a `match` per method. A backend
+/// compiled out (a build with only one of the `sqlite` and `postgres`
+/// features) loses its arm.
+macro_rules! dispatch {
+    // Methods the PostgreSQL backend does not have yet: there they fail
+    // with `StoreError::Unsupported`.
+    (postgres: pending; $(
+        $(#[$attr:meta])*
+        pub async fn $name:ident(&self $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty;
+    )*) => {
+        impl $crate::store::Store {
+            $(
+                $(#[$attr])*
+                pub async fn $name(&self $(, $arg: $ty)*) -> $ret {
+                    match &self.backend {
+                        #[cfg(feature = "sqlite")]
+                        $crate::store::Backend::Sqlite(db) => db.$name($($arg),*).await,
+                        #[cfg(feature = "postgres")]
+                        $crate::store::Backend::Postgres(_) => {
+                            $(let _ = $arg;)*
+                            Err($crate::store::StoreError::Unsupported(stringify!($name)))
+                        }
+                    }
+                }
+            )*
+        }
+    };
+    ($(
+        $(#[$attr:meta])*
+        pub async fn $name:ident(&self $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty;
+    )*) => {
+        impl $crate::store::Store {
+            $(
+                $(#[$attr])*
+                pub async fn $name(&self $(, $arg: $ty)*) -> $ret {
+                    match &self.backend {
+                        #[cfg(feature = "sqlite")]
+                        $crate::store::Backend::Sqlite(db) => db.$name($($arg),*).await,
+                        #[cfg(feature = "postgres")]
+                        $crate::store::Backend::Postgres(db) => db.$name($($arg),*).await,
+                    }
+                }
+            )*
+        }
+    };
+}
+
+/// Runs each named store test, an `async fn(TestBackend)`, once on each
+/// backend: as `name::sqlite` and `name::postgres`. One suite, two stores.
+#[cfg(test)]
+macro_rules! on_both_backends {
+    ($($test:ident),+ $(,)?) => {$(
+        mod $test {
+            #[cfg(feature = "sqlite")]
+            #[tokio::test]
+            async fn sqlite() {
+                super::$test($crate::store::test_support::TestBackend::Sqlite).await
+            }
+
+            #[cfg(feature = "postgres")]
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(backend) = $crate::store::test_support::TestBackend::postgres() {
+                    super::$test(backend).await
+                }
+            }
+        }
+    )+};
+}
 
 mod answers;
 mod audit;
-mod backup;
 mod bot_state;
 mod celebrations;
 mod changes;
@@ -21,33 +96,25 @@ mod error;
 mod goals;
 mod members;
 mod occurrences;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod privacy;
 mod schedules;
 mod servers;
 mod snoozes;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 mod standing;
-mod writer;
-
-#[cfg(test)]
-mod upgrade_tests;
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use futures_util::future::BoxFuture;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
-use sqlx::{ConnectOptions, SqliteConnection};
-use tokio::task::JoinHandle;
 
 use crate::domain::exercise::ExerciseKey;
 
 pub use answers::AnswerOutcome;
-pub use backup::{backup_database, BackupSummary};
 pub use celebrations::RoleGrant;
 pub use changes::ChangeWatch;
 pub use checkins::{CheckInDay, CheckInWritten, ExerciseTotals, MemberTotal};
@@ -55,37 +122,56 @@ pub use error::StoreError;
 pub use goals::ExerciseSum;
 pub use occurrences::Finish;
 pub use privacy::{AnswerRecord, Forgotten, KeptDay, ServerCheckIn};
+#[cfg(feature = "sqlite")]
+pub use sqlite::WriterStats;
 pub use standing::MemberHistory;
-pub use writer::WriterStats;
 
-use writer::Writer;
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    /// `sqlite:` (a file).
+    Sqlite,
+    /// `postgres:` or `postgresql:` (a server).
+    Postgres,
+}
 
-/// The migrations in `migrations/`, embedded in the binary.
-///
-/// A database that a newer release has migrated further still opens: its
-/// migrations this binary does not know are ignored (the ones it knows must
-/// still match). With expand-only migrations (see `migrations/README.md`) the
-/// older binary keeps working on it, so a rolling deploy or a rollback runs
-/// both releases on one file.
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate::Migrator {
-    ignore_missing: true,
-    ..sqlx::migrate!()
-};
+impl BackendKind {
+    /// The backend a database URL names, or why it names none.
+    pub fn of(url: &str) -> Result<Self, StoreError> {
+        let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
+        match scheme {
+            "sqlite" => Ok(Self::Sqlite),
+            "postgres" | "postgresql" => Ok(Self::Postgres),
+            _ => Err(StoreError::Open {
+                path: redacted(url),
+                reason: "the URL must start with sqlite:// or postgres://".into(),
+            }),
+        }
+    }
+}
 
-/// SQLite's page size for new databases (its default), used to turn a size
-/// cap into a page count.
-const PAGE_SIZE: u64 = 4096;
+/// A database URL fit for logs and messages: without its password.
+pub fn redacted(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
 
 /// How to open the store.
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
-    /// A `sqlite:` URL.
+    /// A `sqlite:` or `postgres:` URL.
     pub url: String,
-    /// How long to wait for another process's lock.
+    /// SQLite: how long to wait for another process's lock.
     pub busy_timeout: Duration,
-    /// Refuse writes that would grow the file past this many bytes.
+    /// SQLite: refuse writes that would grow the file past this many bytes.
     pub max_size_bytes: Option<u64>,
-    /// Read-only connections for queries.
+    /// Connections for queries (SQLite: read-only ones beside the writer's;
+    /// PostgreSQL: the whole pool).
     pub readers: u32,
 }
 
@@ -99,161 +185,183 @@ impl StoreOptions {
         }
     }
 
-    /// The file the URL names.
-    pub fn path(&self) -> Result<PathBuf, StoreError> {
-        Ok(self.connect_options()?.get_filename().to_path_buf())
+    /// Which backend the URL names.
+    pub fn kind(&self) -> Result<BackendKind, StoreError> {
+        BackendKind::of(&self.url)
     }
+}
 
-    fn connect_options(&self) -> Result<SqliteConnectOptions, StoreError> {
-        let options = SqliteConnectOptions::from_str(&self.url).map_err(|e| StoreError::Open {
-            path: self.url.clone(),
-            reason: e.to_string(),
-        })?;
-        Ok(options
-            .busy_timeout(self.busy_timeout)
-            .foreign_keys(true)
-            // Statement logging would put check-in values in the logs at
-            // INFO; the store logs what matters itself.
-            .disable_statement_logging())
+/// What a backup wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupSummary {
+    pub path: PathBuf,
+    pub bytes: u64,
+    pub schedules: i64,
+    pub checkins: i64,
+}
+
+/// Writes a consistent copy of the SQLite database `options` names to
+/// `dest`, a file that must not exist yet. A PostgreSQL database is backed up
+/// with its own tools (`pg_dump`).
+pub async fn backup_database(
+    options: &StoreOptions,
+    dest: &Path,
+) -> Result<BackupSummary, StoreError> {
+    match options.kind()? {
+        #[cfg(feature = "sqlite")]
+        BackendKind::Sqlite => sqlite::backup::backup_database(options, dest).await,
+        #[cfg(not(feature = "sqlite"))]
+        BackendKind::Sqlite => Err(StoreError::NotBuilt("sqlite")),
+        BackendKind::Postgres => Err(StoreError::Backup {
+            path: dest.display().to_string(),
+            reason: "a PostgreSQL database is backed up with pg_dump".into(),
+        }),
     }
 }
 
 /// The store: a handle shared by the whole bot.
 pub struct Store {
-    readers: SqlitePool,
-    writer: Writer,
-    writer_task: JoinHandle<()>,
-    path: PathBuf,
-    /// How many reads took a connection from the pool (tests only).
-    #[cfg(test)]
-    reads: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    backend: Backend,
+}
+
+enum Backend {
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlite::SqliteStore),
+    #[cfg(feature = "postgres")]
+    Postgres(postgres::PostgresStore),
 }
 
 impl Store {
-    /// Opens (creating if missing) the database and its folder, applies
-    /// pending migrations and starts the writer.
+    /// Opens the database the URL names (creating a SQLite file and its
+    /// folder if missing), applies pending migrations and starts what the
+    /// backend runs beside it (SQLite's writer).
     pub async fn open(options: &StoreOptions) -> Result<Self, StoreError> {
-        let base = options.connect_options()?;
-        let path = base.get_filename().to_path_buf();
-        let open_error = |reason: String| StoreError::Open {
-            path: path.display().to_string(),
-            reason,
+        let backend = match options.kind()? {
+            #[cfg(feature = "sqlite")]
+            BackendKind::Sqlite => Backend::Sqlite(sqlite::SqliteStore::open(options).await?),
+            #[cfg(feature = "postgres")]
+            BackendKind::Postgres => {
+                Backend::Postgres(postgres::PostgresStore::open(options).await?)
+            }
+            #[allow(unreachable_patterns)]
+            kind => return Err(StoreError::NotBuilt(kind.name())),
         };
-        if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(folder)
-                .map_err(|e| open_error(format!("cannot create {}: {e}", folder.display())))?;
-        }
-        let mut write_options = base
-            .clone()
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full);
-        if let Some(bytes) = options.max_size_bytes {
-            write_options =
-                write_options.pragma("max_page_count", (bytes / PAGE_SIZE).max(1).to_string());
-        }
-        let mut conn = write_options
-            .connect()
-            .await
-            .map_err(|e| match StoreError::from(e) {
-                StoreError::Database(e) => open_error(e.to_string()),
-                other => other,
-            })?;
-        MIGRATOR.run(&mut conn).await?;
-        // Statistics for the query planner, as SQLite advises for a
-        // long-lived connection: on open with a limit on the work, then
-        // now and then (`optimize`) and at close.
-        sqlx::query("PRAGMA optimize=0x10002")
-            .execute(&mut conn)
-            .await?;
-        let (writer, writer_task) = Writer::spawn(conn);
-        // No ping before each read: a SQLite connection cannot drop like a
-        // network one can, and the ping is one more trip to its thread.
-        let readers = SqlitePoolOptions::new()
-            .max_connections(options.readers.max(1))
-            .test_before_acquire(false);
-        #[cfg(test)]
-        let (readers, reads) = test_support::count_reads(readers);
-        let readers = readers.connect_with(base.read_only(true)).await?;
-        Ok(Self {
-            readers,
-            writer,
-            writer_task,
-            path,
-            #[cfg(test)]
-            reads,
-        })
+        Ok(Self { backend })
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Which backend this store runs on.
+    pub fn kind(&self) -> BackendKind {
+        match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(_) => BackendKind::Sqlite,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => BackendKind::Postgres,
+        }
     }
 
-    /// How many transactions and write requests the writer has handled.
-    pub fn writer_stats(&self) -> &WriterStats {
-        self.writer.stats()
+    /// Where the data is, for logs: the file, or the server and database
+    /// (never a password).
+    pub fn location(&self) -> String {
+        match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(db) => db.path().display().to_string(),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(db) => db.location(),
+        }
+    }
+
+    /// The database file, on SQLite.
+    pub fn path(&self) -> Option<&Path> {
+        match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(db) => Some(db.path()),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => None,
+        }
+    }
+
+    /// The newest migration this build knows for the store's backend, as
+    /// `version (description)`.
+    pub fn latest_migration(&self) -> String {
+        let migrator = match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(_) => &sqlite::MIGRATOR,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => &postgres::MIGRATOR,
+        };
+        migrator
+            .iter()
+            .next_back()
+            .map(|m| format!("{} ({})", m.version, m.description))
+            .unwrap_or_default()
+    }
+
+    /// How many transactions and write requests SQLite's writer has handled.
+    #[cfg(feature = "sqlite")]
+    pub fn writer_stats(&self) -> Option<&WriterStats> {
+        match &self.backend {
+            Backend::Sqlite(db) => Some(db.writer_stats()),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => None,
+        }
     }
 
     /// How many reads have taken a connection from the pool since the store
     /// opened: one a query, so what a path costs in trips to the readers.
     #[cfg(test)]
     pub(crate) fn reads(&self) -> u64 {
-        self.reads.load(std::sync::atomic::Ordering::Relaxed)
+        match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(db) => db.reads(),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(db) => db.reads(),
+        }
     }
 
-    /// Takes the write lock in the writer's next transaction and commits
-    /// nothing: whether the database takes writes now (readiness).
-    pub async fn check_writable(&self) -> Result<(), StoreError> {
-        self.write(|_| Box::pin(async { Ok(()) })).await
-    }
-
-    /// Refreshes the query planner's statistics where the data changed
-    /// enough to matter (`PRAGMA optimize`): cheap when nothing did. Run by
-    /// the hourly tidy and at close.
-    pub async fn optimize(&self) -> Result<(), StoreError> {
-        self.write(|conn| {
-            Box::pin(async move {
-                sqlx::query("PRAGMA optimize").execute(&mut *conn).await?;
-                Ok(())
-            })
-        })
-        .await
+    /// The SQLite store underneath, for tests of what only SQLite has.
+    #[cfg(all(test, feature = "sqlite"))]
+    pub(crate) fn sqlite(&self) -> &sqlite::SqliteStore {
+        match &self.backend {
+            Backend::Sqlite(db) => db,
+            #[cfg(feature = "postgres")]
+            #[allow(clippy::panic)]
+            // tests only: a test of SQLite on another backend is a bug
+            Backend::Postgres(_) => panic!("a SQLite store was expected"),
+        }
     }
 
     /// Finishes queued writes and closes every connection.
     pub async fn close(self) {
-        if let Err(error) = self.optimize().await {
-            tracing::warn!(%error, "could not refresh the query planner's statistics");
+        match self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(db) => db.close().await,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(db) => db.close().await,
         }
-        let Store {
-            readers,
-            writer,
-            writer_task,
-            ..
-        } = self;
-        drop(writer);
-        if let Err(error) = writer_task.await {
-            tracing::error!(%error, "the database writer task failed");
-        }
-        readers.close().await;
     }
+}
+
+dispatch! {
+    /// Whether the database takes writes now (readiness): SQLite takes the
+    /// write lock in the writer's next transaction and commits nothing.
+    pub async fn check_writable(&self) -> Result<(), StoreError>;
+
+    /// Refreshes the query planner's statistics where the data changed
+    /// enough to matter. Run by the hourly tidy and at close.
+    pub async fn optimize(&self) -> Result<(), StoreError>;
 
     /// Returns once every write queued before this call has committed (or
     /// failed): what closing does, for a store still shared.
-    pub async fn flush(&self) -> Result<(), StoreError> {
-        self.write(|_| Box::pin(async { Ok(()) })).await
-    }
+    pub async fn flush(&self) -> Result<(), StoreError>;
+}
 
-    /// Runs `write` in the writer's next transaction.
-    async fn write<T, F>(&self, write: F) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, StoreError>>
-            + Send
-            + 'static,
-    {
-        self.writer.write(Box::new(write)).await
+impl BackendKind {
+    /// The backend's name, as its cargo feature and URL scheme say it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
     }
 }
 
@@ -307,33 +415,83 @@ fn local_date(text: &str) -> Result<NaiveDate, StoreError> {
         .map_err(|_| StoreError::Corrupt(format!("bad date `{text}`")))
 }
 
+#[cfg(all(test, feature = "postgres"))]
+pub(crate) mod test_postgres;
+
 #[cfg(test)]
 pub(crate) mod test_support {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    use std::sync::Arc;
-
-    use sqlx::Sqlite;
-
     use super::*;
 
-    /// `options` counting every connection it hands out: a new one when it
-    /// opens, an idle one when it is taken again.
-    pub(super) fn count_reads(options: SqlitePoolOptions) -> (SqlitePoolOptions, Arc<AtomicU64>) {
-        let reads = Arc::new(AtomicU64::new(0));
-        let (opened, taken) = (reads.clone(), reads.clone());
-        let options: sqlx::pool::PoolOptions<Sqlite> = options
-            .after_connect(move |_, _| {
-                opened.fetch_add(1, Ordering::Relaxed);
-                Box::pin(async { Ok(()) })
-            })
-            .before_acquire(move |_, _| {
-                taken.fetch_add(1, Ordering::Relaxed);
-                Box::pin(async { Ok(true) })
-            });
-        (options, reads)
+    /// Which backend a store test runs on.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum TestBackend {
+        Sqlite,
+        Postgres,
     }
 
-    /// A store on a fresh file in its own temp folder; keep the folder alive.
+    /// Keeps a test's database alive: SQLite's temp folder, or PostgreSQL's
+    /// database (dropped with it).
+    pub struct TestDb {
+        url: String,
+        _dir: Option<tempfile::TempDir>,
+        #[cfg(feature = "postgres")]
+        _database: Option<super::test_postgres::TestDatabase>,
+    }
+
+    impl TestDb {
+        /// The database's URL, for a second store on it ("another process").
+        pub fn url(&self) -> &str {
+            &self.url
+        }
+    }
+
+    impl TestBackend {
+        /// PostgreSQL, when a test server is at hand (see
+        /// [`super::test_postgres`]).
+        #[cfg(feature = "postgres")]
+        pub fn postgres() -> Option<Self> {
+            super::test_postgres::server().map(|_| Self::Postgres)
+        }
+
+        /// A fresh database of this backend, and a store open on it.
+        pub async fn temp_store(self) -> (Store, TestDb) {
+            let db = self.temp_db();
+            let store = Store::open(&StoreOptions::new(db.url()))
+                .await
+                .expect("open store");
+            (store, db)
+        }
+
+        /// A fresh, empty database of this backend.
+        pub fn temp_db(self) -> TestDb {
+            match self {
+                Self::Sqlite => {
+                    let dir = tempfile::tempdir().expect("temp dir");
+                    TestDb {
+                        url: format!("sqlite://{}", dir.path().join("test.db").display()),
+                        _dir: Some(dir),
+                        #[cfg(feature = "postgres")]
+                        _database: None,
+                    }
+                }
+                #[cfg(feature = "postgres")]
+                Self::Postgres => {
+                    let server = super::test_postgres::server().expect("a PostgreSQL test server");
+                    let database = server.database();
+                    TestDb {
+                        url: database.url.clone(),
+                        _dir: None,
+                        _database: Some(database),
+                    }
+                }
+                #[cfg(not(feature = "postgres"))]
+                Self::Postgres => unreachable!("a build without PostgreSQL"),
+            }
+        }
+    }
+
+    /// A store on a fresh SQLite file in its own temp folder; keep the
+    /// folder alive.
     pub async fn temp_store() -> (Store, tempfile::TempDir) {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("test.db").display());
@@ -341,191 +499,5 @@ pub(crate) mod test_support {
             .await
             .expect("open store");
         (store, dir)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use futures_util::future::join_all;
-    use sqlx::{Connection, Executor};
-
-    use super::test_support::temp_store;
-    use super::*;
-    use crate::domain::checkin::Recorded;
-    use crate::domain::{GuildId, UserId};
-    use crate::store::checkins::tests::{at, checkin};
-
-    async fn count(store: &Store, user: u64) -> usize {
-        store
-            .member_checkins(GuildId(1), UserId(user), at(1, 0), at(28, 0))
-            .await
-            .unwrap()
-            .len()
-    }
-
-    #[tokio::test]
-    async fn concurrent_writes_are_committed_together() {
-        let (store, _dir) = temp_store().await;
-        let writes = (0..200).map(|i| store.record_checkin(checkin(i, 1, 7, "walk", 10, at(1, 9))));
-        for result in join_all(writes).await {
-            assert!(matches!(result, Ok(Recorded::New(_))));
-        }
-        assert_eq!(count(&store, 7).await, 200);
-        let stats = store.writer_stats();
-        assert_eq!(stats.writes(), 200);
-        assert!(
-            stats.transactions() < stats.writes(),
-            "{} transactions for {} writes: no group commit",
-            stats.transactions(),
-            stats.writes()
-        );
-        store.close().await;
-    }
-
-    #[tokio::test]
-    async fn a_read_is_its_query_alone() {
-        let (store, _dir) = temp_store().await;
-        // No ping to the connection's thread before each query.
-        assert!(!store.readers.options().get_test_before_acquire());
-        let before = store.reads();
-        assert_eq!(count(&store, 7).await, 0);
-        assert_eq!(store.reads() - before, 1);
-        store.close().await;
-    }
-
-    #[tokio::test]
-    async fn a_failing_write_does_not_fail_its_batch() {
-        let (store, _dir) = temp_store().await;
-        let bad = checkin(2, 1, 7, "walk", 0, at(1, 9)); // violates CHECK (amount > 0)
-        let results = join_all([
-            store.record_checkin(checkin(1, 1, 7, "walk", 10, at(1, 9))),
-            store.record_checkin(bad),
-            store.record_checkin(checkin(3, 1, 7, "walk", 10, at(1, 9))),
-        ])
-        .await;
-        assert!(results[0].is_ok());
-        assert!(matches!(results[1], Err(StoreError::Database(_))));
-        assert!(results[2].is_ok());
-        assert_eq!(count(&store, 7).await, 2);
-        store.close().await;
-    }
-
-    #[tokio::test]
-    async fn two_stores_on_one_file_both_write() {
-        let (first, dir) = temp_store().await;
-        let url = format!("sqlite://{}", dir.path().join("test.db").display());
-        let second = Store::open(&StoreOptions::new(url)).await.unwrap();
-        let a = (0..50).map(|i| first.record_checkin(checkin(i, 1, 7, "walk", 1, at(1, 9))));
-        let b = (50..100).map(|i| second.record_checkin(checkin(i, 1, 8, "walk", 1, at(1, 9))));
-        let (a, b) = tokio::join!(join_all(a), join_all(b));
-        assert!(a.iter().chain(&b).all(Result::is_ok));
-        assert_eq!(count(&first, 8).await, 50);
-        assert_eq!(count(&second, 7).await, 50);
-        first.close().await;
-        second.close().await;
-    }
-
-    #[tokio::test]
-    async fn a_full_disk_is_a_typed_error_and_loses_nothing() {
-        let (store, dir) = temp_store().await;
-        store
-            .record_checkin(checkin(1, 1, 7, "walk", 10, at(1, 9)))
-            .await
-            .unwrap();
-        let url = format!("sqlite://{}", dir.path().join("test.db").display());
-        let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
-            .fetch_one(&store.readers)
-            .await
-            .unwrap();
-        store.close().await;
-
-        // Cap the file a few pages above its size, then fill it.
-        let capped = StoreOptions {
-            max_size_bytes: Some((pages as u64 + 3) * PAGE_SIZE),
-            ..StoreOptions::new(url.clone())
-        };
-        let store = Store::open(&capped).await.unwrap();
-        let mut acknowledged = 1;
-        let error = loop {
-            let mut big = checkin(100 + acknowledged, 1, 7, "walk", 10, at(1, 9));
-            big.note = Some("x".repeat(3000));
-            match store.record_checkin(big).await {
-                Ok(_) => acknowledged += 1,
-                Err(error) => break error,
-            }
-            assert!(acknowledged < 1000, "the cap never took effect");
-        };
-        assert!(matches!(error, StoreError::DiskFull), "{error:?}");
-        assert_eq!(error.to_string(), "the database is full");
-        assert!(error.is_transient());
-        assert_eq!(count(&store, 7).await as u64, acknowledged);
-        store.close().await;
-
-        // With room again, the next write succeeds and every row is intact.
-        let store = Store::open(&StoreOptions::new(url)).await.unwrap();
-        store
-            .record_checkin(checkin(99_999, 1, 7, "walk", 10, at(1, 9)))
-            .await
-            .unwrap();
-        assert_eq!(count(&store, 7).await as u64, acknowledged + 1);
-        let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
-            .fetch_one(&store.readers)
-            .await
-            .unwrap();
-        assert_eq!(integrity, "ok");
-        store.close().await;
-    }
-
-    #[tokio::test]
-    async fn a_lock_held_elsewhere_is_a_typed_error() {
-        let (store, dir) = temp_store().await;
-        let url = format!("sqlite://{}", dir.path().join("test.db").display());
-        store.close().await;
-        let store = Store::open(&StoreOptions {
-            busy_timeout: Duration::from_millis(100),
-            ..StoreOptions::new(url.clone())
-        })
-        .await
-        .unwrap();
-
-        // Another process holds the write lock past the busy timeout.
-        let mut other = sqlx::SqliteConnection::connect(&url).await.unwrap();
-        other.execute("BEGIN IMMEDIATE").await.unwrap();
-        let error = store
-            .record_checkin(checkin(1, 1, 7, "walk", 10, at(1, 9)))
-            .await
-            .unwrap_err();
-        assert!(matches!(error, StoreError::Busy), "{error:?}");
-        // Reads never wait for a writer.
-        assert_eq!(count(&store, 7).await, 0);
-
-        other.execute("ROLLBACK").await.unwrap();
-        other.close().await.unwrap();
-        store
-            .record_checkin(checkin(1, 1, 7, "walk", 10, at(1, 9)))
-            .await
-            .unwrap();
-        assert_eq!(count(&store, 7).await, 1);
-        store.close().await;
-    }
-
-    #[tokio::test]
-    async fn opening_creates_the_folder_and_reports_bad_urls() {
-        let dir = tempfile::tempdir().unwrap();
-        let nested = dir.path().join("a/b/bot.db");
-        let store = Store::open(&StoreOptions::new(format!("sqlite://{}", nested.display())))
-            .await
-            .unwrap();
-        assert!(nested.is_file());
-        assert_eq!(store.path(), nested);
-        store.close().await;
-
-        let err = Store::open(&StoreOptions::new("sqlite://x.db?mode=bogus"))
-            .await
-            .err()
-            .expect("a bad URL is refused");
-        assert!(matches!(err, StoreError::Open { .. }), "{err:?}");
     }
 }

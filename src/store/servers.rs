@@ -4,120 +4,42 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, NaiveTime, Timelike, Utc, Weekday};
 
-use super::{db_id, exercise_keys, join_keys, millis, snowflake, time_zone, Store, StoreError};
+use super::{exercise_keys, snowflake, time_zone, StoreError};
 use crate::domain::server::{QuietHours, ServerSettings, WeekdaySet};
 use crate::domain::{ChannelId, GuildId, RoleId};
 
-impl Store {
-    /// The server's settings; a server that never changed any has the defaults.
-    pub async fn server_settings(&self, guild: GuildId) -> Result<ServerSettings, StoreError> {
-        read_server_settings(&self.readers, guild).await
-    }
-
-    /// Stores the server's settings, replacing what was there.
-    pub async fn save_server_settings(
-        &self,
-        settings: &ServerSettings,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let guild_id = db_id(settings.guild.0);
-        let timezone = settings.timezone.map(|tz| tz.name().to_owned());
-        let week_start = i64::from(settings.week_start.num_days_from_monday());
-        let moderator_role = settings.moderator_role.map(|r| db_id(r.0));
-        let quiet_start = settings.quiet_hours.map(|q| minutes(q.start));
-        let quiet_end = settings.quiet_hours.map(|q| minutes(q.end));
-        let quiet_days = i64::from(settings.quiet_days.bits());
-        let disabled = join_keys(&settings.disabled_exercises);
-        let leaderboard_channel = settings.leaderboard_channel.map(|c| db_id(c.0));
-        let updated_at = millis(now);
-        self.write(move |conn| {
-            Box::pin(async move {
-                sqlx::query!(
-                    r#"INSERT INTO servers (guild_id, timezone, week_start, moderator_role_id,
-                           quiet_start_minute, quiet_end_minute, quiet_days, disabled_exercises,
-                           leaderboard_channel_id, updated_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                       ON CONFLICT (guild_id) DO UPDATE SET
-                           timezone = excluded.timezone,
-                           week_start = excluded.week_start,
-                           moderator_role_id = excluded.moderator_role_id,
-                           quiet_start_minute = excluded.quiet_start_minute,
-                           quiet_end_minute = excluded.quiet_end_minute,
-                           quiet_days = excluded.quiet_days,
-                           disabled_exercises = excluded.disabled_exercises,
-                           leaderboard_channel_id = excluded.leaderboard_channel_id,
-                           updated_at = excluded.updated_at"#,
-                    guild_id,
-                    timezone,
-                    week_start,
-                    moderator_role,
-                    quiet_start,
-                    quiet_end,
-                    quiet_days,
-                    disabled,
-                    leaderboard_channel,
-                    updated_at,
-                )
-                .execute(&mut *conn)
-                .await?;
-                Ok(())
-            })
-        })
-        .await
-    }
-}
-
-fn minutes(time: NaiveTime) -> i64 {
+pub(in crate::store) fn minutes(time: NaiveTime) -> i64 {
     i64::from(time.hour() * 60 + time.minute())
 }
 
-fn minute_of_day(minute: i64) -> Result<NaiveTime, StoreError> {
+pub(in crate::store) fn minute_of_day(minute: i64) -> Result<NaiveTime, StoreError> {
     u32::try_from(minute)
         .ok()
         .and_then(|m| NaiveTime::from_hms_opt(m / 60, m % 60, 0))
         .ok_or_else(|| StoreError::Corrupt(format!("minute of day {minute}")))
 }
 
-fn weekday(days_from_monday: i64) -> Result<Weekday, StoreError> {
+pub(in crate::store) fn weekday(days_from_monday: i64) -> Result<Weekday, StoreError> {
     u8::try_from(days_from_monday)
         .ok()
         .and_then(|d| Weekday::try_from(d).ok())
         .ok_or_else(|| StoreError::Corrupt(format!("weekday {days_from_monday}")))
 }
 
-/// The server's settings, read with `executor` (the readers, or the
-/// writer's transaction).
-pub(super) async fn read_server_settings<'e>(
-    executor: impl sqlx::SqliteExecutor<'e>,
-    guild: GuildId,
-) -> Result<ServerSettings, StoreError> {
-    let guild_id = db_id(guild.0);
-    let row = sqlx::query_as!(
-        SettingsRow,
-        r#"SELECT timezone, week_start, moderator_role_id, quiet_start_minute,
-                      quiet_end_minute, quiet_days, disabled_exercises, leaderboard_channel_id
-               FROM servers WHERE guild_id = ?"#,
-        guild_id
-    )
-    .fetch_optional(executor)
-    .await?;
-    settings_from_row(guild, row)
-}
-
 /// The settings columns of a `servers` row.
-pub(super) struct SettingsRow {
-    pub(super) timezone: Option<String>,
-    pub(super) week_start: i64,
-    pub(super) moderator_role_id: Option<i64>,
-    pub(super) quiet_start_minute: Option<i64>,
-    pub(super) quiet_end_minute: Option<i64>,
-    pub(super) quiet_days: i64,
-    pub(super) disabled_exercises: String,
-    pub(super) leaderboard_channel_id: Option<i64>,
+pub(in crate::store) struct SettingsRow {
+    pub(in crate::store) timezone: Option<String>,
+    pub(in crate::store) week_start: i64,
+    pub(in crate::store) moderator_role_id: Option<i64>,
+    pub(in crate::store) quiet_start_minute: Option<i64>,
+    pub(in crate::store) quiet_end_minute: Option<i64>,
+    pub(in crate::store) quiet_days: i64,
+    pub(in crate::store) disabled_exercises: String,
+    pub(in crate::store) leaderboard_channel_id: Option<i64>,
 }
 
 /// The server's settings from its row; the defaults without one.
-pub(super) fn settings_from_row(
+pub(in crate::store) fn settings_from_row(
     guild: GuildId,
     row: Option<SettingsRow>,
 ) -> Result<ServerSettings, StoreError> {
@@ -148,6 +70,16 @@ pub(super) fn settings_from_row(
             .leaderboard_channel_id
             .map(|id| ChannelId(snowflake(id))),
     })
+}
+
+dispatch! {
+    postgres: pending;
+
+    /// The server's settings; a server that never changed any has the defaults.
+    pub async fn server_settings(&self, guild: GuildId) -> Result<ServerSettings, StoreError>;
+
+    /// Stores the server's settings, replacing what was there.
+    pub async fn save_server_settings(&self, settings: &ServerSettings, now: DateTime<Utc>) -> Result<(), StoreError>;
 }
 
 #[cfg(test)]

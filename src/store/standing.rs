@@ -9,8 +9,7 @@
 use chrono::NaiveDate;
 use serde::de::DeserializeOwned;
 
-use super::checkins::CheckInDayRow;
-use super::{db_id, local_date, CheckInDay, Store, StoreError};
+use super::{CheckInDay, StoreError};
 use crate::domain::goals::{MemberGoals, TargetChange};
 use crate::domain::streak::Vacation;
 use crate::domain::{GuildId, UserId};
@@ -31,11 +30,16 @@ pub struct MemberHistory {
     pub server_goals: TargetChange,
 }
 
-fn json_rows<T: DeserializeOwned>(what: &str, json: &str) -> Result<Vec<T>, StoreError> {
+pub(in crate::store) fn json_rows<T: DeserializeOwned>(
+    what: &str,
+    json: &str,
+) -> Result<Vec<T>, StoreError> {
     serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
 
-impl Store {
+dispatch! {
+    postgres: pending;
+
     /// The member's history in the server, as [`member_days`],
     /// [`member_kept_days`], [`vacations`], [`member_goals`] and
     /// [`server_goals`] read it, in one statement.
@@ -45,81 +49,7 @@ impl Store {
     /// [`vacations`]: Store::vacations
     /// [`member_goals`]: Store::member_goals
     /// [`server_goals`]: Store::server_goals
-    pub async fn member_history(
-        &self,
-        guild: GuildId,
-        user: UserId,
-    ) -> Result<MemberHistory, StoreError> {
-        let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
-        let row = sqlx::query!(
-            r#"SELECT
-                   (SELECT json_group_array(json_array(local_date, exercise, amount, points,
-                                                       checkins)
-                                            ORDER BY local_date, exercise)
-                    FROM checkin_days
-                    WHERE guild_id = ?1 AND user_id = ?2 AND exercise <> '*') AS "days!: String",
-                   (SELECT json_group_array(DISTINCT local_date ORDER BY local_date)
-                    FROM checkin_day_totals
-                    WHERE guild_id = ?1 AND user_id = ?2) AS "kept_dates!: String",
-                   (SELECT json_group_array(json_array(first_date, last_date)
-                                            ORDER BY first_date, id)
-                    FROM vacations
-                    WHERE guild_id = ?1 AND user_id = ?2) AS "vacations!: String",
-                   m.goals_off AS "goals_off?: bool",
-                   m.goal_walk_minutes AS "walk_minutes?: i64",
-                   m.goal_strength_days AS "strength_days?: i64",
-                   m.goal_heel_sets AS "heel_sets?: i64",
-                   m.goal_water_glasses AS "water_glasses?: i64",
-                   s.goal_walk_minutes AS "server_walk_minutes?: i64",
-                   s.goal_strength_days AS "server_strength_days?: i64",
-                   s.goal_heel_sets AS "server_heel_sets?: i64",
-                   s.goal_water_glasses AS "server_water_glasses?: i64"
-               FROM (SELECT 1)
-               LEFT JOIN members m ON m.guild_id = ?1 AND m.user_id = ?2
-               LEFT JOIN servers s ON s.guild_id = ?1"#,
-            guild_id,
-            user_id
-        )
-        .fetch_one(&self.readers)
-        .await?;
-        let days = json_rows::<CheckInDayRow>("member days", &row.days)?
-            .into_iter()
-            .map(CheckInDay::try_from)
-            .collect::<Result<_, _>>()?;
-        let kept_dates = json_rows::<String>("kept dates", &row.kept_dates)?
-            .iter()
-            .map(|date| local_date(date))
-            .collect::<Result<_, _>>()?;
-        let vacations = json_rows::<(String, String)>("vacations", &row.vacations)?
-            .iter()
-            .map(|(first, last)| {
-                Ok(Vacation {
-                    first: local_date(first)?,
-                    last: local_date(last)?,
-                })
-            })
-            .collect::<Result<_, StoreError>>()?;
-        Ok(MemberHistory {
-            days,
-            kept_dates,
-            vacations,
-            goals: MemberGoals {
-                off: row.goals_off.unwrap_or_default(),
-                own: TargetChange {
-                    walk_minutes: row.walk_minutes,
-                    strength_days: row.strength_days,
-                    heel_sets: row.heel_sets,
-                    water_glasses: row.water_glasses,
-                },
-            },
-            server_goals: TargetChange {
-                walk_minutes: row.server_walk_minutes,
-                strength_days: row.server_strength_days,
-                heel_sets: row.server_heel_sets,
-                water_glasses: row.server_water_glasses,
-            },
-        })
-    }
+    pub async fn member_history(&self, guild: GuildId, user: UserId) -> Result<MemberHistory, StoreError>;
 }
 
 #[cfg(test)]
@@ -129,6 +59,7 @@ mod tests {
     use super::*;
     use crate::store::checkins::tests::{at, checkin};
     use crate::store::test_support::temp_store;
+    use crate::store::Store;
 
     fn date(day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2027, 3, day).unwrap()

@@ -244,7 +244,7 @@ pub(crate) async fn assert_days_match_checkins(store: &Store, after: &str) {
                 first_at, last_at
          FROM checkin_days ORDER BY guild_id, exercise, user_id, local_date",
     )
-    .fetch_all(&store.readers)
+    .fetch_all(&store.sqlite().readers)
     .await
     .unwrap();
     let summed: Vec<Day> = sqlx::query_as(
@@ -258,7 +258,7 @@ pub(crate) async fn assert_days_match_checkins(store: &Store, after: &str) {
          GROUP BY guild_id, exercise, user_id, local_date
          ORDER BY guild_id, exercise, user_id, local_date",
     )
-    .fetch_all(&store.readers)
+    .fetch_all(&store.sqlite().readers)
     .await
     .unwrap();
     assert_eq!(stored, summed, "after {after}");
@@ -267,7 +267,7 @@ pub(crate) async fn assert_days_match_checkins(store: &Store, after: &str) {
         "SELECT guild_id, exercise, user_id, amount, points, checkins, first_at, last_at
          FROM checkin_members ORDER BY guild_id, exercise, user_id",
     )
-    .fetch_all(&store.readers)
+    .fetch_all(&store.sqlite().readers)
     .await
     .unwrap();
     let summed: Vec<Member> = sqlx::query_as(
@@ -279,7 +279,7 @@ pub(crate) async fn assert_days_match_checkins(store: &Store, after: &str) {
          GROUP BY guild_id, exercise, user_id
          ORDER BY guild_id, exercise, user_id",
     )
-    .fetch_all(&store.readers)
+    .fetch_all(&store.sqlite().readers)
     .await
     .unwrap();
     assert_eq!(stored, summed, "members after {after}");
@@ -377,7 +377,7 @@ async fn day_sums_follow_every_path_that_adds_or_removes_check_ins() {
     for interaction in [2, 7, 4] {
         let id = sqlx::query_scalar::<_, i64>("SELECT id FROM checkins WHERE interaction_id = ?")
             .bind(interaction)
-            .fetch_one(&store.readers)
+            .fetch_one(&store.sqlite().readers)
             .await
             .unwrap();
         assert!(store
@@ -519,7 +519,12 @@ async fn settings_and_prefs_read_together_as_they_read_apart() {
         async move {
             let (guild, user) = (GuildId(guild), UserId(user));
             let read = store
-                .write(move |conn| Box::pin(read_settings_and_prefs(conn, guild, user)))
+                .sqlite()
+                .write(move |conn| {
+                    Box::pin(crate::store::sqlite::checkins::read_settings_and_prefs(
+                        conn, guild, user,
+                    ))
+                })
                 .await
                 .unwrap();
             let apart = (

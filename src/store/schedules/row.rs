@@ -24,29 +24,29 @@ macro_rules! select_schedules {
         )
     };
 }
-pub(super) use select_schedules;
+pub(in crate::store) use select_schedules;
 
 /// A `schedules` row as read: the columns of [`select_schedules!`].
-pub(super) struct ScheduleRow {
-    pub(super) id: i64,
-    pub(super) guild_id: i64,
-    pub(super) kind: String,
-    pub(super) board_period: Option<String>,
-    pub(super) channel_id: i64,
-    pub(super) exercises: String,
-    pub(super) rotation_turns: i64,
-    pub(super) spec: String,
-    pub(super) timezone: String,
-    pub(super) role_id: Option<i64>,
-    pub(super) expires_at: Option<i64>,
-    pub(super) state: String,
-    pub(super) paused_until: Option<i64>,
-    pub(super) pause_reason: Option<String>,
-    pub(super) next_due_at: Option<i64>,
-    pub(super) last_fired_at: Option<i64>,
-    pub(super) created_by: i64,
-    pub(super) created_at: i64,
-    pub(super) updated_at: i64,
+pub(in crate::store) struct ScheduleRow {
+    pub(in crate::store) id: i64,
+    pub(in crate::store) guild_id: i64,
+    pub(in crate::store) kind: String,
+    pub(in crate::store) board_period: Option<String>,
+    pub(in crate::store) channel_id: i64,
+    pub(in crate::store) exercises: String,
+    pub(in crate::store) rotation_turns: i64,
+    pub(in crate::store) spec: String,
+    pub(in crate::store) timezone: String,
+    pub(in crate::store) role_id: Option<i64>,
+    pub(in crate::store) expires_at: Option<i64>,
+    pub(in crate::store) state: String,
+    pub(in crate::store) paused_until: Option<i64>,
+    pub(in crate::store) pause_reason: Option<String>,
+    pub(in crate::store) next_due_at: Option<i64>,
+    pub(in crate::store) last_fired_at: Option<i64>,
+    pub(in crate::store) created_by: i64,
+    pub(in crate::store) created_at: i64,
+    pub(in crate::store) updated_at: i64,
 }
 
 impl TryFrom<ScheduleRow> for Schedule {
@@ -93,19 +93,19 @@ impl TryFrom<ScheduleRow> for Schedule {
 }
 
 /// A rotation as `schedules.exercises` stores it: a JSON array of keys.
-pub(super) fn rotation_json(keys: &[ExerciseKey]) -> String {
+pub(in crate::store) fn rotation_json(keys: &[ExerciseKey]) -> String {
     let keys: Vec<&str> = keys.iter().map(ExerciseKey::as_str).collect();
     serde_json::Value::from(keys).to_string()
 }
 
-pub(super) fn rotation_keys(json: &str) -> Result<Vec<ExerciseKey>, StoreError> {
+pub(in crate::store) fn rotation_keys(json: &str) -> Result<Vec<ExerciseKey>, StoreError> {
     let keys: Vec<String> = serde_json::from_str(json)
         .map_err(|_| StoreError::Corrupt(format!("schedule exercises `{json}`")))?;
     keys.iter().map(|k| exercise_key(k)).collect()
 }
 
 /// The stored columns of a kind.
-pub(super) fn kind_columns(kind: ScheduleKind) -> (&'static str, Option<&'static str>) {
+pub(in crate::store) fn kind_columns(kind: ScheduleKind) -> (&'static str, Option<&'static str>) {
     match kind {
         ScheduleKind::Prompt => ("prompt", None),
         ScheduleKind::Board(week) => ("board", Some(week.key())),
@@ -113,7 +113,9 @@ pub(super) fn kind_columns(kind: ScheduleKind) -> (&'static str, Option<&'static
 }
 
 /// The stored columns of a state.
-pub(super) fn state_columns(state: &ScheduleState) -> (&'static str, Option<i64>, Option<String>) {
+pub(in crate::store) fn state_columns(
+    state: &ScheduleState,
+) -> (&'static str, Option<i64>, Option<String>) {
     match state {
         ScheduleState::Active => ("active", None, None),
         ScheduleState::Paused { until } => ("paused", until.map(millis), None),

@@ -3,8 +3,10 @@ use chrono::{Duration, TimeZone};
 use super::*;
 use crate::domain::exercise::ExerciseKey;
 use crate::domain::occurrence::{ClaimOutcome, OccurrenceClaim};
+use crate::domain::schedule::ScheduleState;
 use crate::domain::{ChannelId, RoleId, UserId};
 use crate::store::test_support::temp_store;
+use crate::store::Store;
 
 pub(crate) fn t(hour: u32, minute: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2027, 3, 1, hour, minute, 0).unwrap()
@@ -183,6 +185,7 @@ async fn turns(store: &Store, s: &Schedule) -> u64 {
 
 async fn execute(store: &Store, sql: &'static str) {
     store
+        .sqlite()
         .write(move |conn| {
             Box::pin(async move {
                 sqlx::raw_sql(sql).execute(&mut *conn).await?;
@@ -412,14 +415,13 @@ async fn existing_schedules_keep_their_exercises_as_a_rotation() {
     let url = format!("sqlite://{}", dir.path().join("old.db").display());
     let options = crate::store::StoreOptions::new(url.clone());
     // The schema before rotations, with schedules in it.
-    let mut conn = options
-        .connect_options()
+    let mut conn = crate::store::sqlite::connect_options(&options)
         .unwrap()
         .create_if_missing(true)
         .connect()
         .await
         .unwrap();
-    crate::store::MIGRATOR
+    crate::store::sqlite::MIGRATOR
         .run_to(20261128000001, &mut conn)
         .await
         .unwrap();

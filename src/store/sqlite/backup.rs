@@ -4,23 +4,18 @@
 //! consistent even while the bot keeps writing, and it never blocks writers
 //! (WAL mode). The copy is checked before it is reported as good.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection, SqliteConnection};
 
-use super::{Store, StoreError, StoreOptions};
+use super::connect_options;
+#[cfg(test)]
+use super::SqliteStore;
+use crate::store::{BackupSummary, StoreError, StoreOptions};
 
-/// What a backup wrote.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BackupSummary {
-    pub path: PathBuf,
-    pub bytes: u64,
-    pub schedules: i64,
-    pub checkins: i64,
-}
-
-impl Store {
+#[cfg(test)]
+impl SqliteStore {
     /// Writes a consistent copy of the live database to `dest`, a file that
     /// must not exist yet.
     pub async fn backup_to(&self, dest: &Path) -> Result<BackupSummary, StoreError> {
@@ -35,7 +30,7 @@ pub async fn backup_database(
     options: &StoreOptions,
     dest: &Path,
 ) -> Result<BackupSummary, StoreError> {
-    let source = options.connect_options()?;
+    let source = connect_options(options)?;
     let path = source.get_filename().to_path_buf();
     if !path.is_file() {
         return Err(StoreError::Open {
@@ -111,6 +106,7 @@ mod tests {
     use super::*;
     use crate::store::checkins::tests::{at, checkin};
     use crate::store::test_support::temp_store;
+    use crate::store::Store;
 
     #[tokio::test]
     async fn a_backup_of_a_live_store_opens_with_the_same_rows() {
@@ -122,7 +118,7 @@ mod tests {
                 .unwrap();
         }
         let dest = dir.path().join("copy.db");
-        let summary = store.backup_to(&dest).await.unwrap();
+        let summary = store.sqlite().backup_to(&dest).await.unwrap();
         assert_eq!(summary.checkins, 50);
         assert!(summary.bytes > 0);
 
@@ -151,9 +147,10 @@ mod tests {
         copy.close().await;
 
         // Never over an existing file.
-        let err = store.backup_to(&dest).await.unwrap_err();
+        let err = store.sqlite().backup_to(&dest).await.unwrap_err();
         assert!(err.to_string().contains("already exists"), "{err}");
         let err = store
+            .sqlite()
             .backup_to(&dir.path().join("no/such/folder.db"))
             .await
             .unwrap_err();

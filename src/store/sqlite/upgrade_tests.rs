@@ -7,13 +7,17 @@ use std::path::{Path, PathBuf};
 use chrono::{NaiveDate, TimeZone};
 use sqlx::{AssertSqlSafe, Connection, SqliteConnection};
 
+use chrono::{DateTime, Utc};
+
 use super::*;
 use crate::domain::checkin::{Recorded, Source};
+use crate::domain::exercise::ExerciseKey;
 use crate::domain::occurrence::OccurrenceState;
 use crate::domain::schedule::{BoardWeek, ScheduleKind, ScheduleState};
 use crate::domain::streak::{days, streaks, DayMinimum, Streak};
 use crate::domain::{ChannelId, GuildId, OccurrenceId, RoleId, UserId};
 use crate::store::checkins::tests::{assert_days_match_checkins, checkin};
+use crate::store::{Store, StoreOptions};
 
 /// Made by `tests/fixtures/make-first-release-db.sh` (see there how).
 const FIRST_RELEASE: &str = concat!(
@@ -248,7 +252,7 @@ async fn a_first_release_database_gets_the_day_sums_of_its_check_ins() {
 async fn newer_release_migrator(dir: &Path) -> sqlx::migrate::Migrator {
     let source = dir.join("newer-migrations");
     std::fs::create_dir(&source).unwrap();
-    let ours = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let ours = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
     for entry in std::fs::read_dir(ours).unwrap() {
         let entry = entry.unwrap();
         std::fs::copy(entry.path(), source.join(entry.file_name())).unwrap();

@@ -14,7 +14,7 @@ use futures_util::future::BoxFuture;
 use sqlx::{Connection, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
-use super::StoreError;
+use crate::store::StoreError;
 
 /// The most requests one transaction takes; bounds how long one commit can
 /// make later requests wait.

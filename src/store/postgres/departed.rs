@@ -1,0 +1,1 @@
+//! PostgreSQL: the queries behind [`crate::store::departed`].
