@@ -49,6 +49,17 @@ pub enum Command {
     CheckConfig,
     /// Create the database if needed and apply pending migrations.
     Migrate,
+    /// Copy every row of a SQLite database into a new, empty PostgreSQL
+    /// database (both migrated first), checking each table's row count.
+    /// Stop the bot first: writes made during the copy are not in it.
+    MigrateStore {
+        /// The SQLite database: sqlite://path/to/secondheart.db
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// The PostgreSQL database: postgres://user:password@host/database
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
     /// Write a consistent copy of the database to FILE, also while the bot runs.
     Backup {
         /// Where to write the copy; must not exist yet.
@@ -92,6 +103,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::CheckConfig => check_config(&loaded),
         Command::Run => runtime()?.block_on(run(loaded)),
         Command::Migrate => runtime()?.block_on(migrate(loaded)),
+        Command::MigrateStore { from, to } => runtime()?.block_on(migrate_store(&from, &to)),
         Command::Backup { file } => runtime()?.block_on(backup(loaded, &file)),
         Command::SchedulePreview(args) => schedule_preview(&loaded, &args),
         Command::Sandbox(args) => runtime()?.block_on(crate::sandbox::run(loaded, &args)),
@@ -420,6 +432,38 @@ async fn migrate(loaded: Loaded) -> anyhow::Result<()> {
     store.close().await;
     println!("database {path} is up to date: migration {latest}");
     Ok(())
+}
+
+async fn migrate_store(from: &str, to: &str) -> anyhow::Result<()> {
+    #[cfg(all(feature = "sqlite", feature = "postgres"))]
+    {
+        let summary =
+            store::copy::copy_sqlite_to_postgres(&StoreOptions::new(from), &StoreOptions::new(to))
+                .await
+                .with_context(|| {
+                    format!(
+                        "cannot copy {} to {}",
+                        store::redacted(from),
+                        store::redacted(to)
+                    )
+                })?;
+        for (table, rows) in &summary.tables {
+            println!("{table}: {rows} rows");
+        }
+        println!(
+            "copied {} to {}: every table's rows counted on both ends",
+            store::redacted(from),
+            store::redacted(to)
+        );
+        Ok(())
+    }
+    #[cfg(not(all(feature = "sqlite", feature = "postgres")))]
+    {
+        let _ = (from, to);
+        bail!(
+            "this build lacks a backend: migrate-store needs both the sqlite and postgres features"
+        )
+    }
 }
 
 async fn backup(loaded: Loaded, file: &Path) -> anyhow::Result<()> {

@@ -91,6 +91,8 @@ mod bot_state;
 mod celebrations;
 mod changes;
 mod checkins;
+#[cfg(all(feature = "sqlite", feature = "postgres"))]
+pub mod copy;
 mod departed;
 mod error;
 mod goals;

@@ -17,6 +17,7 @@ mod gateway;
 mod goals;
 mod health;
 mod member;
+mod migrate_store;
 mod moderation;
 mod pictures;
 mod preview;

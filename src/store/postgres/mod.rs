@@ -84,6 +84,12 @@ impl PostgresStore {
         })
     }
 
+    /// The pool, for the copy from SQLite.
+    #[cfg(feature = "sqlite")]
+    pub(in crate::store) fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
     /// The server and database, without a password.
     pub fn location(&self) -> String {
         self.location.clone()

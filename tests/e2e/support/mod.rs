@@ -11,6 +11,11 @@ use secondheart::domain::exercise::ExerciseKey;
 use secondheart::domain::{GuildId, InteractionId, UserId};
 use tempfile::TempDir;
 
+/// A PostgreSQL server and a database per test (the store's tests use the
+/// same file).
+#[path = "../../../src/store/test_postgres.rs"]
+pub mod postgres;
+
 /// One raw HTTP/1.1 request, as a client that bypasses serenity would send it.
 pub use fake_discord::raw_request;
 
