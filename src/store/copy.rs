@@ -151,6 +151,8 @@ async fn copy(source: &SqlitePool, target: &PgPool) -> Result<CopySummary, CopyE
     }
     tx.commit().await?;
     snapshot.rollback().await?;
+    // The planner's statistics now, not when autovacuum comes round.
+    sqlx::query("ANALYZE").execute(target).await?;
     Ok(summary)
 }
 

@@ -6,7 +6,10 @@
 //! runs `ROUNDS` times through the use cases (`App`), as the command would,
 //! and its p50 and p99 are printed.
 //!
-//! cargo run --release -p secondheart-benches --bin board_latency [-- ROUNDS]
+//! With `--postgres URL` (an empty database), the data set is then copied
+//! there with `migrate-store`'s copy and the queries run on PostgreSQL.
+//!
+//! cargo run --release -p secondheart-benches --bin board_latency [-- ROUNDS] [--postgres URL]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -193,9 +196,15 @@ fn percentile(sorted: &[Duration], p: usize) -> Duration {
 
 #[tokio::main]
 async fn main() {
-    let rounds: usize = std::env::args()
-        .nth(1)
-        .map_or(20, |a| a.parse().expect("ROUNDS"));
+    let mut rounds: usize = 20;
+    let mut postgres = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--postgres" => postgres = Some(args.next().expect("--postgres needs a URL")),
+            rounds_arg => rounds = rounds_arg.parse().expect("ROUNDS"),
+        }
+    }
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("bench.db");
     let options = StoreOptions::new(format!("sqlite://{}", path.display()));
@@ -208,6 +217,18 @@ async fn main() {
          answered by {ANSWERERS} members, written in {:.1?}",
         started.elapsed()
     );
+    let options = match postgres {
+        Some(url) => {
+            let target = StoreOptions::new(url);
+            let started = Instant::now();
+            secondheart::store::copy::copy_sqlite_to_postgres(&options, &target)
+                .await
+                .expect("copy to PostgreSQL");
+            println!("copied to PostgreSQL in {:.1?}", started.elapsed());
+            target
+        }
+        None => options,
+    };
     let store = Arc::new(Store::open(&options).await.expect("store"));
     let catalog = secondheart::config::load_catalog(&secondheart::config::Settings::default())
         .expect("catalog");

@@ -15,11 +15,13 @@
 //! cargo build --release --bins -p secondheart -p secondheart-benches
 //! taskset -c 1 target/release/checkin_load [--trivial] [--rates 200,1000,2000,3000]
 //!     [--seconds 10] [--bot-cpus 0] [--guilds 10] [--members 200] [--leaderboard-burst 50]
+//!     [--database postgres://user@host/empty_db]
 //!
 //! `--bot-cpus` pins the bot with taskset; pin this program (the fake and
 //! the sender) to the other core. The bot is the `secondheart` (or
 //! `trivial_bot`) next to this program; its database is durable
-//! (`synchronous=FULL`, the shipped setting) in a temporary folder.
+//! (`synchronous=FULL`, the shipped setting) in a temporary folder, or the
+//! (empty) database `--database` names.
 
 use std::time::{Duration, Instant};
 
@@ -40,6 +42,8 @@ struct Options {
     members: usize,
     /// `/leaderboard` calls sent at once midway through a second round.
     leaderboard_burst: Option<usize>,
+    /// The bot's database; default a SQLite file in a temporary folder.
+    database: Option<String>,
 }
 
 fn options() -> Options {
@@ -51,6 +55,7 @@ fn options() -> Options {
         guilds: 10,
         members: 200,
         leaderboard_burst: None,
+        database: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -67,6 +72,7 @@ fn options() -> Options {
             "--bot-cpus" => o.bot_cpus = Some(value()),
             "--guilds" => o.guilds = value().parse().expect("guilds"),
             "--members" => o.members = value().parse().expect("members"),
+            "--database" => o.database = Some(value()),
             "--leaderboard-burst" => {
                 o.leaderboard_burst = Some(value().parse().expect("a number of calls"))
             }
@@ -108,7 +114,10 @@ async fn main() {
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let metrics_addr = free_address();
-    let database_url = format!("sqlite://{}", dir.path().join("load.db").display());
+    let database_url = o
+        .database
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("load.db").display()));
     let mut bot = bot_process::spawn(
         &binary,
         o.bot_cpus.as_deref(),

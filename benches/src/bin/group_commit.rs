@@ -46,7 +46,7 @@ async fn round(writes: u64, in_flight: usize, first_id: u64) -> (Duration, u64) 
         })
         .await;
     let elapsed = start.elapsed();
-    let transactions = store.writer_stats().transactions();
+    let transactions = store.writer_stats().expect("a SQLite store").transactions();
     store.close().await;
     (elapsed, transactions)
 }
