@@ -123,6 +123,7 @@ pub fn store_options(database: &DatabaseSettings) -> StoreOptions {
     StoreOptions {
         busy_timeout: Duration::from_millis(database.busy_timeout_ms),
         max_size_bytes: (database.max_size_mb > 0).then(|| database.max_size_mb * 1024 * 1024),
+        readers: database.connections.max(1),
         ..StoreOptions::new(database.url.clone())
     }
 }

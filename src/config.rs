@@ -59,9 +59,13 @@ pub struct Settings {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
-    /// A `sqlite:` URL; the file and its folder are created if missing.
-    #[serde(deserialize_with = "sqlite_url")]
+    /// A `sqlite:` URL (the file and its folder are created if missing) or
+    /// a `postgres:` one.
+    #[serde(deserialize_with = "database_url")]
     pub url: String,
+    /// Connections for queries: SQLite's read-only ones beside its writer,
+    /// or PostgreSQL's whole pool.
+    pub connections: u32,
     /// How long a write waits for another process's lock before failing.
     pub busy_timeout_ms: u64,
     /// Caps the database file; 0 means no cap.
@@ -408,13 +412,22 @@ pub fn load_token() -> Result<Option<(DiscordToken, TokenSource)>, ConfigError> 
     Ok(Some((DiscordToken(SecretString::from(token)), source)))
 }
 
-fn sqlite_url<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+fn database_url<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     let url = String::deserialize(d)?;
-    if url.starts_with("sqlite:") && url.len() > "sqlite:".len() {
+    let sqlite = url.starts_with("sqlite:") && url.len() > "sqlite:".len();
+    let postgres = Url::parse(&url).is_ok_and(|parsed| {
+        matches!(parsed.scheme(), "postgres" | "postgresql")
+            && parsed.host().is_some()
+            && parsed.path().len() > 1
+    });
+    if sqlite || postgres {
         Ok(url)
     } else {
+        // The message may reach a log: never with a password.
         Err(serde::de::Error::custom(format!(
-            "`{url}` is not a SQLite URL; use one such as sqlite://data/secondheart.db"
+            "`{}` is not a database URL; use sqlite://data/secondheart.db or \
+             postgres://user:password@host/database",
+            crate::store::redacted(&url)
         )))
     }
 }

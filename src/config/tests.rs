@@ -188,10 +188,10 @@ fn bad_urls_and_addresses_are_named() {
         jail.create_file("b.toml", "[discord]\napi_url = \"ftp://example.org\"\n")?;
         let err = load_err(Some(Path::new("b.toml")));
         assert!(err.contains("is not an http(s) URL"), "{err}");
-        jail.create_file("c.toml", "[database]\nurl = \"postgres://db\"\n")?;
+        jail.create_file("c.toml", "[database]\nurl = \"mysql://db/x\"\n")?;
         let err = load_err(Some(Path::new("c.toml")));
         assert!(
-            err.starts_with("config key `database.url`: `postgres://db` is not a SQLite URL"),
+            err.starts_with("config key `database.url`: `mysql://db/x` is not a database URL"),
             "{err}"
         );
         jail.create_file("d.toml", "[http]\nlisten = \"everywhere\"\n")?;
@@ -281,6 +281,29 @@ fn a_bad_catalog_file_is_named() {
         assert!(err.starts_with("exercise catalog ex.toml:"), "{err}");
         let built_in = load_catalog(&Settings::default()).unwrap();
         assert!(built_in.get("walk").is_some());
+        Ok(())
+    });
+}
+
+#[test]
+fn the_database_is_a_sqlite_or_postgres_url_and_a_bad_one_is_named_without_its_password() {
+    jail(|jail| {
+        jail.set_env(
+            "SECONDHEART__DATABASE__URL",
+            "postgres://bot:secret@db.internal:5432/secondheart",
+        );
+        let loaded = load(None).unwrap();
+        assert_eq!(
+            loaded.settings.database.url,
+            "postgres://bot:secret@db.internal:5432/secondheart"
+        );
+        jail.set_env("SECONDHEART__DATABASE__URL", "mysql://bot:secret@db.internal/x");
+        let err = load_err(None);
+        assert!(err.contains("is not a database URL"), "{err}");
+        assert!(!err.contains("secret"), "{err}");
+        // A PostgreSQL URL needs a host and a database.
+        jail.set_env("SECONDHEART__DATABASE__URL", "postgres://db.internal");
+        assert!(load_err(None).contains("is not a database URL"));
         Ok(())
     });
 }
