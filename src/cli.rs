@@ -143,7 +143,7 @@ fn check_config(loaded: &Loaded) -> anyhow::Result<()> {
             .join(", ")
     };
     println!("configuration: ok (files: {files})");
-    println!("database: {}", settings.database.url);
+    println!("database: {}", store::redacted(&settings.database.url));
     match &settings.discord.api_url {
         Some(url) => println!("discord api: {url}"),
         None => println!("discord api: Discord"),
