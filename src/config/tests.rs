@@ -297,7 +297,10 @@ fn the_database_is_a_sqlite_or_postgres_url_and_a_bad_one_is_named_without_its_p
             loaded.settings.database.url,
             "postgres://bot:secret@db.internal:5432/secondheart"
         );
-        jail.set_env("SECONDHEART__DATABASE__URL", "mysql://bot:secret@db.internal/x");
+        jail.set_env(
+            "SECONDHEART__DATABASE__URL",
+            "mysql://bot:secret@db.internal/x",
+        );
         let err = load_err(None);
         assert!(err.contains("is not a database URL"), "{err}");
         assert!(!err.contains("secret"), "{err}");

@@ -10,6 +10,18 @@ use serde_json::{json, Value};
 use crate::support::bot::spawn_bot;
 use crate::support::wait_for;
 
+crate::support::on_both_backends!(
+    exercises_are_suggested_from_the_catalog_and_no_choices_are_rewritten,
+    a_check_in_is_stored_and_confirmed_with_todays_total,
+    bad_input_is_refused_privately_and_nothing_is_stored,
+    mentions_in_a_note_are_echoed_without_pinging,
+    an_interaction_delivered_twice_counts_once,
+    a_reply_refused_as_expired_withdraws_the_check_in,
+    a_failure_on_our_side_shows_an_error_id_and_nothing_internal,
+    unchanged_commands_are_not_registered_again_after_a_restart,
+    a_check_in_delivered_late_is_deferred_at_once,
+);
+
 const REPLY: Duration = Duration::from_secs(20);
 
 async fn stored(
@@ -41,7 +53,6 @@ fn options_with_choices(options: &Value, path: &str, found: &mut Vec<(String, Va
 /// Exercises are typed with suggestions from the catalog; the choices that
 /// are registered are the fixed sets the commands declare, as poise writes
 /// them (numbered), not lists written into the definitions afterwards.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exercises_are_suggested_from_the_catalog_and_no_choices_are_rewritten() {
     let bot = spawn_bot().await;
     let commands = bot.discord.wait_for_commands(REPLY).await.unwrap();
@@ -150,7 +161,6 @@ async fn exercises_are_suggested_from_the_catalog_and_no_choices_are_rewritten()
     bot.finish();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_check_in_is_stored_and_confirmed_with_todays_total() {
     let bot = spawn_bot().await;
     let reply = bot
@@ -202,7 +212,6 @@ async fn a_check_in_is_stored_and_confirmed_with_todays_total() {
     bot.finish();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_is_refused_privately_and_nothing_is_stored() {
     let bot = spawn_bot().await;
     let long_note = "x".repeat(5000);
@@ -240,7 +249,6 @@ async fn bad_input_is_refused_privately_and_nothing_is_stored() {
     bot.finish();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mentions_in_a_note_are_echoed_without_pinging() {
     let bot = spawn_bot().await;
     let role = bot.discord.create_role(bot.guild, "Walkers", 0, true);
@@ -275,7 +283,6 @@ async fn mentions_in_a_note_are_echoed_without_pinging() {
     bot.finish();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interaction_delivered_twice_counts_once() {
     let bot = spawn_bot().await;
     let id = bot
@@ -308,7 +315,6 @@ async fn an_interaction_delivered_twice_counts_once() {
     bot.finish();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_refused_as_expired_withdraws_the_check_in() {
     let bot = spawn_bot().await;
     // The response arrives after Discord's three seconds: 10062.
@@ -356,7 +362,6 @@ async fn a_reply_refused_as_expired_withdraws_the_check_in() {
     bot.finish();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failure_on_our_side_shows_an_error_id_and_nothing_internal() {
     let bot = spawn_bot().await;
     // Discord fails the first response; the bot's apology goes through.
@@ -401,7 +406,6 @@ async fn a_failure_on_our_side_shows_an_error_id_and_nothing_internal() {
     bot.finish();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unchanged_commands_are_not_registered_again_after_a_restart() {
     let mut bot = spawn_bot().await;
     assert_eq!(bot.discord.command_overwrites(), 1);
@@ -510,7 +514,6 @@ async fn check_ins_waiting_on_a_locked_database_are_deferred_then_confirmed_once
     bot.finish();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_check_in_delivered_late_is_deferred_at_once() {
     let bot = spawn_bot().await;
     // Discord created it 2.3 s before the bot got it: of its three seconds,

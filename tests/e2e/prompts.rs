@@ -15,6 +15,28 @@ use serde_json::{json, Value};
 use crate::support::bot::{spawn_bot_configured, Bot, TOKEN};
 use crate::support::{raw_request, wait_for, wait_for_async};
 
+crate::support::on_both_backends!(
+    prompts_go_out_once_each_within_a_second_of_their_due_instant,
+    a_role_is_the_only_mention_and_a_test_prompt_counts_nothing,
+    two_members_clicking_five_times_count_twice_and_edits_are_coalesced,
+    forged_and_stale_buttons_are_refused_politely,
+    a_snooze_reminds_the_member_privately_also_after_a_restart,
+    killed_between_claim_and_post_or_post_and_record_a_prompt_still_goes_out_once,
+    killed_mid_post_and_restarted_at_once_a_prompt_goes_out_within_the_lease,
+    a_prompt_among_400_messages_is_found_after_a_crash_not_posted_again,
+    without_read_message_history_an_old_claim_is_unknown_not_posted_again,
+    after_downtime_only_the_latest_missed_prompt_goes_out_late,
+    a_429_then_a_500_are_waited_out_and_one_message_goes_out,
+    a_channel_that_is_gone_pauses_its_schedule_and_moderators_are_told_once,
+    two_bot_processes_on_one_database_post_every_prompt_once,
+    when_the_process_that_took_the_command_is_killed_the_other_posts_within_the_lease,
+    the_leaderboard_is_posted_on_its_schedule_through_the_same_claims,
+    a_deleted_prompt_is_no_longer_edited_and_the_schedule_goes_on,
+    prompts_due_together_take_turns_and_keep_to_a_channels_pace,
+    a_post_that_discord_never_answers_gives_up_instead_of_hanging,
+    a_rotation_prompts_its_exercises_in_turn_and_the_list_shows_it,
+);
+
 /// Second-level schedules need no minimum interval.
 const FAST: [(&str, &str); 1] = [("SECONDHEART__LIMITS__MIN_INTERVAL_MINUTES", "0")];
 
@@ -151,7 +173,6 @@ async fn assert_each_posted_once(bot: &Bot) -> BTreeMap<i64, OccurrenceState> {
     states
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prompts_go_out_once_each_within_a_second_of_their_due_instant() {
     let bot = spawn_bot_configured(&FAST).await;
     let moderator = bot.add_moderator("Mo");
@@ -234,7 +255,6 @@ async fn prompts_go_out_once_each_within_a_second_of_their_due_instant() {
     bot.finish();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_role_is_the_only_mention_and_a_test_prompt_counts_nothing() {
     let bot = spawn_bot_configured(&FAST).await;
     let moderator = bot.add_moderator("Mo");
@@ -301,7 +321,6 @@ async fn a_role_is_the_only_mention_and_a_test_prompt_counts_nothing() {
     bot.finish();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_members_clicking_five_times_count_twice_and_edits_are_coalesced() {
     let bot = spawn_bot_configured(&FAST).await;
     let moderator = bot.add_moderator("Mo");
@@ -376,7 +395,6 @@ async fn two_members_clicking_five_times_count_twice_and_edits_are_coalesced() {
     bot.finish();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_and_stale_buttons_are_refused_politely() {
     let bot = spawn_bot_configured(&FAST).await;
     let moderator = bot.add_moderator("Mo");
@@ -442,7 +460,6 @@ async fn forged_and_stale_buttons_are_refused_politely() {
     bot.finish();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_snooze_reminds_the_member_privately_also_after_a_restart() {
     let mut env = FAST.to_vec();
     env.push(("SECONDHEART__SCHEDULER__SNOOZE_SECONDS", "4"));
@@ -499,7 +516,6 @@ async fn wait_in_flight(bot: &Bot) {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_between_claim_and_post_or_post_and_record_a_prompt_still_goes_out_once() {
     let mut env = FAST.to_vec();
     env.push(("SECONDHEART__SCHEDULER__CLAIM_LEASE_SECONDS", "10"));
@@ -585,7 +601,6 @@ async fn killed_between_claim_and_post_or_post_and_record_a_prompt_still_goes_ou
     bot.finish();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_mid_post_and_restarted_at_once_a_prompt_goes_out_within_the_lease() {
     // The shipped lease: the prompt must not wait minutes.
     let mut bot = spawn_bot_configured(&FAST).await;
@@ -676,7 +691,6 @@ async fn reconciled(bot: &Bot, id: OccurrenceId) -> secondheart::domain::occurre
     read().await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_prompt_among_400_messages_is_found_after_a_crash_not_posted_again() {
     let mut bot = spawn_bot_configured(&FAST).await;
     let moderator = bot.add_moderator("Mo");
@@ -726,7 +740,6 @@ async fn a_prompt_among_400_messages_is_found_after_a_crash_not_posted_again() {
     bot.finish();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_read_message_history_an_old_claim_is_unknown_not_posted_again() {
     let mut bot = spawn_bot_configured(&FAST).await;
     let moderator = bot.add_moderator("Mo");
@@ -758,7 +771,6 @@ fn futures_lite_block<F: std::future::Future>(future: F) -> F::Output {
     tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(future))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_downtime_only_the_latest_missed_prompt_goes_out_late() {
     let mut bot = spawn_bot_configured(&FAST).await;
     let moderator = bot.add_moderator("Mo");
@@ -862,7 +874,6 @@ async fn after_downtime_only_the_latest_missed_prompt_goes_out_late() {
     bot.finish();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_then_a_500_are_waited_out_and_one_message_goes_out() {
     let bot = spawn_bot_configured(&FAST).await;
     let moderator = bot.add_moderator("Mo");
@@ -906,7 +917,6 @@ async fn a_429_then_a_500_are_waited_out_and_one_message_goes_out() {
     bot.finish();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_channel_that_is_gone_pauses_its_schedule_and_moderators_are_told_once() {
     let bot = spawn_bot_configured(&FAST).await;
     let moderator = bot.add_moderator("Mo");
@@ -957,7 +967,6 @@ async fn a_channel_that_is_gone_pauses_its_schedule_and_moderators_are_told_once
     bot.finish();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_bot_processes_on_one_database_post_every_prompt_once() {
     let mut bot = spawn_bot_configured(&FAST).await;
     let moderator = bot.add_moderator("Mo");
@@ -988,7 +997,6 @@ async fn two_bot_processes_on_one_database_post_every_prompt_once() {
     bot.finish();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn when_the_process_that_took_the_command_is_killed_the_other_posts_within_the_lease() {
     let mut env = FAST.to_vec();
     env.push(("SECONDHEART__SCHEDULER__CLAIM_LEASE_SECONDS", "10"));
@@ -1053,7 +1061,6 @@ async fn when_the_process_that_took_the_command_is_killed_the_other_posts_within
     bot.finish();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_leaderboard_is_posted_on_its_schedule_through_the_same_claims() {
     let bot = spawn_bot_configured(&FAST).await;
     let moderator = bot.add_moderator("Mo");
@@ -1192,7 +1199,6 @@ async fn the_leaderboard_is_posted_on_its_schedule_through_the_same_claims() {
     bot.finish();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deleted_prompt_is_no_longer_edited_and_the_schedule_goes_on() {
     let bot = spawn_bot_configured(&FAST).await;
     let moderator = bot.add_moderator("Mo");
@@ -1270,7 +1276,6 @@ async fn a_deleted_prompt_is_no_longer_edited_and_the_schedule_goes_on() {
     bot.finish();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prompts_due_together_take_turns_and_keep_to_a_channels_pace() {
     let bot = spawn_bot_configured(&FAST).await;
     let moderator = bot.add_moderator("Mo");
@@ -1369,7 +1374,6 @@ async fn prompts_due_together_take_turns_and_keep_to_a_channels_pace() {
     bot.finish();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_post_that_discord_never_answers_gives_up_instead_of_hanging() {
     let bot = spawn_bot_configured(&FAST).await;
     let moderator = bot.add_moderator("Mo");
@@ -1403,7 +1407,6 @@ async fn a_post_that_discord_never_answers_gives_up_instead_of_hanging() {
     bot.finish();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rotation_prompts_its_exercises_in_turn_and_the_list_shows_it() {
     let bot = spawn_bot_configured(&FAST).await;
     let moderator = bot.add_moderator("Mo");

@@ -16,6 +16,52 @@ use tempfile::TempDir;
 #[path = "../../../src/store/test_postgres.rs"]
 pub mod postgres;
 
+/// Which database the bots a test spawns use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file in the bot's temp folder (the default).
+    Sqlite,
+    /// A fresh database on the PostgreSQL test server.
+    Postgres,
+}
+
+tokio::task_local! {
+    static BACKEND: Backend;
+}
+
+/// The backend the running test asked for.
+pub fn backend() -> Backend {
+    BACKEND.try_with(|b| *b).unwrap_or(Backend::Sqlite)
+}
+
+/// Runs a test with every bot it spawns on PostgreSQL; without a test
+/// server it does not run (see [`postgres::server`]: one loud line, or a
+/// failure under `SECONDHEART_REQUIRE_POSTGRES=1`).
+pub async fn on_postgres(test: impl Future<Output = ()>) {
+    if postgres::server().is_some() {
+        BACKEND.scope(Backend::Postgres, test).await;
+    }
+}
+
+/// Runs each named test, an `async fn()` that spawns its bots with the
+/// helpers below, on both backends: as `name::sqlite` and `name::postgres`.
+macro_rules! on_both_backends {
+    ($($test:ident),+ $(,)?) => {$(
+        mod $test {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$test().await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $crate::support::on_postgres(super::$test()).await
+            }
+        }
+    )+};
+}
+pub(crate) use on_both_backends;
+
 /// One raw HTTP/1.1 request, as a client that bypasses serenity would send it.
 pub use fake_discord::raw_request;
 
@@ -195,6 +241,9 @@ pub mod bot {
         child: Option<Child>,
         /// A second bot process on the same database, if started.
         second: Option<Child>,
+        /// The bot's PostgreSQL database, on that backend (dropped with the
+        /// bot); `None` on SQLite, whose file is in `dir`.
+        database: Option<super::postgres::TestDatabase>,
         /// Extra `SECONDHEART__*` settings every start gets.
         env: Vec<(String, String)>,
         /// The gateway session of a process killed since: until the fake
@@ -259,6 +308,14 @@ pub mod bot {
         let member = discord.add_member(guild, "Ada", &[]);
         prepare(&discord, guild);
         let dir = tempfile::tempdir().expect("temp dir");
+        let database = match super::backend() {
+            super::Backend::Sqlite => None,
+            super::Backend::Postgres => Some(
+                super::postgres::server()
+                    .expect("a PostgreSQL test server")
+                    .database(),
+            ),
+        };
         let mut bot = Bot {
             discord,
             guild,
@@ -267,6 +324,7 @@ pub mod bot {
             dir,
             child: None,
             second: None,
+            database,
             killed_session: None,
             env: env
                 .iter()
@@ -341,7 +399,10 @@ pub mod bot {
         }
 
         pub fn database_url(&self) -> String {
-            format!("sqlite://{}", self.dir.path().join("bot.db").display())
+            match &self.database {
+                Some(database) => database.url.clone(),
+                None => format!("sqlite://{}", self.dir.path().join("bot.db").display()),
+            }
         }
 
         fn log_path(&self) -> PathBuf {
