@@ -19,6 +19,7 @@ mod checkins;
 mod departed;
 mod error;
 mod goals;
+mod identify;
 mod members;
 mod occurrences;
 mod privacy;
@@ -53,6 +54,7 @@ pub use changes::ChangeWatch;
 pub use checkins::{CheckInDay, CheckInWritten, ExerciseTotals, MemberTotal};
 pub use error::StoreError;
 pub use goals::ExerciseSum;
+pub use identify::IdentifyTurn;
 pub use occurrences::Finish;
 pub use privacy::{AnswerRecord, Forgotten, KeptDay, ServerCheckIn};
 pub use standing::MemberHistory;
@@ -124,6 +126,8 @@ pub struct Store {
     writer: Writer,
     writer_task: JoinHandle<()>,
     path: PathBuf,
+    /// The Discord shards whose servers' due work this store reads.
+    shards: crate::domain::shards::ShardRange,
     /// How many reads took a connection from the pool (tests only).
     #[cfg(test)]
     reads: std::sync::Arc<std::sync::atomic::AtomicU64>,
@@ -180,6 +184,7 @@ impl Store {
             writer,
             writer_task,
             path,
+            shards: crate::domain::shards::ShardRange::SINGLE,
             #[cfg(test)]
             reads,
         })

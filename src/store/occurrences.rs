@@ -247,13 +247,18 @@ impl Store {
     /// posting them stopped. Oldest first.
     pub async fn expired_claims(&self, now: DateTime<Utc>) -> Result<Vec<Occurrence>, StoreError> {
         let now = millis(now);
+        let (total, first, last) = self.shard_filter();
         sqlx::query_as!(
             OccurrenceRow,
             r#"SELECT id, schedule_id, guild_id, channel_id, exercise, due_at, state, claim_owner,
                       lease_until, message_id, attempts, detail, tip_index, created_at
                FROM occurrences WHERE state = 'claimed' AND lease_until < ?
+                 AND ((guild_id >> 22) % ?) BETWEEN ? AND ?
                ORDER BY due_at, id"#,
-            now
+            now,
+            total,
+            first,
+            last
         )
         .fetch_all(&self.readers)
         .await?
@@ -265,8 +270,13 @@ impl Store {
     /// When the first unfinished claim's lease runs out: the scheduler wakes
     /// then to take it over if its owner has not finished it.
     pub async fn earliest_lease_end(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let (total, first, last) = self.shard_filter();
         let earliest = sqlx::query_scalar!(
-            r#"SELECT MIN(lease_until) AS "earliest: i64" FROM occurrences WHERE state = 'claimed'"#
+            r#"SELECT MIN(lease_until) AS "earliest: i64" FROM occurrences WHERE state = 'claimed'
+                 AND ((guild_id >> 22) % ?) BETWEEN ? AND ?"#,
+            total,
+            first,
+            last
         )
         .fetch_one(&self.readers)
         .await?;
