@@ -249,6 +249,9 @@ pub mod bot {
         let discord = FakeDiscord::start(TOKEN)
             .await
             .expect("start the fake Discord");
+        // These tests restart a one-process bot within seconds of its
+        // IDENTIFY; Discord's spacing of IDENTIFYs is the shard tests'.
+        discord.enforce_identify_spacing(false);
         let guild = discord.create_guild("Desk Movers");
         let channel = discord.create_channel(guild, "movement");
         let member = discord.add_member(guild, "Ada", &[]);
