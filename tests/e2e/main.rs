@@ -25,5 +25,6 @@ mod prompts;
 mod restore;
 mod sandbox;
 mod schedules;
+mod shards;
 mod shutdown;
 mod support;

@@ -167,6 +167,8 @@ pub fn checkin(interaction: u64, user: u64, at: DateTime<Utc>) -> NewCheckIn {
     }
 }
 
+pub mod shards;
+
 pub mod bot {
     //! `spawn_bot()`: the real `secondheart` binary on a temp SQLite file,
     //! against a fresh fake Discord, with one server, channel and member.
