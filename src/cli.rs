@@ -21,6 +21,7 @@ use crate::app::{App, Limits, SystemClock};
 use crate::config::{self, DatabaseSettings, Loaded, TokenSource};
 use crate::discord;
 use crate::domain::firings::{firings, DstEffect};
+use crate::domain::shards::Shards;
 use crate::domain::spec::ScheduleSpec;
 use crate::domain::zone::parse_zone;
 use crate::ops;
@@ -187,9 +188,16 @@ async fn run(loaded: Loaded) -> anyhow::Result<()> {
 pub async fn serve(settings: config::Settings, token: config::DiscordToken) -> anyhow::Result<()> {
     let mut signals = ops::shutdown::Signals::listen()?;
     let catalog = config::load_catalog(&settings)?;
-    let store = Arc::new(Store::open(&store_options(&settings.database)).await?);
+    let mut store = Store::open(&store_options(&settings.database)).await?;
+    // A process running a range of the bot's shards schedules and posts
+    // only for their servers; with `auto` every server is its own.
+    if let Shards::Range(range) = settings.discord.shards {
+        store = store.with_shards(range);
+    }
+    let store = Arc::new(store);
     tracing::info!(
         database = %store.location(),
+        shards = %settings.discord.shards,
         exercises = catalog.len(),
         "store ready"
     );

@@ -21,6 +21,7 @@ use thiserror::Error;
 use url::Url;
 
 use crate::domain::exercise::{Catalog, CatalogError};
+use crate::domain::shards::Shards;
 use crate::domain::zone::parse_zone;
 
 /// The file every deployment reads first, relative to the working directory.
@@ -78,6 +79,12 @@ pub struct DiscordSettings {
     /// Where all Discord HTTP goes; `None` is Discord itself.
     #[serde(deserialize_with = "optional_http_url")]
     pub api_url: Option<Url>,
+    /// The Discord shards this process runs: all of them, or a range.
+    #[serde(deserialize_with = "shards")]
+    pub shards: Shards,
+    /// REST goes through a rate-limit proxy shared by every process (at
+    /// `api_url`), so this process may use the bot's whole request budget.
+    pub rest_proxy: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -448,6 +455,11 @@ fn optional_http_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Url>, D::
             "`{text}` is not a valid URL ({e})"
         ))),
     }
+}
+
+fn shards<'de, D: Deserializer<'de>>(d: D) -> Result<Shards, D::Error> {
+    let text = String::deserialize(d)?;
+    text.parse().map_err(serde::de::Error::custom)
 }
 
 fn optional_socket_addr<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SocketAddr>, D::Error> {

@@ -1,5 +1,5 @@
 -- secondheart's schema on PostgreSQL: the same tables, columns, constraints
--- and meaning as the SQLite migrations reach at 20261201000400, in one step.
+-- and meaning as the SQLite migrations reach at 20261202000100, in one step.
 -- The conventions are SQLite's, so both backends read rows alike:
 -- * Instants are BIGINT milliseconds since the Unix epoch, UTC.
 -- * Local calendar dates are TEXT 'YYYY-MM-DD'.
@@ -222,6 +222,15 @@ CREATE TABLE role_grants (
     PRIMARY KEY (guild_id, user_id, role_id)
 );
 CREATE INDEX role_grants_by_state ON role_grants (state, created_at);
+
+-- Processes running different Discord shards of one bot take turns to open
+-- gateway sessions: a process takes its bucket's row (shard id %
+-- max_concurrency) before a shard identifies and holds it for 5 seconds.
+CREATE TABLE identify_leases (
+    bucket BIGINT PRIMARY KEY NOT NULL CHECK (bucket >= 0),
+    holder TEXT NOT NULL,
+    until  BIGINT NOT NULL
+);
 
 -- Day and member sums of check-ins, kept by triggers (as on SQLite).
 CREATE TABLE checkin_days (

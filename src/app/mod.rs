@@ -10,6 +10,7 @@ mod commands;
 mod error;
 pub mod export;
 pub mod goals;
+pub mod identify;
 pub mod leaderboard;
 mod members;
 pub mod pictures;

@@ -310,3 +310,55 @@ fn the_database_is_a_sqlite_or_postgres_url_and_a_bad_one_is_named_without_its_p
         Ok(())
     });
 }
+
+#[test]
+fn shards_are_auto_by_default_and_a_range_from_a_file_or_the_environment() {
+    use crate::domain::shards::{ShardRange, Shards};
+    jail(|jail| {
+        let s = load(None).unwrap().settings;
+        assert_eq!(s.discord.shards, Shards::Auto);
+        assert!(!s.discord.rest_proxy);
+        jail.create_file("a.toml", "[discord]\nshards = \"0-3/16\"\n")?;
+        let s = load(Some(Path::new("a.toml"))).unwrap().settings;
+        assert_eq!(
+            s.discord.shards,
+            Shards::Range(ShardRange::new(0, 3, 16).unwrap())
+        );
+        jail.set_env("SECONDHEART__DISCORD__SHARDS", "1/2");
+        jail.set_env("SECONDHEART__DISCORD__REST_PROXY", "true");
+        let s = load(Some(Path::new("a.toml"))).unwrap().settings;
+        assert_eq!(
+            s.discord.shards,
+            Shards::Range(ShardRange::new(1, 1, 2).unwrap())
+        );
+        assert!(s.discord.rest_proxy);
+        Ok(())
+    });
+}
+
+#[test]
+fn a_bad_shard_range_is_named_in_one_line() {
+    jail(|jail| {
+        jail.create_file("a.toml", "[discord]\nshards = \"3-1/4\"\n")?;
+        let err = load_err(Some(Path::new("a.toml")));
+        assert_eq!(
+            err,
+            "config key `discord.shards`: the range 3-1 ends before it starts (in a.toml)"
+        );
+        jail.set_env("SECONDHEART__DISCORD__SHARDS", "0-4/4");
+        let err = load_err(None);
+        assert!(
+            err.starts_with("config key `discord.shards`: shard 4 does not exist")
+                && err.contains("SECONDHEART__DISCORD__SHARDS")
+                && !err.contains('\n'),
+            "{err}"
+        );
+        jail.set_env("SECONDHEART__DISCORD__SHARDS", "half");
+        let err = load_err(None);
+        assert!(
+            err.contains("`half` is not `auto` or a shard range"),
+            "{err}"
+        );
+        Ok(())
+    });
+}

@@ -151,6 +151,21 @@ impl Default for RestBudget {
 }
 
 impl RestBudget {
+    /// The budget of a process running `shards` of the bot's `total`
+    /// shards, beside other processes that run the rest: Discord's 50
+    /// requests a second are the bot's, so each process takes its shards'
+    /// share of them, at least one request per window. The channels' pace
+    /// stays whole: a channel's server is on one shard, so one process
+    /// posts to it.
+    pub fn share(shards: u32, total: u32) -> Self {
+        let share = u64::from(shards.min(total)) * GLOBAL.count as u64 / u64::from(total.max(1));
+        let global = Limit {
+            count: usize::try_from(share).unwrap_or(GLOBAL.count).max(1),
+            window: GLOBAL.window,
+        };
+        Self::with_limits(global, PER_CHANNEL, INVALID_BRAKE)
+    }
+
     fn with_limits(global: Limit, per_channel: Limit, brake_at: usize) -> Self {
         Self {
             global,
@@ -384,6 +399,19 @@ mod tests {
             started.push(task.await.expect("task"));
         }
         started
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_process_with_some_of_the_shards_takes_their_share_of_the_fifty() {
+        let quarter = Arc::new(RestBudget::share(4, 16));
+        let started = start_together(&quarter, &[Spend::Request; 40]).await;
+        let at: Vec<Instant> = started.iter().map(|(_, t)| *t).collect();
+        assert_eq!(densest(&at, Duration::from_secs(1)), 12);
+        // One shard of many still gets one request per window.
+        assert_eq!(RestBudget::share(1, 64).global.count, 1);
+        assert_eq!(RestBudget::share(1, 2).global.count, 25);
+        // All the shards: the whole budget.
+        assert_eq!(RestBudget::share(8, 8).global.count, 50);
     }
 
     #[tokio::test(start_paused = true)]

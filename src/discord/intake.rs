@@ -17,6 +17,12 @@
 //! ([`STALE_AFTER`] after Discord created it), is dropped unstarted and
 //! counted. Under overload the bot answers what it can in
 //! time instead of queueing everything and answering nothing.
+//!
+//! A process running a range of the bot's shards answers only the
+//! interactions of its shards' servers (direct messages are shard 0's):
+//! Discord sends a shard only its own, and one that arrives anyway (a
+//! session of a range being handed over) is dropped and counted, so two
+//! processes never both answer it.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -30,6 +36,8 @@ use tracing::Instrument as _;
 
 use super::deferral::created_at;
 use super::{CommandError, Data};
+use crate::domain::shards::ShardRange;
+use crate::domain::GuildId;
 
 /// Interactions handled at once: enough to fill the writer's largest batch.
 const RUNNING: usize = 256;
@@ -56,6 +64,8 @@ pub(super) enum Dropped {
     Full,
     /// Its turn came too late to answer it in time.
     Stale,
+    /// Its server is on a shard another process runs.
+    OtherShard,
 }
 
 impl Dropped {
@@ -63,6 +73,7 @@ impl Dropped {
         match self {
             Dropped::Full => "full",
             Dropped::Stale => "stale",
+            Dropped::OtherShard => "other_shard",
         }
     }
 }
@@ -167,11 +178,19 @@ impl Intake {
     }
 }
 
+/// Whether an interaction in `guild` (`None`: a direct message) is for a
+/// process running `shards` (`None`: every shard).
+pub(super) fn is_ours(shards: Option<ShardRange>, guild: Option<u64>) -> bool {
+    shards.is_none_or(|shards| shards.owns(guild.map(GuildId)))
+}
+
 /// poise's framework behind the gate, run on the handlers' runtime.
 pub(super) struct Gated {
     inner: Arc<poise::Framework<Data, CommandError>>,
     intake: Arc<Intake>,
     handlers: Handle,
+    /// The shards of this process; `None` is all of them.
+    shards: Option<ShardRange>,
 }
 
 impl Gated {
@@ -181,11 +200,13 @@ impl Gated {
         inner: poise::Framework<Data, CommandError>,
         intake: Arc<Intake>,
         handlers: Handle,
+        shards: Option<ShardRange>,
     ) -> Self {
         Self {
             inner: Arc::new(inner),
             intake,
             handlers,
+            shards,
         }
     }
 }
@@ -212,6 +233,13 @@ impl serenity::Framework for Gated {
             return;
         };
         let span = interaction_span(interaction);
+        if !is_ours(self.shards, interaction.guild_id().map(|g| g.get())) {
+            let dropped = Dropped::OtherShard;
+            metrics::counter!("secondheart_interactions_dropped_total", "reason" => dropped.label())
+                .increment(1);
+            span.in_scope(|| tracing::debug!(reason = dropped.label(), "dropped unstarted"));
+            return;
+        }
         let Some(in_flight) = self.intake.enter() else {
             // Not answered: Discord tells the member it failed, and nothing
             // of it is recorded.
@@ -271,6 +299,19 @@ fn interaction_span(interaction: &serenity::Interaction) -> tracing::Span {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_interactions_of_the_process_s_shards_are_let_in() {
+        let second_half = Some(ShardRange::new(1, 1, 2).unwrap());
+        let on = |shard: u64| Some((1000 * 2 + shard) << 22);
+        assert!(is_ours(second_half, on(1)));
+        assert!(!is_ours(second_half, on(0)));
+        // Direct messages are shard 0's.
+        assert!(!is_ours(second_half, None));
+        assert!(is_ours(Some(ShardRange::new(0, 0, 2).unwrap()), None));
+        // Every shard (`auto`): everything.
+        assert!(is_ours(None, on(0)) && is_ours(None, on(1)) && is_ours(None, None));
+    }
 
     #[tokio::test]
     async fn closing_waits_for_those_in_flight_and_lets_none_in() {

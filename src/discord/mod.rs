@@ -26,6 +26,7 @@ mod render;
 mod replies;
 mod retry;
 mod servers;
+mod shards;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -37,6 +38,7 @@ use tokio::runtime::Handle;
 
 use crate::app::App;
 use crate::config::{DiscordSettings, DiscordToken};
+use crate::domain::shards::Shards;
 use budget::{RestBudget, RouteGroup, Spend};
 use intake::{Gated, Intake};
 
@@ -70,6 +72,8 @@ pub type Context<'a> = poise::Context<'a, Data, CommandError>;
 /// scheduler posts through.
 pub struct Connection {
     reader: reader::Reader,
+    /// Boots the shards of a range on their turns; `None` with `auto`.
+    starter: Option<shards::ShardStarter>,
     shard_manager: Arc<serenity::ShardManager>,
     token_rejected: Arc<AtomicBool>,
     notifier: Arc<DiscordNotifier>,
@@ -106,9 +110,15 @@ pub async fn connect(
     snooze: Duration,
 ) -> anyhow::Result<Connection> {
     // One client (its connections and timeouts) and one budget for every
-    // request the bot sends.
+    // request the bot sends: the bot's whole budget, or, beside processes
+    // running its other shards and without a shared proxy, this one's share.
     let client = rest_client()?;
-    let budget = Arc::new(RestBudget::default());
+    let budget = Arc::new(match settings.shards {
+        Shards::Range(range) if !settings.rest_proxy => {
+            RestBudget::share(range.len(), range.total())
+        }
+        _ => RestBudget::default(),
+    });
     let http = http_client(settings, token, client.clone());
     // Fail fast, with a clear message, on a token Discord does not accept.
     let application = match budget
@@ -125,6 +135,25 @@ pub async fn connect(
     };
     http.set_application_id(application.id);
     tracing::info!(application = %application.id, name = %application.name, "connecting to Discord");
+
+    let starter = match settings.shards {
+        Shards::Auto => None,
+        Shards::Range(range) => {
+            let gateway = budget
+                .serenity(Spend::Request, RouteGroup::Identity, http.get_bot_gateway())
+                .await
+                .context("cannot read Discord's gateway limits")?;
+            let max_concurrency =
+                u32::try_from(gateway.session_start_limit.max_concurrency).unwrap_or(1);
+            tracing::info!(shards = %range, max_concurrency, "running a range of the bot's shards");
+            Some(shards::ShardStarter::new(
+                Arc::clone(&app),
+                range,
+                max_concurrency,
+            ))
+        }
+    };
+    let shard_range = starter.as_ref().map(shards::ShardStarter::range);
 
     let token_rejected = Arc::new(AtomicBool::new(false));
     let shard_manager = Arc::new(std::sync::OnceLock::new());
@@ -213,14 +242,27 @@ pub async fn connect(
     // GUILDS tells which servers the bot is in; no privileged intents.
     let intents = serenity::GatewayIntents::GUILDS;
     let intake = Arc::new(Intake::new());
-    let framework = Gated::new(framework, Arc::clone(&intake), Handle::current());
+    let framework = Gated::new(
+        framework,
+        Arc::clone(&intake),
+        Handle::current(),
+        shard_range,
+    );
     let builder = serenity::ClientBuilder::new_with_http(http, intents)
         .cache_settings(cache_settings())
         .framework(framework);
-    let (reader, client_shards) = reader::Reader::build(builder).await?;
+    let start = match shard_range {
+        None => reader::Start::Auto,
+        Some(range) => reader::Start::First {
+            first: range.first(),
+            total: range.total(),
+        },
+    };
+    let (reader, client_shards) = reader::Reader::build(builder, start).await?;
     let _ = shard_manager.set(Arc::clone(&client_shards));
     Ok(Connection {
         reader,
+        starter,
         shard_manager: client_shards,
         token_rejected,
         notifier,
@@ -256,10 +298,25 @@ impl Connection {
     pub async fn serve(self) -> anyhow::Result<()> {
         let Connection {
             reader,
+            starter,
             token_rejected,
+            shard_manager,
             ..
         } = self;
-        let result = reader.run().await?;
+        let result = match starter {
+            None => reader.run().await?,
+            Some(starter) => {
+                let first = starter.range().first();
+                starter.turn(first).await;
+                let running = reader.run();
+                tokio::pin!(running);
+                let booted = tokio::time::Instant::now();
+                tokio::select! {
+                    result = &mut running => result?,
+                    () = starter.boot_the_others(&shard_manager, booted) => running.await?,
+                }
+            }
+        };
         if token_rejected.load(Ordering::SeqCst) {
             bail!(token_rejected_message());
         }

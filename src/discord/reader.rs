@@ -20,6 +20,16 @@ use anyhow::{anyhow, Context as _};
 use poise::serenity_prelude as serenity;
 use tokio::sync::oneshot;
 
+/// Which shards the client starts with.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Start {
+    /// As many as Discord recommends, all of them (serenity spaces them).
+    Auto,
+    /// Shard `first` of `total` alone; the process boots the rest of its
+    /// range through the shard manager (see `shards`).
+    First { first: u32, total: u32 },
+}
+
 /// The gateway's thread, holding a client built and ready to start.
 /// Dropping it ends the thread (and closes the gateway) whether or not it
 /// was started.
@@ -37,6 +47,7 @@ impl Reader {
     /// is built, with its shard manager.
     pub(super) async fn build(
         builder: serenity::ClientBuilder,
+        shards: Start,
     ) -> anyhow::Result<(Self, Arc<serenity::ShardManager>)> {
         let (built_tx, built) = oneshot::channel();
         let (start, started) = oneshot::channel::<()>();
@@ -71,8 +82,17 @@ impl Reader {
                     {
                         return;
                     }
+                    let start = async {
+                        match shards {
+                            Start::Auto => client.start_autosharded().await,
+                            // serenity's range is inclusive of its end.
+                            Start::First { first, total } => {
+                                client.start_shard_range(first..first, total).await
+                            }
+                        }
+                    };
                     let outcome = tokio::select! {
-                        result = client.start() => Some(result),
+                        result = start => Some(result),
                         _ = cancelled => None,
                     };
                     let _ = ended_tx.send(outcome);

@@ -21,6 +21,7 @@ pub mod prompt;
 pub mod rotation;
 pub mod schedule;
 pub mod server;
+pub mod shards;
 pub mod spec;
 pub mod streak;
 pub mod team_goal;

@@ -96,6 +96,7 @@ pub mod copy;
 mod departed;
 mod error;
 mod goals;
+mod identify;
 mod members;
 mod occurrences;
 #[cfg(feature = "postgres")]
@@ -122,6 +123,7 @@ pub use changes::ChangeWatch;
 pub use checkins::{CheckInDay, CheckInWritten, ExerciseTotals, MemberTotal};
 pub use error::StoreError;
 pub use goals::ExerciseSum;
+pub use identify::IdentifyTurn;
 pub use occurrences::Finish;
 pub use privacy::{AnswerRecord, Forgotten, KeptDay, ServerCheckIn};
 #[cfg(feature = "sqlite")]

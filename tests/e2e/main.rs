@@ -26,5 +26,6 @@ mod prompts;
 mod restore;
 mod sandbox;
 mod schedules;
+mod shards;
 mod shutdown;
 mod support;

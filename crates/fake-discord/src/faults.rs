@@ -42,6 +42,23 @@ impl FakeDiscord {
         self.shared.world().signal(Outgoing::Drop)
     }
 
+    /// What GET /gateway/bot reports: the recommended shard count and
+    /// `session_start_limit.max_concurrency` (IDENTIFYs allowed per 5
+    /// seconds, one per bucket `shard_id % max_concurrency`; one more in a
+    /// bucket gets an invalid session).
+    pub fn set_gateway_limits(&self, recommended_shards: u32, max_concurrency: u32) {
+        let mut world = self.shared.world();
+        world.recommended_shards = recommended_shards.max(1);
+        world.max_concurrency = max_concurrency.max(1);
+    }
+
+    /// Whether an IDENTIFY less than 5 seconds after another in its bucket
+    /// gets an invalid session (op 9), as on Discord (the default). Tests
+    /// that restart a one-process bot within seconds turn it off.
+    pub fn enforce_identify_spacing(&self, enforced: bool) {
+        self.shared.world().identify_spacing_enforced = enforced;
+    }
+
     /// Holds every IDENTIFY unanswered until
     /// [`release_identifies`](Self::release_identifies): with a refused
     /// RESUME, the bot is without a session as long as a test needs.

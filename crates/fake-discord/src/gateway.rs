@@ -11,13 +11,25 @@ use tokio::sync::mpsc;
 use tokio::time::{sleep_until, Instant};
 
 use super::payloads;
-use super::world::{Outgoing, Session, World};
+use super::world::{IdentifyRecord, Outgoing, Session, World, IDENTIFY_SPACING};
 use super::Shared;
 
 /// Close codes, from Discord's documentation.
 const UNKNOWN_ERROR: u16 = 4000;
 const NOT_AUTHENTICATED: u16 = 4003;
 const AUTHENTICATION_FAILED: u16 = 4004;
+const INVALID_SHARD: u16 = 4010;
+
+/// What came of an IDENTIFY.
+enum Identified {
+    Session(String),
+    BadToken,
+    /// `shard` is not `[id, total]` with `id < total`.
+    InvalidShard,
+    /// Another IDENTIFY in the same bucket started a session less than 5
+    /// seconds ago: an invalid session, not resumable.
+    TooSoon,
+}
 
 /// Serves one connection until it closes.
 pub(super) async fn serve(shared: Arc<Shared>, mut socket: WebSocket) {
@@ -54,10 +66,19 @@ pub(super) async fn serve(shared: Arc<Shared>, mut socket: WebSocket) {
                     Some(2) => {
                         identifies_released(&shared).await;
                         match identify(&shared, &payload["d"], live.clone()) {
-                            Some(id) => session = Some(id),
-                            None => {
+                            Identified::Session(id) => session = Some(id),
+                            Identified::BadToken => {
                                 close(&mut socket, AUTHENTICATION_FAILED).await;
                                 break;
+                            }
+                            Identified::InvalidShard => {
+                                close(&mut socket, INVALID_SHARD).await;
+                                break;
+                            }
+                            Identified::TooSoon => {
+                                if send(&mut socket, &json!({"op": 9, "d": false})).await.is_err() {
+                                    break;
+                                }
                             }
                         }
                     }
@@ -132,7 +153,6 @@ async fn close(socket: &mut WebSocket, code: u16) {
         .await;
 }
 
-/// Starts a session: READY, then a GUILD_CREATE per server.
 /// Waits while a test holds new sessions.
 async fn identifies_released(shared: &Shared) {
     loop {
@@ -144,28 +164,62 @@ async fn identifies_released(shared: &Shared) {
     }
 }
 
-fn identify(
-    shared: &Shared,
-    data: &Value,
-    live: mpsc::UnboundedSender<Outgoing>,
-) -> Option<String> {
+/// The `shard` of an IDENTIFY: `[0, 1]` when absent; `None` when it is not
+/// `[id, total]` with `id < total`.
+fn shard_of_identify(data: &Value) -> Option<(u32, u32)> {
+    let Some(shard) = data.get("shard") else {
+        return Some((0, 1));
+    };
+    let pair = shard.as_array().filter(|pair| pair.len() == 2)?;
+    let number = |v: &Value| v.as_u64().and_then(|n| u32::try_from(n).ok());
+    let (id, total) = (number(&pair[0])?, number(&pair[1])?);
+    (id < total).then_some((id, total))
+}
+
+/// Starts a session: READY, then a GUILD_CREATE per server of its shard.
+fn identify(shared: &Shared, data: &Value, live: mpsc::UnboundedSender<Outgoing>) -> Identified {
     let mut world = shared.world();
     if !data
         .get("token")
         .and_then(Value::as_str)
         .is_some_and(|t| world.accepts_token(t))
     {
-        return None;
+        return Identified::BadToken;
+    }
+    let Some((shard, total)) = shard_of_identify(data) else {
+        return Identified::InvalidShard;
+    };
+    // One IDENTIFY per 5 seconds in each bucket, across every connection.
+    let now = std::time::Instant::now();
+    let bucket = shard % world.max_concurrency.max(1);
+    let too_soon = world.identify_spacing_enforced
+        && world.identify_log.iter().any(|r| {
+            r.accepted
+                && r.shard % world.max_concurrency.max(1) == bucket
+                && now.duration_since(r.at) < IDENTIFY_SPACING
+        });
+    world.identify_log.push(IdentifyRecord {
+        shard,
+        total,
+        at: now,
+        accepted: !too_soon,
+    });
+    if too_soon {
+        shared.changed.notify_waiters();
+        return Identified::TooSoon;
     }
     let id = format!("session-{}", world.snowflake());
     world.sessions.insert(
         id.clone(),
         Session {
+            shard: (shard, total),
             live: Some(live),
             ..Session::default()
         },
     );
     world.current_session = Some(id.clone());
+    world.shard_total = total;
+    world.shard_sessions.insert(shard, id.clone());
     world.identifies += 1;
     let ready = json!({
         "v": 10,
@@ -180,25 +234,32 @@ fn identify(
             "mfa_enabled": false,
             "flags": 0,
         },
-        "guilds": world.guilds.keys().map(|g| json!({"id": g.to_string(), "unavailable": true})).collect::<Vec<_>>(),
+        "guilds": world
+            .guilds
+            .keys()
+            .filter(|g| world.shard_of(Some(**g)) == shard)
+            .map(|g| json!({"id": g.to_string(), "unavailable": true}))
+            .collect::<Vec<_>>(),
         "session_id": id,
         "resume_gateway_url": shared.gateway_url(),
-        "shard": [0, 1],
+        "shard": [shard, total],
         "application": {"id": world.application_id.to_string(), "flags": 0},
     });
-    world.dispatch("READY", ready, None);
-    for guild in guild_creates(&world) {
-        world.dispatch("GUILD_CREATE", guild, None);
+    world.dispatch_to(&id, "READY", ready, None);
+    for guild in guild_creates(&world, shard) {
+        world.dispatch_to(&id, "GUILD_CREATE", guild, None);
     }
     shared.changed.notify_waiters();
-    Some(id)
+    Identified::Session(id)
 }
 
-fn guild_creates(world: &World) -> Vec<Value> {
+/// A GUILD_CREATE for each server of `shard`.
+fn guild_creates(world: &World, shard: u32) -> Vec<Value> {
     let now = World::now_ms();
     world
         .guilds
         .values()
+        .filter(|guild| world.shard_of(Some(guild.id)) == shard)
         .map(|guild| {
             let channels: Vec<_> = world
                 .channels
@@ -236,13 +297,15 @@ fn resume(shared: &Shared, data: &Value, live: mpsc::UnboundedSender<Outgoing>) 
     world.current_session = Some(id.clone());
     let session = world.sessions.get_mut(&id)?;
     session.live = Some(live.clone());
+    let shard = session.shard.0;
     for (_, frame, interaction) in session.log.iter().filter(|(seq, ..)| *seq > last) {
         let _ = live.send(Outgoing::Dispatch {
             frame: frame.clone(),
             interaction: *interaction,
         });
     }
-    world.dispatch("RESUMED", json!({}), None);
+    world.shard_sessions.insert(shard, id.clone());
+    world.dispatch_to(&id, "RESUMED", json!({}), None);
     shared.changed.notify_waiters();
     Some(id)
 }

@@ -49,7 +49,9 @@ use tokio::sync::Notify;
 
 pub use client::raw_request;
 pub use openapi::{OpenApi, Violation};
-pub use world::{ChannelAccess, FaultKind, RecordedRequest, UploadedFile};
+pub use world::{
+    ChannelAccess, FaultKind, IdentifyRecord, RecordedRequest, UploadedFile, IDENTIFY_SPACING,
+};
 use world::{Guild, Member, World};
 
 /// Permission bits, from Discord's documentation.

@@ -1,7 +1,7 @@
 //! What the bot did, as tests read it: the channel as a member sees it, the
 //! requests it sent, the description they broke, its gateway sessions.
 
-use super::world::{RecordedRequest, UploadedFile};
+use super::world::{IdentifyRecord, RecordedRequest, UploadedFile};
 use super::{FakeDiscord, SeenMessage};
 
 impl FakeDiscord {
@@ -73,6 +73,24 @@ impl FakeDiscord {
     /// The id of the gateway session the bot identified last.
     pub fn current_session(&self) -> Option<String> {
         self.shared.world().current_session.clone()
+    }
+
+    /// Every IDENTIFY with the bot's token, in order: its shard, when, and
+    /// whether it started a session.
+    pub fn identify_log(&self) -> Vec<IdentifyRecord> {
+        self.shared.world().identify_log.clone()
+    }
+
+    /// Whether the session of `shard` (the latest identified as it) is
+    /// connected, and its id.
+    pub fn shard_session(&self, shard: u32) -> Option<String> {
+        let world = self.shared.world();
+        let id = world.shard_sessions.get(&shard)?;
+        world
+            .sessions
+            .get(id)
+            .is_some_and(|s| s.live.is_some())
+            .then(|| id.clone())
     }
 
     /// Whether the bot has a live gateway connection.

@@ -10,8 +10,14 @@ impl FakeDiscord {
     /// Creates a server with an @everyone role, its owner, and the bot as a
     /// member. Returns the server id.
     pub fn create_guild(&self, name: &str) -> u64 {
+        self.create_guild_on_shard(name, 0, 1)
+    }
+
+    /// [`create_guild`](Self::create_guild), with an id that puts the
+    /// server on `shard` of `total` (`(id >> 22) % total == shard`).
+    pub fn create_guild_on_shard(&self, name: &str, shard: u32, total: u32) -> u64 {
         let mut world = self.shared.world();
-        let id = world.snowflake();
+        let id = world.snowflake_on_shard(shard, total);
         let owner = world.snowflake();
         world.users.insert(
             owner,

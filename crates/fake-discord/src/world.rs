@@ -199,10 +199,26 @@ pub enum Outgoing {
 /// One gateway session: its event log for RESUME, and its live connection.
 #[derive(Debug, Default)]
 pub struct Session {
+    /// The shard it identified as, `[id, total]` (`[0, 1]` unless sharded).
+    pub shard: (u32, u32),
     pub seq: u64,
     pub log: VecDeque<(u64, Value, Option<u64>)>,
     pub live: Option<mpsc::UnboundedSender<Outgoing>>,
 }
+
+/// An IDENTIFY the fake received with a valid token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdentifyRecord {
+    pub shard: u32,
+    pub total: u32,
+    pub at: Instant,
+    /// Started a session; `false`: refused with an invalid session, too
+    /// soon after another in its bucket.
+    pub accepted: bool,
+}
+
+/// Discord's spacing of IDENTIFYs in one `max_concurrency` bucket.
+pub const IDENTIFY_SPACING: Duration = Duration::from_secs(5);
 
 /// Everything the fake knows.
 #[derive(Debug)]
@@ -223,8 +239,22 @@ pub struct World {
     pub requests: Vec<RecordedRequest>,
     pub faults: Vec<RouteFault>,
     pub sessions: HashMap<String, Session>,
-    /// The session interactions are dispatched on: the latest identified.
+    /// The session identified (or resumed) last.
     pub current_session: Option<String>,
+    /// The session of each shard id: the latest identified (or resumed)
+    /// as it. A server's events go to its shard's.
+    pub shard_sessions: BTreeMap<u32, String>,
+    /// The shard count of the latest IDENTIFY.
+    pub shard_total: u32,
+    /// GET /gateway/bot's `shards` (recommended count).
+    pub recommended_shards: u32,
+    /// GET /gateway/bot's `session_start_limit.max_concurrency`.
+    pub max_concurrency: u32,
+    /// Every IDENTIFY with the right token, in order.
+    pub identify_log: Vec<IdentifyRecord>,
+    /// Whether an IDENTIFY within 5 seconds of another in its bucket is
+    /// refused with an invalid session, as Discord does.
+    pub identify_spacing_enforced: bool,
     pub identifies: u32,
     pub resumes: u32,
     pub refuse_resumes: u32,
@@ -264,6 +294,12 @@ impl World {
             faults: Vec::new(),
             sessions: HashMap::new(),
             current_session: None,
+            shard_sessions: BTreeMap::new(),
+            shard_total: 1,
+            recommended_shards: 1,
+            max_concurrency: 1,
+            identify_log: Vec::new(),
+            identify_spacing_enforced: true,
             identifies: 0,
             resumes: 0,
             refuse_resumes: 0,
@@ -286,6 +322,19 @@ impl World {
         let from_time = u64::try_from(Self::now_ms() - DISCORD_EPOCH_MS).unwrap_or(0) << 22;
         self.next_id = (self.next_id + 1).max(from_time);
         self.next_id
+    }
+
+    /// A fresh id whose server would be on `shard` of `total`: its time
+    /// bits moved on a few milliseconds if need be.
+    pub fn snowflake_on_shard(&mut self, shard: u32, total: u32) -> u64 {
+        let total = u64::from(total.max(1));
+        loop {
+            let id = self.snowflake();
+            if (id >> 22) % total == u64::from(shard) {
+                return id;
+            }
+            self.next_id = id + (1 << 22) - 1;
+        }
     }
 
     /// An interaction's id: like Discord's, it carries when it was created
@@ -334,13 +383,32 @@ impl World {
         Some(kind)
     }
 
-    /// Appends a dispatch to the current session and sends it if the bot is
-    /// connected; otherwise it waits in the log for a RESUME.
+    /// The shard of a server among the current total, as Discord computes
+    /// it; direct messages (`None`) are shard 0's.
+    pub fn shard_of(&self, guild: Option<u64>) -> u32 {
+        guild.map_or(0, |g| {
+            ((g >> 22) % u64::from(self.shard_total.max(1))) as u32
+        })
+    }
+
+    /// Appends a dispatch to the session of the server's shard (the
+    /// server named by the event's `guild_id`, or a GUILD_* event's `id`)
+    /// and sends it if that session is connected; otherwise it waits in
+    /// the log for a RESUME.
     pub fn dispatch(&mut self, event: &str, data: Value, interaction: Option<u64>) {
-        let Some(id) = self.current_session.clone() else {
+        let id_of = |field: &str| data.get(field)?.as_str()?.parse::<u64>().ok();
+        let guild = id_of("guild_id")
+            .or_else(|| event.starts_with("GUILD_").then(|| id_of("id")).flatten());
+        let shard = self.shard_of(guild);
+        let Some(id) = self.shard_sessions.get(&shard).cloned() else {
             return;
         };
-        let Some(session) = self.sessions.get_mut(&id) else {
+        self.dispatch_to(&id, event, data, interaction);
+    }
+
+    /// Appends a dispatch to one session, and sends it if it is connected.
+    pub fn dispatch_to(&mut self, id: &str, event: &str, data: Value, interaction: Option<u64>) {
+        let Some(session) = self.sessions.get_mut(id) else {
             return;
         };
         session.seq += 1;

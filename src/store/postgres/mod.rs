@@ -12,6 +12,7 @@ pub(super) mod changes;
 mod checkins;
 mod departed;
 mod goals;
+mod identify;
 mod members;
 mod occurrences;
 mod privacy;
@@ -40,6 +41,8 @@ pub(super) const CHANGES_CHANNEL: &str = "secondheart_changes";
 pub struct PostgresStore {
     pool: PgPool,
     location: String,
+    /// The Discord shards whose servers' due work this store reads.
+    pub(in crate::store) shards: crate::domain::shards::ShardRange,
     /// How many queries took a connection from the pool (tests only).
     #[cfg(test)]
     reads: std::sync::Arc<std::sync::atomic::AtomicU64>,
@@ -79,6 +82,7 @@ impl PostgresStore {
         Ok(Self {
             pool,
             location,
+            shards: crate::domain::shards::ShardRange::SINGLE,
             #[cfg(test)]
             reads,
         })
@@ -88,6 +92,12 @@ impl PostgresStore {
     #[cfg(feature = "sqlite")]
     pub(in crate::store) fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// The shard filter's parameters: the total, the first and the last.
+    #[allow(dead_code)]
+    pub(in crate::store) fn shard_filter(&self) -> (i64, i64, i64) {
+        crate::store::identify::shard_filter(self.shards)
     }
 
     /// The server and database, without a password.

@@ -11,6 +11,7 @@ pub(super) mod changes;
 pub(in crate::store) mod checkins;
 mod departed;
 mod goals;
+mod identify;
 pub(super) mod members;
 mod occurrences;
 mod privacy;
@@ -75,6 +76,8 @@ pub struct SqliteStore {
     writer: Writer,
     writer_task: JoinHandle<()>,
     path: PathBuf,
+    /// The Discord shards whose servers' due work this store reads.
+    pub(in crate::store) shards: crate::domain::shards::ShardRange,
     /// How many reads took a connection from the pool (tests only).
     #[cfg(test)]
     reads: std::sync::Arc<std::sync::atomic::AtomicU64>,
@@ -131,9 +134,15 @@ impl SqliteStore {
             writer,
             writer_task,
             path,
+            shards: crate::domain::shards::ShardRange::SINGLE,
             #[cfg(test)]
             reads,
         })
+    }
+
+    /// The shard filter's parameters: the total, the first and the last.
+    pub(in crate::store) fn shard_filter(&self) -> (i64, i64, i64) {
+        crate::store::identify::shard_filter(self.shards)
     }
 
     /// The database file.

@@ -173,13 +173,18 @@ impl SqliteStore {
 
     pub async fn expired_claims(&self, now: DateTime<Utc>) -> Result<Vec<Occurrence>, StoreError> {
         let now = millis(now);
+        let (total, first, last) = self.shard_filter();
         sqlx::query_as!(
             OccurrenceRow,
             r#"SELECT id, schedule_id, guild_id, channel_id, exercise, due_at, state, claim_owner,
                       lease_until, message_id, attempts, detail, tip_index, created_at
                FROM occurrences WHERE state = 'claimed' AND lease_until < ?
+                 AND ((guild_id >> 22) % ?) BETWEEN ? AND ?
                ORDER BY due_at, id"#,
-            now
+            now,
+            total,
+            first,
+            last
         )
         .fetch_all(&self.readers)
         .await?
@@ -189,8 +194,13 @@ impl SqliteStore {
     }
 
     pub async fn earliest_lease_end(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let (total, first, last) = self.shard_filter();
         let earliest = sqlx::query_scalar!(
-            r#"SELECT MIN(lease_until) AS "earliest: i64" FROM occurrences WHERE state = 'claimed'"#
+            r#"SELECT MIN(lease_until) AS "earliest: i64" FROM occurrences WHERE state = 'claimed'
+                 AND ((guild_id >> 22) % ?) BETWEEN ? AND ?"#,
+            total,
+            first,
+            last
         )
         .fetch_one(&self.readers)
         .await?;

@@ -209,10 +209,15 @@ impl SqliteStore {
     }
 
     pub async fn earliest_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let (total, first, last) = self.shard_filter();
         let earliest = sqlx::query_scalar!(
             r#"SELECT MIN(next_due_at) AS "earliest: i64" FROM schedules
                WHERE (state = 'active' OR (state = 'paused' AND paused_until IS NOT NULL))
-                 AND guild_id NOT IN (SELECT guild_id FROM departed_servers)"#
+                 AND guild_id NOT IN (SELECT guild_id FROM departed_servers)
+                 AND ((guild_id >> 22) % ?) BETWEEN ? AND ?"#,
+            total,
+            first,
+            last
         )
         .fetch_one(&self.readers)
         .await?;
@@ -236,13 +241,18 @@ impl SqliteStore {
     ) -> Result<Vec<Schedule>, StoreError> {
         let at = millis(at);
         let limit = i64::from(limit);
+        let (total, first, last) = self.shard_filter();
         select_schedules!(
             r#"WHERE (state = 'active' OR (state = 'paused' AND paused_until IS NOT NULL))
                  AND next_due_at <= ?
                  AND guild_id NOT IN (SELECT guild_id FROM departed_servers)
+                 AND ((guild_id >> 22) % ?) BETWEEN ? AND ?
                ORDER BY next_due_at, id
                LIMIT ?"#,
             at,
+            total,
+            first,
+            last,
             limit
         )
         .fetch_all(&self.readers)

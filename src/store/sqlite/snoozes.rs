@@ -40,6 +40,7 @@ impl SqliteStore {
         lease: chrono::Duration,
     ) -> Result<Option<Snooze>, StoreError> {
         let (now, until) = (millis(now), millis(now + lease));
+        let (total, first, last) = self.shard_filter();
         let row = self
             .write(move |conn| {
                 Box::pin(async move {
@@ -57,11 +58,15 @@ impl SqliteStore {
                         r#"UPDATE snoozes SET due_at = ?
                            WHERE interaction_id = (
                                SELECT interaction_id FROM snoozes WHERE due_at <= ?
+                                 AND ((guild_id >> 22) % ?) BETWEEN ? AND ?
                                ORDER BY due_at, interaction_id LIMIT 1)
                            RETURNING interaction_id, guild_id, user_id, occurrence_id,
                                      interaction_token, due_at, token_expires_at"#,
                         until,
-                        now
+                        now,
+                        total,
+                        first,
+                        last
                     )
                     .fetch_optional(&mut *conn)
                     .await?)
@@ -96,9 +101,16 @@ impl SqliteStore {
     }
 
     pub async fn earliest_snooze(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let at = sqlx::query_scalar!(r#"SELECT MIN(due_at) AS "at: i64" FROM snoozes"#)
-            .fetch_one(&self.readers)
-            .await?;
+        let (total, first, last) = self.shard_filter();
+        let at = sqlx::query_scalar!(
+            r#"SELECT MIN(due_at) AS "at: i64" FROM snoozes
+               WHERE ((guild_id >> 22) % ?) BETWEEN ? AND ?"#,
+            total,
+            first,
+            last
+        )
+        .fetch_one(&self.readers)
+        .await?;
         at.map(instant).transpose()
     }
 }

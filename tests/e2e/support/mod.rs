@@ -218,6 +218,8 @@ pub fn checkin(interaction: u64, user: u64, at: DateTime<Utc>) -> NewCheckIn {
     }
 }
 
+pub mod shards;
+
 pub mod bot {
     //! `spawn_bot()`: the real `secondheart` binary on a temp SQLite file,
     //! against a fresh fake Discord, with one server, channel and member.
@@ -303,6 +305,9 @@ pub mod bot {
         let discord = FakeDiscord::start(TOKEN)
             .await
             .expect("start the fake Discord");
+        // These tests restart a one-process bot within seconds of its
+        // IDENTIFY; Discord's spacing of IDENTIFYs is the shard tests'.
+        discord.enforce_identify_spacing(false);
         let guild = discord.create_guild("Desk Movers");
         let channel = discord.create_channel(guild, "movement");
         let member = discord.add_member(guild, "Ada", &[]);

@@ -259,8 +259,8 @@ fn route(shared: &Shared, method: &Method, path: &str, query: &str, body: Option
             StatusCode::OK,
             json!({
                 "url": shared.gateway_url(),
-                "shards": 1,
-                "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1}
+                "shards": world.recommended_shards,
+                "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": world.max_concurrency}
             }),
         ),
         ("GET", ["oauth2", "applications", "@me"]) | ("GET", ["applications", "@me"]) => {
