@@ -16,6 +16,11 @@ use serde_json::{json, Value};
 use crate::support::shards::{Fleet, Server};
 use crate::support::wait_for_async;
 
+crate::support::on_both_backends!(
+    two_processes_on_half_the_shards_each_post_and_answer_only_their_own_and_a_replacement_takes_over,
+    overlapping_ranges_in_a_rolling_deploy_never_post_a_prompt_twice,
+);
+
 /// Second-level schedules, and a short lease so a killed process's claims
 /// are taken over quickly.
 const FAST: [(&str, &str); 2] = [
@@ -118,11 +123,10 @@ fn assert_spaced(log: &[IdentifyRecord], max_concurrency: u32) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_on_half_the_shards_each_post_and_answer_only_their_own_and_a_replacement_takes_over(
 ) {
     // One bucket: the second process waits for the first one's IDENTIFY.
-    let mut fleet = Fleet::on_sqlite(2, 1, &FAST).await;
+    let mut fleet = Fleet::on_test_backend(2, 1, &FAST).await;
     fleet.run("a", "0-0/2");
     fleet.run("b", "1-1/2");
     fleet.wait_connected(Duration::from_secs(60)).await;
@@ -216,11 +220,10 @@ async fn two_processes_on_half_the_shards_each_post_and_answer_only_their_own_an
     fleet.finish();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overlapping_ranges_in_a_rolling_deploy_never_post_a_prompt_twice() {
     // Two buckets: shard 0 of the first and shard 1 of the second start at
     // once; the first's shard 1 waits for the second's turn in its bucket.
-    let mut fleet = Fleet::on_sqlite(2, 2, &FAST).await;
+    let mut fleet = Fleet::on_test_backend(2, 2, &FAST).await;
     fleet.run("old", "0-1/2");
     fleet.run("new", "1-1/2");
     fleet.wait_connected(Duration::from_secs(60)).await;

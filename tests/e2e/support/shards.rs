@@ -37,15 +37,32 @@ pub struct Fleet {
     env: Vec<(String, String)>,
     processes: BTreeMap<String, Child>,
     dir: tempfile::TempDir,
+    /// The fleet's PostgreSQL database, on that backend.
+    _database: Option<super::postgres::TestDatabase>,
 }
 
 impl Fleet {
-    /// [`start`](Self::start) on a SQLite file of the fleet's own.
-    pub async fn on_sqlite(total: u32, max_concurrency: u32, env: &[(&str, &str)]) -> Self {
-        Self::start(total, max_concurrency, env, |dir| {
-            format!("sqlite://{}", dir.join("bot.db").display())
-        })
-        .await
+    /// [`start`](Self::start) on the test's backend (see
+    /// [`super::on_postgres`]): a SQLite file of the fleet's own, or a
+    /// fresh PostgreSQL database.
+    pub async fn on_test_backend(total: u32, max_concurrency: u32, env: &[(&str, &str)]) -> Self {
+        match super::backend() {
+            super::Backend::Sqlite => {
+                Self::start(total, max_concurrency, env, |dir| {
+                    format!("sqlite://{}", dir.join("bot.db").display())
+                })
+                .await
+            }
+            super::Backend::Postgres => {
+                let database = super::postgres::server()
+                    .expect("a PostgreSQL test server")
+                    .database();
+                let url = database.url.clone();
+                let mut fleet = Self::start(total, max_concurrency, env, |_| url).await;
+                fleet._database = Some(database);
+                fleet
+            }
+        }
     }
 
     /// A fake Discord recommending `total` shards and starting
@@ -107,6 +124,7 @@ impl Fleet {
                 .collect(),
             processes: BTreeMap::new(),
             dir,
+            _database: None,
         }
     }
 
