@@ -83,6 +83,30 @@ pub mod bot_process {
         database_url: &str,
         metrics: &str,
     ) -> Child {
+        spawn_with(
+            binary,
+            cpus,
+            dir,
+            token,
+            api_url,
+            database_url,
+            metrics,
+            &[],
+        )
+    }
+
+    /// [`spawn`] with extra settings, such as a shard range.
+    #[allow(clippy::too_many_arguments)]
+    pub fn spawn_with(
+        binary: &Path,
+        cpus: Option<&str>,
+        dir: &Path,
+        token: &str,
+        api_url: &str,
+        database_url: &str,
+        metrics: &str,
+        env: &[(&str, &str)],
+    ) -> Child {
         let log = std::fs::File::create(dir.join("bot.log")).expect("log file");
         let mut command = match cpus {
             Some(cpus) => {
@@ -102,6 +126,7 @@ pub mod bot_process {
             .env("SECONDHEART__DATABASE__URL", database_url)
             .env("SECONDHEART__HTTP__LISTEN", metrics)
             .env("SECONDHEART__LOG__LEVEL", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()

@@ -16,8 +16,15 @@
 //! unknown (the bot's own count); and the bot's CPU at rest before the
 //! flood and after it.
 //!
+//! With `--processes P`, P bot processes share the servers by Discord shard
+//! (ranges `i-i/P`, the fake sharding as Discord does); `--database URL`
+//! puts them on that (empty) database instead of a SQLite file; `--spread S`
+//! spreads the due servers' instants evenly over S seconds instead of one.
+//! Start-up, RSS and CPU are the processes' sums.
+//!
 //! cargo build --release --bins -p secondheart -p secondheart-benches
 //! taskset -c 1 target/release/prompt_flood --bot-cpus 0 [SCHEDULES SERVERS [DUE]] [--lead 20]
+//!     [--processes 2] [--database postgres://user@host/empty_db] [--spread 60]
 //!
 //! Defaults: 100,000 schedules over 2,000 servers, 5 due per server (10,000
 //! due at once), the instant 20 s (`--lead`) after the schedules are
@@ -56,6 +63,12 @@ struct Options {
     /// From the schedules written to the instant they fall due.
     lead: Duration,
     bot_cpus: Option<String>,
+    /// Bot processes, each on one shard of as many.
+    processes: u32,
+    /// The bots' database; default a SQLite file in a temporary folder.
+    database: Option<String>,
+    /// Over how long the due servers' instants are spread.
+    spread: Duration,
 }
 
 fn options() -> Options {
@@ -65,6 +78,9 @@ fn options() -> Options {
         due_per_server: 5,
         lead: Duration::from_secs(20),
         bot_cpus: None,
+        processes: 1,
+        database: None,
+        spread: Duration::ZERO,
     };
     let mut positional = Vec::new();
     let mut args = std::env::args().skip(1);
@@ -73,6 +89,9 @@ fn options() -> Options {
         match arg.as_str() {
             "--lead" => o.lead = Duration::from_secs(value().parse().expect("seconds")),
             "--bot-cpus" => o.bot_cpus = Some(value()),
+            "--processes" => o.processes = value().parse().expect("a number of processes"),
+            "--database" => o.database = Some(value()),
+            "--spread" => o.spread = Duration::from_secs(value().parse().expect("seconds")),
             number => positional.push(number.parse::<usize>().expect("a number")),
         }
     }
@@ -85,6 +104,7 @@ fn options() -> Options {
         }
     }
     assert!(o.servers > 0, "at least one server");
+    assert!(o.processes > 0, "at least one process");
     assert!(
         o.servers * o.due_per_server <= o.schedules,
         "{} servers × {} due is more than {} schedules",
@@ -118,9 +138,20 @@ async fn main() {
     let due_count = o.servers * o.due_per_server;
 
     let discord = FakeDiscord::start(TOKEN).await.expect("fake Discord");
+    if o.processes > 1 {
+        discord.set_gateway_limits(o.processes, 1);
+    }
     let servers: Vec<Server> = (0..o.servers)
         .map(|n| {
-            let guild = discord.create_guild(&format!("Team {n}"));
+            let guild = if o.processes > 1 {
+                discord.create_guild_on_shard(
+                    &format!("Team {n}"),
+                    n as u32 % o.processes,
+                    o.processes,
+                )
+            } else {
+                discord.create_guild(&format!("Team {n}"))
+            };
             Server {
                 guild,
                 channel: discord.create_channel(guild, "movement"),
@@ -130,7 +161,10 @@ async fn main() {
         .collect();
 
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("flood.db").display());
+    let url = o
+        .database
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("flood.db").display()));
     let store = Store::open(&StoreOptions::new(url.clone()))
         .await
         .expect("store");
@@ -162,27 +196,50 @@ async fn main() {
         .duration_trunc(TimeDelta::seconds(1))
         .expect("a second")
         + TimeDelta::seconds(1);
+    // Server i falls due i/servers of the spread after the first instant,
+    // in whole seconds (schedules fire on seconds).
+    let spread_s = o.spread.as_secs() as usize;
     let due: Vec<(Server, DateTime<Utc>)> = servers
         .iter()
-        .flat_map(|s| std::iter::repeat_n((*s, due_at), o.due_per_server))
+        .enumerate()
+        .flat_map(|(i, s)| {
+            let at = due_at + TimeDelta::seconds((i * spread_s / o.servers) as i64);
+            std::iter::repeat_n((*s, at), o.due_per_server)
+        })
         .collect();
     write_schedules(&store, due).await;
     let written_in = writing.elapsed();
     store.close().await;
 
     // Start-up.
-    let metrics_addr = free_address();
     let spawned = Instant::now();
-    let mut bot = bot_process::spawn(
-        &binary,
-        o.bot_cpus.as_deref(),
-        dir.path(),
-        TOKEN,
-        &discord.api_url(),
-        &url,
-        &metrics_addr,
-    );
-    let pid = bot.id();
+    let mut bots = Vec::new();
+    let mut metrics_addrs = Vec::new();
+    for process in 0..o.processes {
+        let folder = dir.path().join(format!("bot{process}"));
+        std::fs::create_dir_all(&folder).expect("a folder per process");
+        let metrics_addr = free_address();
+        let shards = format!("{process}-{process}/{}", o.processes);
+        let env: Vec<(&str, &str)> = if o.processes > 1 {
+            vec![("SECONDHEART__DISCORD__SHARDS", shards.as_str())]
+        } else {
+            Vec::new()
+        };
+        bots.push(bot_process::spawn_with(
+            &binary,
+            o.bot_cpus.as_deref(),
+            &folder,
+            TOKEN,
+            &discord.api_url(),
+            &url,
+            &metrics_addr,
+            &env,
+        ));
+        metrics_addrs.push(metrics_addr);
+    }
+    let pids: Vec<u32> = bots.iter().map(std::process::Child::id).collect();
+    let rss_kib = |pids: &[u32]| pids.iter().map(|&pid| rss_kib(pid)).sum::<u64>();
+    let cpu_seconds = |pids: &[u32]| pids.iter().map(|&pid| cpu_seconds(pid)).sum::<f64>();
     discord
         .wait_for_commands(Duration::from_secs(300))
         .await
@@ -192,46 +249,58 @@ async fn main() {
         "the bot to connect",
         Duration::from_secs(300),
         Duration::from_millis(5),
-        || discord.connected(),
+        || {
+            if o.processes > 1 {
+                (0..o.processes).all(|shard| discord.shard_session(shard).is_some())
+            } else {
+                discord.connected()
+            }
+        },
     )
     .await;
     let connected = spawned.elapsed();
     // Start-up must end before the flood, or its lateness counts start-up too.
     let started_late = until(due_at).is_zero();
-    let rss_started = rss_kib(pid);
+    let rss_started = rss_kib(&pids);
 
     // At rest with every schedule, until a second before the flood.
     let rest_before = until(due_at).saturating_sub(Duration::from_secs(1));
     let cpu_before_flood = if rest_before > Duration::from_secs(3) {
         tokio::time::sleep(Duration::from_secs(1)).await;
-        let cpu = cpu_seconds(pid);
+        let cpu = cpu_seconds(&pids);
         let from = Instant::now();
         tokio::time::sleep(until(due_at).saturating_sub(Duration::from_secs(1))).await;
-        Some((cpu_seconds(pid) - cpu) / from.elapsed().as_secs_f64())
+        Some((cpu_seconds(&pids) - cpu) / from.elapsed().as_secs_f64())
     } else {
         None
     };
-    let rss_before_flood = rss_kib(pid);
+    let rss_before_flood = rss_kib(&pids);
 
     // The flood: watched through the bot's own count of finished prompts.
     tokio::time::sleep(until(due_at)).await;
-    let peak = Arc::new(AtomicU64::new(rss_kib(pid)));
+    let peak = Arc::new(AtomicU64::new(rss_kib(&pids)));
     let sampling = {
         let peak = Arc::clone(&peak);
+        let pids = pids.clone();
         tokio::spawn(async move {
             loop {
-                peak.fetch_max(rss_kib(pid), Ordering::Relaxed);
+                peak.fetch_max(
+                    pids.iter()
+                        .map(|&pid| secondheart_benches::proc_stats::rss_kib(pid))
+                        .sum(),
+                    Ordering::Relaxed,
+                );
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         })
     };
-    let cpu_at_flood = cpu_seconds(pid);
+    let cpu_at_flood = cpu_seconds(&pids);
     let flood_started = Instant::now();
     // Three times Discord's pace, and two minutes.
     let patience = Duration::from_secs_f64(due_count as f64 / GLOBAL_LIMIT as f64 * 3.0 + 120.0);
     let mut finished_in_time = true;
     loop {
-        let outcomes = prompt_outcomes(&metrics_addr).await;
+        let outcomes = all_outcomes(&metrics_addrs).await;
         if outcomes.values().sum::<u64>() >= due_count as u64 {
             break;
         }
@@ -242,21 +311,23 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     let flood_cpu =
-        (cpu_seconds(pid) - cpu_at_flood) / flood_started.elapsed().as_secs_f64().max(0.001);
+        (cpu_seconds(&pids) - cpu_at_flood) / flood_started.elapsed().as_secs_f64().max(0.001);
     sampling.abort();
-    let peak_rss = peak.load(Ordering::Relaxed).max(rss_kib(pid));
+    let peak_rss = peak.load(Ordering::Relaxed).max(rss_kib(&pids));
 
     // At rest again.
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let cpu = cpu_seconds(pid);
+    let cpu = cpu_seconds(&pids);
     let from = Instant::now();
     tokio::time::sleep(IDLE).await;
-    let cpu_after_flood = (cpu_seconds(pid) - cpu) / from.elapsed().as_secs_f64();
-    let rss_after = rss_kib(pid);
-    let outcomes = prompt_outcomes(&metrics_addr).await;
+    let cpu_after_flood = (cpu_seconds(&pids) - cpu) / from.elapsed().as_secs_f64();
+    let rss_after = rss_kib(&pids);
+    let outcomes = all_outcomes(&metrics_addrs).await;
     let requests = discord.requests();
-    let _ = bot.kill();
-    let _ = bot.wait();
+    for bot in &mut bots {
+        let _ = bot.kill();
+        let _ = bot.wait();
+    }
 
     // What the fake saw.
     let window = busiest_second(&requests);
@@ -555,6 +626,17 @@ fn until(at: DateTime<Utc>) -> Duration {
 }
 
 /// The bot's count of finished prompts by outcome, from its /metrics.
+/// The prompt outcomes of every process, summed.
+async fn all_outcomes(addrs: &[String]) -> HashMap<String, u64> {
+    let mut sum = HashMap::new();
+    for addr in addrs {
+        for (outcome, n) in prompt_outcomes(addr).await {
+            *sum.entry(outcome).or_default() += n;
+        }
+    }
+    sum
+}
+
 async fn prompt_outcomes(addr: &str) -> HashMap<String, u64> {
     let (status, body) =
         fake_discord::raw_request(&format!("http://{addr}"), "GET", "/metrics", None, None).await;
