@@ -307,17 +307,17 @@ BEGIN
         checkins = d.checkins - 1,
         moderated = d.moderated - CASE WHEN OLD.source = 'moderator' THEN 1 ELSE 0 END,
         first_at = CASE WHEN OLD.occurred_at > d.first_at THEN d.first_at ELSE
-            (SELECT MIN(c.occurred_at) FROM checkins c
+            COALESCE((SELECT MIN(c.occurred_at) FROM checkins c
              WHERE c.guild_id = OLD.guild_id AND c.user_id = OLD.user_id
                AND c.occurred_at BETWEEN d.first_at AND d.last_at
                AND c.local_date = OLD.local_date
-               AND (d.exercise = '*' OR c.exercise = OLD.exercise)) END,
+               AND (d.exercise = '*' OR c.exercise = OLD.exercise)), d.first_at) END,
         last_at = CASE WHEN OLD.occurred_at < d.last_at THEN d.last_at ELSE
-            (SELECT MAX(c.occurred_at) FROM checkins c
+            COALESCE((SELECT MAX(c.occurred_at) FROM checkins c
              WHERE c.guild_id = OLD.guild_id AND c.user_id = OLD.user_id
                AND c.occurred_at BETWEEN d.first_at AND d.last_at
                AND c.local_date = OLD.local_date
-               AND (d.exercise = '*' OR c.exercise = OLD.exercise)) END
+               AND (d.exercise = '*' OR c.exercise = OLD.exercise)), d.last_at) END
     WHERE d.guild_id = OLD.guild_id AND d.exercise IN (OLD.exercise, '*')
       AND d.user_id = OLD.user_id AND d.local_date = OLD.local_date;
     DELETE FROM checkin_members
@@ -328,19 +328,22 @@ BEGIN
         points = m.points - OLD.points,
         checkins = m.checkins - 1,
         first_at = CASE WHEN OLD.occurred_at > m.first_at THEN m.first_at ELSE
-            (SELECT MIN(c.occurred_at) FROM checkins c
+            COALESCE((SELECT MIN(c.occurred_at) FROM checkins c
              WHERE c.guild_id = OLD.guild_id AND c.user_id = OLD.user_id
-               AND (m.exercise = '*' OR c.exercise = OLD.exercise)) END,
+               AND (m.exercise = '*' OR c.exercise = OLD.exercise)), m.first_at) END,
         last_at = CASE WHEN OLD.occurred_at < m.last_at THEN m.last_at ELSE
-            (SELECT MAX(c.occurred_at) FROM checkins c
+            COALESCE((SELECT MAX(c.occurred_at) FROM checkins c
              WHERE c.guild_id = OLD.guild_id AND c.user_id = OLD.user_id
-               AND (m.exercise = '*' OR c.exercise = OLD.exercise)) END
+               AND (m.exercise = '*' OR c.exercise = OLD.exercise)), m.last_at) END
     WHERE m.guild_id = OLD.guild_id AND m.exercise IN (OLD.exercise, '*')
       AND m.user_id = OLD.user_id;
     RETURN NULL;
 END $$;
 -- A row trigger AFTER DELETE sees the table without the deleted row, as
--- SQLite's does.
+-- SQLite's does; unlike SQLite's, it runs once the whole statement is done,
+-- so a statement deleting several check-ins of a day may leave none of the
+-- day to recompute from until the last of them removes the day's row: the
+-- bounds stay as they were meanwhile (COALESCE).
 CREATE TRIGGER checkin_days_remove AFTER DELETE ON checkins
     FOR EACH ROW EXECUTE FUNCTION checkin_days_remove();
 

@@ -355,4 +355,23 @@ impl SqliteStore {
                 .await?,
         )
     }
+
+    pub(crate) async fn execute_sql(&self, sql: &str) -> Result<u64, StoreError> {
+        let sql = sql.to_owned();
+        self.write(move |conn| {
+            Box::pin(async move {
+                Ok(sqlx::query(AssertSqlSafe(sql))
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected())
+            })
+        })
+        .await
+    }
+
+    pub(crate) async fn query_i64(&self, sql: &str) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(AssertSqlSafe(sql.to_owned()))
+            .fetch_one(&self.readers)
+            .await?)
+    }
 }
