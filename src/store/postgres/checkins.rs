@@ -133,7 +133,7 @@ impl PostgresStore {
             Err(refused) => return Ok(Err(refused)),
         };
         if prefs.display_name.as_deref() != Some(display_name.as_str()) {
-            super::members::upsert_display_name(&mut *tx, guild, user, &display_name, now).await?;
+            super::members::upsert_display_name(&mut tx, guild, user, &display_name, now).await?;
             prefs.display_name = Some(display_name);
         }
         let day_before =
