@@ -33,8 +33,6 @@ pub enum AnswerOutcome {
 }
 
 dispatch! {
-    postgres: pending;
-
     /// Records the member's answer to a prompt of their server and, for a
     /// "done", its check-in, in one transaction: either both count or neither.
     pub async fn answer_prompt(&self, guild: GuildId, occurrence: OccurrenceId, user: UserId, answer: Answer, checkin: Option<NewCheckIn>, at: DateTime<Utc>) -> Result<AnswerOutcome, StoreError>;
@@ -66,12 +64,16 @@ mod tests {
     use crate::store::checkins::tests::checkin;
     use crate::store::occurrences::tests::claim;
     use crate::store::schedules::tests::{new_schedule, t};
-    use crate::store::test_support::temp_store;
+    use crate::store::test_support::TestBackend;
     use crate::store::Finish;
 
-    #[tokio::test]
-    async fn an_answer_counts_once_with_its_check_in() {
-        let (store, _dir) = temp_store().await;
+    on_both_backends!(
+        an_answer_counts_once_with_its_check_in,
+        consistency_figures_of_every_member_come_in_one_query,
+    );
+
+    async fn an_answer_counts_once_with_its_check_in(backend: TestBackend) {
+        let (store, _db) = backend.temp_store().await;
         let s = store
             .insert_schedule(new_schedule(1, Some(t(9, 0))))
             .await
@@ -182,9 +184,8 @@ mod tests {
         store.close().await;
     }
 
-    #[tokio::test]
-    async fn consistency_figures_of_every_member_come_in_one_query() {
-        let (store, _dir) = temp_store().await;
+    async fn consistency_figures_of_every_member_come_in_one_query(backend: TestBackend) {
+        let (store, _db) = backend.temp_store().await;
         let s = store
             .insert_schedule(new_schedule(1, Some(t(9, 0))))
             .await

@@ -152,17 +152,15 @@ impl Store {
                     .await
             }
             #[cfg(feature = "postgres")]
-            Backend::Postgres(_) => {
-                let _ = (guild, user, display_name, now, build, settle);
-                Err(StoreError::Unsupported("record_checkin_with"))
+            Backend::Postgres(db) => {
+                db.record_checkin_with(guild, user, display_name, now, build, settle)
+                    .await
             }
         }
     }
 }
 
 dispatch! {
-    postgres: pending;
-
     /// Stores a check-in. A check-in for an interaction already stored is not
     /// stored again; the earlier one comes back as [`Recorded::Duplicate`].
     pub async fn record_checkin(&self, new: NewCheckIn) -> Result<Recorded, StoreError>;

@@ -33,8 +33,6 @@ pub(in crate::store) fn prefs_from_row(
 }
 
 dispatch! {
-    postgres: pending;
-
     /// The member's preferences in the server; the defaults if never set.
     pub async fn member_prefs(&self, guild: GuildId, user: UserId) -> Result<MemberPrefs, StoreError>;
 
@@ -59,11 +57,12 @@ dispatch! {
 mod tests {
     use super::*;
     use crate::store::schedules::tests::t;
-    use crate::store::test_support::temp_store;
+    use crate::store::test_support::TestBackend;
 
-    #[tokio::test]
-    async fn preferences_are_kept_per_member_and_server() {
-        let (store, _dir) = temp_store().await;
+    on_both_backends!(preferences_are_kept_per_member_and_server);
+
+    async fn preferences_are_kept_per_member_and_server(backend: TestBackend) {
+        let (store, _db) = backend.temp_store().await;
         let (g, u) = (GuildId(1), UserId(7));
         assert_eq!(
             store.member_prefs(g, u).await.unwrap(),

@@ -73,8 +73,6 @@ pub(in crate::store) fn settings_from_row(
 }
 
 dispatch! {
-    postgres: pending;
-
     /// The server's settings; a server that never changed any has the defaults.
     pub async fn server_settings(&self, guild: GuildId) -> Result<ServerSettings, StoreError>;
 
@@ -88,11 +86,12 @@ mod tests {
 
     use super::*;
     use crate::domain::exercise::ExerciseKey;
-    use crate::store::test_support::temp_store;
+    use crate::store::test_support::TestBackend;
 
-    #[tokio::test]
-    async fn settings_default_until_saved_and_round_trip() {
-        let (store, _dir) = temp_store().await;
+    on_both_backends!(settings_default_until_saved_and_round_trip);
+
+    async fn settings_default_until_saved_and_round_trip(backend: TestBackend) {
+        let (store, _db) = backend.temp_store().await;
         let guild = GuildId(1);
         assert_eq!(
             store.server_settings(guild).await.unwrap(),

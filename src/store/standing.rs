@@ -38,8 +38,6 @@ pub(in crate::store) fn json_rows<T: DeserializeOwned>(
 }
 
 dispatch! {
-    postgres: pending;
-
     /// The member's history in the server, as [`member_days`],
     /// [`member_kept_days`], [`vacations`], [`member_goals`] and
     /// [`server_goals`] read it, in one statement.
@@ -58,8 +56,10 @@ mod tests {
 
     use super::*;
     use crate::store::checkins::tests::{at, checkin};
-    use crate::store::test_support::temp_store;
+    use crate::store::test_support::TestBackend;
     use crate::store::Store;
+
+    on_both_backends!(one_statement_reads_what_the_separate_reads_do);
 
     fn date(day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2027, 3, day).unwrap()
@@ -84,9 +84,8 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn one_statement_reads_what_the_separate_reads_do() {
-        let (store, _dir) = temp_store().await;
+    async fn one_statement_reads_what_the_separate_reads_do(backend: TestBackend) {
+        let (store, _db) = backend.temp_store().await;
         let mut interaction = 0;
         let mut add = |guild, user, exercise, amount, when| {
             interaction += 1;

@@ -1,7 +1,16 @@
 use chrono::{Duration, NaiveDate, TimeZone};
 
 use super::*;
-use crate::store::test_support::temp_store;
+use crate::store::test_support::{temp_store, TestBackend};
+
+on_both_backends!(
+    a_check_in_is_stored_once_per_interaction,
+    latest_delete_and_periods_are_scoped_to_member_and_server,
+    totals_sum_per_member_for_a_period_and_exercise,
+    day_sums_follow_every_path_that_adds_or_removes_check_ins,
+    period_sums_are_exact_whatever_days_the_bounds_cut,
+    the_one_trip_check_in_reads_and_writes_as_the_separate_calls_do,
+);
 
 pub(crate) fn at(day: u32, hour: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2027, 3, day, hour, 0, 0).unwrap()
@@ -31,9 +40,8 @@ pub(crate) fn checkin(
     }
 }
 
-#[tokio::test]
-async fn a_check_in_is_stored_once_per_interaction() {
-    let (store, _dir) = temp_store().await;
+async fn a_check_in_is_stored_once_per_interaction(backend: TestBackend) {
+    let (store, _db) = backend.temp_store().await;
     let mut new = checkin(1000, 1, 7, "walk", 30, at(1, 9));
     new.note = Some("around the block".into());
     new.local_date = NaiveDate::from_ymd_opt(2027, 2, 28).unwrap();
@@ -65,9 +73,8 @@ async fn a_check_in_is_stored_once_per_interaction() {
     store.close().await;
 }
 
-#[tokio::test]
-async fn latest_delete_and_periods_are_scoped_to_member_and_server() {
-    let (store, _dir) = temp_store().await;
+async fn latest_delete_and_periods_are_scoped_to_member_and_server(backend: TestBackend) {
+    let (store, _db) = backend.temp_store().await;
     let a = store
         .record_checkin(checkin(1, 1, 7, "walk", 10, at(1, 9)))
         .await
@@ -140,9 +147,8 @@ async fn latest_delete_and_periods_are_scoped_to_member_and_server() {
     store.close().await;
 }
 
-#[tokio::test]
-async fn totals_sum_per_member_for_a_period_and_exercise() {
-    let (store, _dir) = temp_store().await;
+async fn totals_sum_per_member_for_a_period_and_exercise(backend: TestBackend) {
+    let (store, _db) = backend.temp_store().await;
     store
         .record_checkin(checkin(1, 1, 7, "walk", 10, at(1, 9)))
         .await
@@ -238,55 +244,56 @@ async fn totals_sum_per_member_for_a_period_and_exercise() {
 /// `checkin_days` and `checkin_members` as stored, and as summed again
 /// from `checkins`: they must be the same after every change.
 pub(crate) async fn assert_days_match_checkins(store: &Store, after: &str) {
-    type Day = (i64, String, i64, String, i64, i64, i64, i64, i64, i64);
-    let stored: Vec<Day> = sqlx::query_as(
-        "SELECT guild_id, exercise, user_id, local_date, amount, points, checkins, moderated,
-                first_at, last_at
-         FROM checkin_days ORDER BY guild_id, exercise, user_id, local_date",
-    )
-    .fetch_all(&store.sqlite().readers)
-    .await
-    .unwrap();
-    let summed: Vec<Day> = sqlx::query_as(
-        "SELECT guild_id, exercise, user_id, local_date, SUM(amount), SUM(points), COUNT(*),
-                SUM(source = 'moderator'), MIN(occurred_at), MAX(occurred_at)
+    // The same SQL on both backends (sums cast back to integers, which
+    // PostgreSQL widens).
+    const STORED_DAYS: &str = "SELECT guild_id, exercise, user_id, local_date, amount, points,
+                checkins, moderated, first_at, last_at
+         FROM checkin_days ORDER BY guild_id, exercise, user_id, local_date";
+    const SUMMED_DAYS: &str = "SELECT guild_id, exercise, user_id, local_date,
+                CAST(SUM(amount) AS BIGINT), CAST(SUM(points) AS BIGINT), COUNT(*),
+                CAST(SUM(CASE WHEN source = 'moderator' THEN 1 ELSE 0 END) AS BIGINT),
+                MIN(occurred_at), MAX(occurred_at)
          FROM (SELECT guild_id, exercise, user_id, local_date, amount, points, source, occurred_at
                FROM checkins
                UNION ALL
                SELECT guild_id, '*', user_id, local_date, amount, points, source, occurred_at
-               FROM checkins)
+               FROM checkins) AS c
          GROUP BY guild_id, exercise, user_id, local_date
-         ORDER BY guild_id, exercise, user_id, local_date",
-    )
-    .fetch_all(&store.sqlite().readers)
-    .await
-    .unwrap();
-    assert_eq!(stored, summed, "after {after}");
-    type Member = (i64, String, i64, i64, i64, i64, i64, i64);
-    let stored: Vec<Member> = sqlx::query_as(
+         ORDER BY guild_id, exercise, user_id, local_date";
+    const STORED_MEMBERS: &str =
         "SELECT guild_id, exercise, user_id, amount, points, checkins, first_at, last_at
-         FROM checkin_members ORDER BY guild_id, exercise, user_id",
-    )
-    .fetch_all(&store.sqlite().readers)
-    .await
-    .unwrap();
-    let summed: Vec<Member> = sqlx::query_as(
-        "SELECT guild_id, exercise, user_id, SUM(amount), SUM(points), COUNT(*),
-                MIN(occurred_at), MAX(occurred_at)
+         FROM checkin_members ORDER BY guild_id, exercise, user_id";
+    const SUMMED_MEMBERS: &str = "SELECT guild_id, exercise, user_id, CAST(SUM(amount) AS BIGINT),
+                CAST(SUM(points) AS BIGINT), COUNT(*), MIN(occurred_at), MAX(occurred_at)
          FROM (SELECT guild_id, exercise, user_id, amount, points, occurred_at FROM checkins
                UNION ALL
-               SELECT guild_id, '*', user_id, amount, points, occurred_at FROM checkins)
+               SELECT guild_id, '*', user_id, amount, points, occurred_at FROM checkins) AS c
          GROUP BY guild_id, exercise, user_id
-         ORDER BY guild_id, exercise, user_id",
-    )
-    .fetch_all(&store.sqlite().readers)
-    .await
-    .unwrap();
-    assert_eq!(stored, summed, "members after {after}");
+         ORDER BY guild_id, exercise, user_id";
+    type Day = (i64, String, i64, String, i64, i64, i64, i64, i64, i64);
+    type Member = (i64, String, i64, i64, i64, i64, i64, i64);
+    macro_rules! compare {
+        ($pool:expr) => {{
+            let read_days = |sql| sqlx::query_as::<_, Day>(sql).fetch_all($pool);
+            let (stored, summed) = (read_days(STORED_DAYS).await, read_days(SUMMED_DAYS).await);
+            assert_eq!(stored.unwrap(), summed.unwrap(), "after {after}");
+            let read_members = |sql| sqlx::query_as::<_, Member>(sql).fetch_all($pool);
+            let (stored, summed) = (
+                read_members(STORED_MEMBERS).await,
+                read_members(SUMMED_MEMBERS).await,
+            );
+            assert_eq!(stored.unwrap(), summed.unwrap(), "members after {after}");
+        }};
+    }
+    match &store.backend {
+        #[cfg(feature = "sqlite")]
+        Backend::Sqlite(db) => compare!(&db.readers),
+        #[cfg(feature = "postgres")]
+        Backend::Postgres(db) => compare!(db.sums_pool()),
+    }
 }
 
-#[tokio::test]
-async fn day_sums_follow_every_path_that_adds_or_removes_check_ins() {
+async fn day_sums_follow_every_path_that_adds_or_removes_check_ins(backend: TestBackend) {
     use crate::domain::occurrence::Answer;
     use crate::domain::occurrence::ClaimOutcome;
     use crate::domain::MessageId;
@@ -294,7 +301,7 @@ async fn day_sums_follow_every_path_that_adds_or_removes_check_ins() {
     use crate::store::schedules::tests::{new_schedule, t};
     use crate::store::Finish;
 
-    let (store, _dir) = temp_store().await;
+    let (store, _db) = backend.temp_store().await;
     // `/checkin`: 7 walks three times on 1 March (the middle one first),
     // drinks once; 8 walks on two days, the second dated the day before
     // in their own zone.
@@ -375,13 +382,16 @@ async fn day_sums_follow_every_path_that_adds_or_removes_check_ins() {
     // `/undo` and a withdrawn reply: the day's first, then its last
     // check-in, then a day's only one.
     for interaction in [2, 7, 4] {
-        let id = sqlx::query_scalar::<_, i64>("SELECT id FROM checkins WHERE interaction_id = ?")
-            .bind(interaction)
-            .fetch_one(&store.sqlite().readers)
+        let id = store
+            .member_checkins(GuildId(1), UserId(7), at(1, 0), at(3, 0))
             .await
-            .unwrap();
+            .unwrap()
+            .into_iter()
+            .find(|c| c.interaction == InteractionId(interaction))
+            .unwrap()
+            .id;
         assert!(store
-            .delete_checkin(GuildId(1), UserId(7), CheckInId(id))
+            .delete_checkin(GuildId(1), UserId(7), id)
             .await
             .unwrap());
         assert_days_match_checkins(&store, &format!("undoing check-in {interaction}")).await;
@@ -413,9 +423,8 @@ async fn day_sums_follow_every_path_that_adds_or_removes_check_ins() {
     store.close().await;
 }
 
-#[tokio::test]
-async fn period_sums_are_exact_whatever_days_the_bounds_cut() {
-    let (store, _dir) = temp_store().await;
+async fn period_sums_are_exact_whatever_days_the_bounds_cut(backend: TestBackend) {
+    let (store, _db) = backend.temp_store().await;
     // Two members over three days, 7 in a zone 5½ hours ahead of UTC (so
     // their local days straddle UTC midnight), 8 in UTC; one moderator's.
     let mut all = Vec::new();
@@ -575,5 +584,226 @@ async fn settings_and_prefs_read_together_as_they_read_apart() {
     // A server row without the member's, and another server's member.
     together(1, 8).await;
     together(2, 7).await;
+    store.close().await;
+}
+
+async fn the_one_trip_check_in_reads_and_writes_as_the_separate_calls_do(backend: TestBackend) {
+    use std::sync::{Arc, Mutex};
+
+    use crate::domain::server::ServerSettings;
+
+    let (store, _db) = backend.temp_store().await;
+    let (guild, user) = (GuildId(1), UserId(7));
+    let walk = ExerciseKey::parse("walk").unwrap();
+    // What `build` was shown, and what `settle` was told of the day.
+    let seen: Arc<Mutex<Vec<(ServerSettings, MemberPrefs)>>> = Arc::default();
+    let day_before: Arc<Mutex<Vec<i64>>> = Arc::default();
+    let one_trip = |new: Option<NewCheckIn>, name: &str| {
+        let (seen, day_before) = (seen.clone(), day_before.clone());
+        store.record_checkin_with(
+            guild,
+            user,
+            name.to_owned(),
+            at(1, 9),
+            move |settings, prefs| {
+                seen.lock().unwrap().push((settings.clone(), prefs.clone()));
+                new.ok_or("refused")
+            },
+            move |new, before| {
+                day_before.lock().unwrap().push(before);
+                new
+            },
+        )
+    };
+
+    // Refused: the defaults were shown, and nothing is written, not even
+    // the name.
+    let refused = one_trip(None, "Ada").await.unwrap();
+    assert!(matches!(refused, Err("refused")));
+    assert_eq!(
+        seen.lock().unwrap().pop().unwrap(),
+        (ServerSettings::new(guild), MemberPrefs::new(guild, user))
+    );
+    assert_eq!(
+        store.member_prefs(guild, user).await.unwrap(),
+        MemberPrefs::new(guild, user)
+    );
+    assert_eq!(store.latest_checkin(guild, user).await.unwrap(), None);
+
+    // Settings and preferences as saved; the name remembered on the way.
+    let mut settings = ServerSettings::new(guild);
+    settings.timezone = Some(chrono_tz::Europe::Berlin);
+    store
+        .save_server_settings(&settings, at(1, 8))
+        .await
+        .unwrap();
+    store
+        .set_member_timezone(guild, user, Some(chrono_tz::Asia::Tokyo), at(1, 8))
+        .await
+        .unwrap();
+    let written = one_trip(Some(checkin(1, 1, 7, "walk", 10, at(1, 9))), "Ada")
+        .await
+        .unwrap()
+        .unwrap();
+    let (shown_settings, shown_prefs) = seen.lock().unwrap().pop().unwrap();
+    assert_eq!(shown_settings, settings);
+    assert_eq!(shown_prefs.timezone, Some(chrono_tz::Asia::Tokyo));
+    assert_eq!(shown_prefs.display_name, None);
+    assert_eq!(written.settings, settings);
+    assert_eq!(
+        written.prefs,
+        store.member_prefs(guild, user).await.unwrap()
+    );
+    assert_eq!(written.prefs.display_name.as_deref(), Some("Ada"));
+    assert!(matches!(written.recorded, Recorded::New(_)));
+    assert_eq!(written.day_total, 10);
+
+    // The day so far is what `settle` judges by; a duplicate brings back
+    // the earlier check-in's day.
+    let written = one_trip(Some(checkin(2, 1, 7, "walk", 5, at(1, 10))), "Ada")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(written.day_total, 15);
+    let mut other_day = checkin(1, 1, 7, "walk", 99, at(2, 9));
+    other_day.local_date = at(2, 9).date_naive();
+    let again = one_trip(Some(other_day), "Ada B").await.unwrap().unwrap();
+    assert!(matches!(&again.recorded, Recorded::Duplicate(c) if c.amount == 10));
+    assert_eq!(again.day_total, 15);
+    assert_eq!(again.prefs.display_name.as_deref(), Some("Ada B"));
+    assert_eq!(*day_before.lock().unwrap(), [0, 10, 0]);
+    assert_eq!(
+        store
+            .day_amount(guild, user, &walk, at(1, 0).date_naive())
+            .await
+            .unwrap(),
+        15
+    );
+    store.close().await;
+}
+
+/// Two processes on one PostgreSQL database record the same interactions
+/// at once (a redelivered interaction answered by both): each counts once,
+/// the other process is told of the earlier one, and the day sums agree.
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn two_processes_recording_one_interaction_count_it_once() {
+    use crate::store::StoreOptions;
+
+    let Some(backend) = TestBackend::postgres() else {
+        return;
+    };
+    let (store, db) = backend.temp_store().await;
+    let other = Store::open(&StoreOptions::new(db.url())).await.unwrap();
+    async fn record(
+        store: &Store,
+        interaction: u64,
+        user: u64,
+    ) -> Result<Result<CheckInWritten, ()>, StoreError> {
+        store
+            .record_checkin_with(
+                GuildId(1),
+                UserId(user),
+                format!("member {user}"),
+                at(1, 9),
+                move |_, _| Ok(checkin(interaction, 1, user, "walk", 10, at(1, 9))),
+                |new, _| new,
+            )
+            .await
+    }
+    for interaction in 1..=20 {
+        // Members 7 and 8 in turn: each member's interactions race.
+        let user = 7 + interaction % 2;
+        let (a, b) = tokio::join!(
+            record(&store, interaction, user),
+            record(&other, interaction, user)
+        );
+        let (a, b) = (a.unwrap().unwrap(), b.unwrap().unwrap());
+        let new = [&a, &b]
+            .iter()
+            .filter(|w| matches!(w.recorded, Recorded::New(_)))
+            .count();
+        assert_eq!(new, 1, "interaction {interaction}: {a:?} {b:?}");
+        assert_eq!(a.recorded.checkin(), b.recorded.checkin());
+        assert_eq!(a.day_total, b.day_total);
+    }
+    let walk = ExerciseKey::parse("walk").unwrap();
+    for user in [7, 8] {
+        assert_eq!(
+            store
+                .day_amount(GuildId(1), UserId(user), &walk, at(1, 0).date_naive())
+                .await
+                .unwrap(),
+            100
+        );
+    }
+    assert_days_match_checkins(&store, "racing deliveries").await;
+    other.close().await;
+    store.close().await;
+}
+
+/// Check-ins of one member from two processes at once are judged one after
+/// the other against the day so far (the daily cap cannot be passed twice),
+/// and an undo in between keeps the day sums right.
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn one_members_check_ins_from_two_processes_see_the_day_one_after_the_other() {
+    use std::sync::{Arc, Mutex};
+
+    use crate::store::StoreOptions;
+
+    let Some(backend) = TestBackend::postgres() else {
+        return;
+    };
+    let (store, db) = backend.temp_store().await;
+    let other = Store::open(&StoreOptions::new(db.url())).await.unwrap();
+    let seen: Arc<Mutex<Vec<i64>>> = Arc::default();
+    async fn record(
+        store: &Store,
+        interaction: u64,
+        seen: &Arc<Mutex<Vec<i64>>>,
+    ) -> Result<Result<CheckInWritten, ()>, StoreError> {
+        let seen = seen.clone();
+        store
+            .record_checkin_with(
+                GuildId(1),
+                UserId(7),
+                "Ada".into(),
+                at(1, 9),
+                move |_, _| Ok(checkin(interaction, 1, 7, "walk", 10, at(1, 9))),
+                move |new, before| {
+                    seen.lock().unwrap().push(before);
+                    new
+                },
+            )
+            .await
+    }
+    for round in 0..10 {
+        let (a, b) = tokio::join!(
+            record(&store, 2 * round + 1, &seen),
+            record(&other, 2 * round + 2, &seen)
+        );
+        a.unwrap().unwrap();
+        b.unwrap().unwrap();
+    }
+    let mut before = seen.lock().unwrap().clone();
+    before.sort_unstable();
+    assert_eq!(before, (0..20).map(|i| i * 10).collect::<Vec<_>>());
+
+    // Undos racing check-ins of the same day.
+    let stored = store
+        .member_checkins(GuildId(1), UserId(7), at(1, 0), at(2, 0))
+        .await
+        .unwrap();
+    for (i, c) in stored.iter().enumerate().take(5) {
+        let (deleted, added) = tokio::join!(
+            other.delete_checkin(GuildId(1), UserId(7), c.id),
+            record(&store, 100 + i as u64, &seen)
+        );
+        assert!(deleted.unwrap());
+        added.unwrap().unwrap();
+    }
+    assert_days_match_checkins(&store, "undos racing check-ins").await;
+    other.close().await;
     store.close().await;
 }
