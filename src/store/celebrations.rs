@@ -34,7 +34,8 @@ dispatch! {
     /// granted before.
     pub async fn queue_role_grant(&self, grant: RoleGrant, now: DateTime<Utc>) -> Result<bool, StoreError>;
 
-    /// Grants still to send, oldest first.
+    /// Grants still to send, oldest first, in the servers of this store's
+    /// shards (so processes on other shard ranges never send them too).
     pub async fn pending_role_grants(&self, limit: u32) -> Result<Vec<RoleGrant>, StoreError>;
 
     /// Records how a grant ended: granted, or refused with Discord's reason.

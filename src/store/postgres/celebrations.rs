@@ -137,10 +137,15 @@ impl PostgresStore {
     }
 
     pub async fn pending_role_grants(&self, limit: u32) -> Result<Vec<RoleGrant>, StoreError> {
+        let (total, first, last) = self.shard_filter();
         Ok(sqlx::query!(
             r#"SELECT guild_id, user_id, role_id FROM role_grants WHERE state = 'pending'
+                 AND ((guild_id >> 22) % $2) BETWEEN $3 AND $4
                ORDER BY created_at LIMIT $1"#,
-            i64::from(limit)
+            i64::from(limit),
+            total,
+            first,
+            last
         )
         .fetch_all(&self.pool)
         .await?

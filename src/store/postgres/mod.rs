@@ -95,7 +95,6 @@ impl PostgresStore {
     }
 
     /// The shard filter's parameters: the total, the first and the last.
-    #[allow(dead_code)]
     pub(in crate::store) fn shard_filter(&self) -> (i64, i64, i64) {
         crate::store::identify::shard_filter(self.shards)
     }

@@ -154,9 +154,14 @@ impl SqliteStore {
 
     pub async fn pending_role_grants(&self, limit: u32) -> Result<Vec<RoleGrant>, StoreError> {
         let limit = i64::from(limit);
+        let (total, first, last) = self.shard_filter();
         Ok(sqlx::query!(
             r#"SELECT guild_id, user_id, role_id FROM role_grants WHERE state = 'pending'
+                 AND ((guild_id >> 22) % ?) BETWEEN ? AND ?
                ORDER BY created_at LIMIT ?"#,
+            total,
+            first,
+            last,
             limit
         )
         .fetch_all(&self.readers)
