@@ -5,8 +5,6 @@ use crate::domain::audit::{AuditEntry, NewAuditEntry};
 use crate::domain::GuildId;
 
 dispatch! {
-    postgres: pending;
-
     /// Appends a moderator action to the server's log.
     pub async fn append_audit(&self, entry: NewAuditEntry) -> Result<AuditEntry, StoreError>;
 
@@ -19,7 +17,9 @@ mod tests {
     use super::*;
     use crate::domain::UserId;
     use crate::store::schedules::tests::t;
-    use crate::store::test_support::temp_store;
+    use crate::store::test_support::TestBackend;
+
+    on_both_backends!(the_log_lists_newest_first_per_server);
 
     fn entry(guild: u64, action: &str, minute: u32) -> NewAuditEntry {
         NewAuditEntry {
@@ -31,9 +31,8 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn the_log_lists_newest_first_per_server() {
-        let (store, _dir) = temp_store().await;
+    async fn the_log_lists_newest_first_per_server(backend: TestBackend) {
+        let (store, _db) = backend.temp_store().await;
         let first = store
             .append_audit(entry(1, "schedule.add", 0))
             .await

@@ -46,3 +46,39 @@ impl ChangeWatch {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use crate::store::schedules::tests::{new_schedule, t};
+    use crate::store::test_support::TestBackend;
+    use crate::store::{Store, StoreOptions};
+
+    on_both_backends!(a_change_by_another_process_is_seen_once);
+
+    async fn a_change_by_another_process_is_seen_once(backend: TestBackend) {
+        let (store, db) = backend.temp_store().await;
+        let mut watch = store.watch_changes().await.unwrap();
+        assert!(!watch.changed().await.unwrap());
+        // Another process on the same database.
+        let other = Store::open(&StoreOptions::new(db.url())).await.unwrap();
+        other
+            .insert_schedule(new_schedule(1, Some(t(9, 0))))
+            .await
+            .unwrap();
+        // SQLite sees it at once; PostgreSQL's notification arrives on its
+        // own connection, soon after the commit.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !watch.changed().await.unwrap() {
+            assert!(Instant::now() < deadline, "the change was never seen");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(!watch.changed().await.unwrap());
+        // PostgreSQL's watch holds a connection of the store's pool, which
+        // closing waits for.
+        drop(watch);
+        other.close().await;
+        store.close().await;
+    }
+}

@@ -62,8 +62,6 @@ pub enum Finish {
 }
 
 dispatch! {
-    postgres: pending;
-
     /// Records the firing and claims it for `claim.owner` until the lease ends,
     /// in one transaction. A firing already claimed by another process whose
     /// lease has not run out, or already finished, is not claimed again.

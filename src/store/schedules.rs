@@ -9,8 +9,6 @@ use crate::domain::schedule::{NewSchedule, Schedule};
 use crate::domain::{GuildId, ScheduleId};
 
 dispatch! {
-    postgres: pending;
-
     /// Creates a schedule, active.
     pub async fn insert_schedule(&self, new: NewSchedule) -> Result<Schedule, StoreError>;
 

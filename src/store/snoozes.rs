@@ -7,8 +7,6 @@ use crate::domain::occurrence::Snooze;
 use crate::domain::InteractionId;
 
 dispatch! {
-    postgres: pending;
-
     /// Stores a snooze. Returns `false` if the member already has a reminder
     /// coming for this prompt, or the server has no such prompt.
     pub async fn add_snooze(&self, snooze: Snooze) -> Result<bool, StoreError>;
@@ -42,11 +40,18 @@ mod tests {
     use crate::domain::{GuildId, UserId};
     use crate::store::occurrences::tests::claim;
     use crate::store::schedules::tests::new_schedule;
-    use crate::store::test_support::temp_store;
+    use crate::store::test_support::TestBackend;
+    use crate::store::{Store, StoreOptions};
 
-    #[tokio::test]
-    async fn a_snooze_is_claimed_when_due_and_kept_until_its_reminder_is_finished() {
-        let (store, _dir) = temp_store().await;
+    on_both_backends!(
+        a_snooze_is_claimed_when_due_and_kept_until_its_reminder_is_finished,
+        two_processes_claiming_due_snoozes_take_each_once,
+    );
+
+    async fn a_snooze_is_claimed_when_due_and_kept_until_its_reminder_is_finished(
+        backend: TestBackend,
+    ) {
+        let (store, _db) = backend.temp_store().await;
         let now = Utc.with_ymd_and_hms(2027, 5, 3, 9, 0, 0).unwrap();
         let s = store
             .insert_schedule(new_schedule(1, Some(now)))
@@ -144,6 +149,61 @@ mod tests {
             None
         );
         assert_eq!(store.earliest_snooze().await.unwrap(), None);
+        store.close().await;
+    }
+
+    /// Two processes on one database claim due snoozes at the same instant,
+    /// as fast as they can: every snooze goes to exactly one of them.
+    async fn two_processes_claiming_due_snoozes_take_each_once(backend: TestBackend) {
+        let (store, db) = backend.temp_store().await;
+        let other = Store::open(&StoreOptions::new(db.url())).await.unwrap();
+        let now = Utc.with_ymd_and_hms(2027, 5, 3, 9, 0, 0).unwrap();
+        let s = store
+            .insert_schedule(new_schedule(1, Some(now)))
+            .await
+            .unwrap();
+        let ClaimOutcome::Claimed(o) = store
+            .claim_occurrence(OccurrenceClaim {
+                due_at: now,
+                ..claim(s.id, "a", now)
+            })
+            .await
+            .unwrap()
+        else {
+            panic!("the prompt is claimed")
+        };
+        let snoozes: u64 = 20;
+        for member in 0..snoozes {
+            assert!(store
+                .add_snooze(Snooze {
+                    interaction: InteractionId(100 + member),
+                    guild: GuildId(1),
+                    user: UserId(member),
+                    occurrence: o.id,
+                    token: "secret".into(),
+                    due_at: now + Duration::seconds(i64::try_from(member).unwrap()),
+                    token_expires_at: now + Duration::minutes(15),
+                })
+                .await
+                .unwrap());
+        }
+
+        let at = now + Duration::minutes(1);
+        let lease = Duration::minutes(5);
+        async fn drain(store: &Store, at: DateTime<Utc>, lease: Duration) -> Vec<u64> {
+            let mut mine = Vec::new();
+            while let Some(snooze) = store.claim_due_snooze(at, lease).await.unwrap() {
+                mine.push(snooze.interaction.0);
+            }
+            mine
+        }
+        let (a, b) = tokio::join!(drain(&store, at, lease), drain(&other, at, lease));
+        let mut claimed = [a, b].concat();
+        claimed.sort_unstable();
+        assert_eq!(claimed, (100..100 + snoozes).collect::<Vec<_>>());
+        // All claimed: none due again within the lease.
+        assert_eq!(store.claim_due_snooze(at, lease).await.unwrap(), None);
+        other.close().await;
         store.close().await;
     }
 }

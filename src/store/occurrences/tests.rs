@@ -3,7 +3,15 @@ use chrono::Duration;
 use super::*;
 use crate::domain::exercise::ExerciseKey;
 use crate::store::schedules::tests::{new_schedule, t};
-use crate::store::test_support::temp_store;
+use crate::store::test_support::TestBackend;
+use crate::store::{Store, StoreOptions};
+
+on_both_backends!(
+    a_firing_is_claimed_once_until_its_lease_runs_out,
+    failures_skips_and_missing_schedules_are_recorded,
+    posted_prompts_are_counted_per_server_and_period,
+    two_processes_racing_for_the_same_firings_claim_each_once,
+);
 
 pub(crate) fn claim(schedule: ScheduleId, owner: &str, now: DateTime<Utc>) -> OccurrenceClaim {
     OccurrenceClaim {
@@ -18,9 +26,8 @@ pub(crate) fn claim(schedule: ScheduleId, owner: &str, now: DateTime<Utc>) -> Oc
     }
 }
 
-#[tokio::test]
-async fn a_firing_is_claimed_once_until_its_lease_runs_out() {
-    let (store, _dir) = temp_store().await;
+async fn a_firing_is_claimed_once_until_its_lease_runs_out(backend: TestBackend) {
+    let (store, _db) = backend.temp_store().await;
     let s = store
         .insert_schedule(new_schedule(1, Some(t(9, 0))))
         .await
@@ -109,9 +116,8 @@ async fn a_firing_is_claimed_once_until_its_lease_runs_out() {
     store.close().await;
 }
 
-#[tokio::test]
-async fn failures_skips_and_missing_schedules_are_recorded() {
-    let (store, _dir) = temp_store().await;
+async fn failures_skips_and_missing_schedules_are_recorded(backend: TestBackend) {
+    let (store, _db) = backend.temp_store().await;
     let s = store
         .insert_schedule(new_schedule(1, Some(t(9, 0))))
         .await
@@ -213,9 +219,8 @@ async fn failures_skips_and_missing_schedules_are_recorded() {
     store.close().await;
 }
 
-#[tokio::test]
-async fn posted_prompts_are_counted_per_server_and_period() {
-    let (store, _dir) = temp_store().await;
+async fn posted_prompts_are_counted_per_server_and_period(backend: TestBackend) {
+    let (store, _db) = backend.temp_store().await;
     let s = store
         .insert_schedule(new_schedule(1, Some(t(9, 0))))
         .await
@@ -273,5 +278,86 @@ async fn posted_prompts_are_counted_per_server_and_period() {
             .unwrap(),
         1
     );
+    store.close().await;
+}
+
+/// Two processes on one database claim the same firings at the same
+/// instant, then race to take over the ones whose lease ran out: each time
+/// exactly one wins, and each new firing moves the rotation on once.
+async fn two_processes_racing_for_the_same_firings_claim_each_once(backend: TestBackend) {
+    let (store, db) = backend.temp_store().await;
+    let other = Store::open(&StoreOptions::new(db.url())).await.unwrap();
+    let s = store
+        .insert_schedule(new_schedule(1, Some(t(9, 0))))
+        .await
+        .unwrap();
+    let firings: u32 = 12;
+    let claimed = |outcomes: [ClaimOutcome; 2]| {
+        outcomes
+            .into_iter()
+            .filter(|o| matches!(o, ClaimOutcome::Claimed(_)))
+            .count()
+    };
+    for minute in 0..firings {
+        // Both read the schedule before either claims.
+        let read = store.schedule(s.guild, s.id).await.unwrap().unwrap();
+        let firing = |owner: &str| OccurrenceClaim {
+            due_at: t(9, minute),
+            exercise: read.next_exercise().cloned(),
+            turn: read.next_turn(),
+            ..claim(s.id, owner, t(9, minute))
+        };
+        let (a, b) = tokio::join!(
+            store.claim_occurrence(firing("a")),
+            other.claim_occurrence(firing("b"))
+        );
+        assert_eq!(claimed([a.unwrap(), b.unwrap()]), 1, "firing {minute}");
+    }
+    let read = store.schedule(s.guild, s.id).await.unwrap().unwrap();
+    assert_eq!(read.rotation_turns, u64::from(firings));
+
+    // Every lease has run out: both find the same claims to take over.
+    let late = t(9, firings) + Duration::minutes(5);
+    let (mine, theirs) = tokio::join!(store.expired_claims(late), other.expired_claims(late));
+    let expired = mine.unwrap().len() + theirs.unwrap().len();
+    // Each is listed by one process at least (a row the other is reading
+    // for its list at that instant may be skipped, never hidden from both).
+    assert!(
+        expired >= usize::try_from(firings).unwrap(),
+        "{expired} expired claims seen"
+    );
+    let lease = late + Duration::seconds(60);
+    let mut taken = 0u32;
+    for o in store.unfinished_occurrences().await.unwrap() {
+        let (a, b) = tokio::join!(
+            store.take_over_claim(o.id, "c", late, lease),
+            other.take_over_claim(o.id, "d", late, lease)
+        );
+        let winners = [a.unwrap(), b.unwrap()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>();
+        assert_eq!(winners.len(), 1, "take-over of {:?}", o.id);
+        assert_eq!(winners[0].attempts, 2);
+        taken += 1;
+    }
+    assert_eq!(taken, firings);
+
+    // And once more through claim_occurrence, after the new leases.
+    let later = lease + Duration::seconds(1);
+    for minute in 0..firings {
+        let firing = |owner: &str| OccurrenceClaim {
+            due_at: t(9, minute),
+            ..claim(s.id, owner, later)
+        };
+        let (a, b) = tokio::join!(
+            store.claim_occurrence(firing("e")),
+            other.claim_occurrence(firing("f"))
+        );
+        assert_eq!(claimed([a.unwrap(), b.unwrap()]), 1, "firing {minute}");
+    }
+    let read = store.schedule(s.guild, s.id).await.unwrap().unwrap();
+    assert_eq!(read.rotation_turns, u64::from(firings));
+    other.close().await;
     store.close().await;
 }

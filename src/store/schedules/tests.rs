@@ -5,8 +5,18 @@ use crate::domain::exercise::ExerciseKey;
 use crate::domain::occurrence::{ClaimOutcome, OccurrenceClaim};
 use crate::domain::schedule::ScheduleState;
 use crate::domain::{ChannelId, RoleId, UserId};
-use crate::store::test_support::temp_store;
+use crate::store::test_support::{temp_store, TestBackend, TestDb};
 use crate::store::Store;
+
+on_both_backends!(
+    schedules_are_stored_listed_and_scoped_by_server,
+    updates_store_every_field_and_state,
+    due_schedules_come_earliest_first_and_only_when_active,
+    the_rotation_moves_on_with_each_new_claim_and_only_then,
+    a_claim_is_recorded_only_together_with_its_turn,
+    a_new_list_restarts_the_rotation_and_the_same_list_keeps_its_place,
+    a_claim_read_before_a_new_list_does_not_move_it_on_even_at_its_start,
+);
 
 pub(crate) fn t(hour: u32, minute: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2027, 3, 1, hour, minute, 0).unwrap()
@@ -31,9 +41,8 @@ pub(crate) fn new_schedule(guild: u64, next: Option<DateTime<Utc>>) -> NewSchedu
     }
 }
 
-#[tokio::test]
-async fn schedules_are_stored_listed_and_scoped_by_server() {
-    let (store, _dir) = temp_store().await;
+async fn schedules_are_stored_listed_and_scoped_by_server(backend: TestBackend) {
+    let (store, _db) = backend.temp_store().await;
     let a = store
         .insert_schedule(new_schedule(1, Some(t(9, 0))))
         .await
@@ -79,9 +88,8 @@ async fn schedules_are_stored_listed_and_scoped_by_server() {
     store.close().await;
 }
 
-#[tokio::test]
-async fn updates_store_every_field_and_state() {
-    let (store, _dir) = temp_store().await;
+async fn updates_store_every_field_and_state(backend: TestBackend) {
+    let (store, _db) = backend.temp_store().await;
     let mut s = store
         .insert_schedule(new_schedule(1, Some(t(9, 0))))
         .await
@@ -114,9 +122,8 @@ async fn updates_store_every_field_and_state() {
     store.close().await;
 }
 
-#[tokio::test]
-async fn due_schedules_come_earliest_first_and_only_when_active() {
-    let (store, _dir) = temp_store().await;
+async fn due_schedules_come_earliest_first_and_only_when_active(backend: TestBackend) {
+    let (store, _db) = backend.temp_store().await;
     assert_eq!(store.earliest_due().await.unwrap(), None);
     let late = store
         .insert_schedule(new_schedule(1, Some(t(10, 0))))
@@ -183,17 +190,31 @@ async fn turns(store: &Store, s: &Schedule) -> u64 {
         .rotation_turns
 }
 
-async fn execute(store: &Store, sql: &'static str) {
-    store
-        .sqlite()
-        .write(move |conn| {
-            Box::pin(async move {
-                sqlx::raw_sql(sql).execute(&mut *conn).await?;
-                Ok(())
+/// Runs `sql` on the test's database, beside the store: SQLite's through its
+/// writer, PostgreSQL's on a connection of its own.
+#[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
+async fn execute(store: &Store, db: &TestDb, sql: &'static str) {
+    match store.kind() {
+        crate::store::BackendKind::Sqlite => store
+            .sqlite()
+            .write(move |conn| {
+                Box::pin(async move {
+                    sqlx::raw_sql(sql).execute(&mut *conn).await?;
+                    Ok(())
+                })
             })
-        })
-        .await
-        .unwrap();
+            .await
+            .unwrap(),
+        #[cfg(feature = "postgres")]
+        crate::store::BackendKind::Postgres => {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(db.url()).await.unwrap();
+            sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+            conn.close().await.unwrap();
+        }
+        #[cfg(not(feature = "postgres"))]
+        crate::store::BackendKind::Postgres => unreachable!("a build without PostgreSQL"),
+    }
 }
 
 /// A claim of the firing at `due` taking the schedule's next turn, as
@@ -212,9 +233,8 @@ fn turn_claim(
     }
 }
 
-#[tokio::test]
-async fn the_rotation_moves_on_with_each_new_claim_and_only_then() {
-    let (store, _dir) = temp_store().await;
+async fn the_rotation_moves_on_with_each_new_claim_and_only_then(backend: TestBackend) {
+    let (store, db) = backend.temp_store().await;
     let mut s = store
         .insert_schedule(new_schedule(1, Some(t(9, 0))))
         .await
@@ -282,7 +302,7 @@ async fn the_rotation_moves_on_with_each_new_claim_and_only_then() {
     assert_eq!(s.next_exercise().unwrap().as_str(), "calf-raises");
 
     // Removing old occurrences (retention) leaves the rotation alone.
-    execute(&store, "DELETE FROM occurrences").await;
+    execute(&store, &db, "DELETE FROM occurrences").await;
     assert_eq!(turns(&store, &s).await, 2);
     assert_eq!(
         store
@@ -296,19 +316,27 @@ async fn the_rotation_moves_on_with_each_new_claim_and_only_then() {
     store.close().await;
 }
 
-#[tokio::test]
-async fn a_claim_is_recorded_only_together_with_its_turn() {
-    let (store, _dir) = temp_store().await;
+async fn a_claim_is_recorded_only_together_with_its_turn(backend: TestBackend) {
+    let (store, db) = backend.temp_store().await;
     let s = store
         .insert_schedule(new_schedule(1, Some(t(9, 0))))
         .await
         .unwrap();
-    execute(
-        &store,
-        "CREATE TRIGGER stuck BEFORE UPDATE OF rotation_turns ON schedules
-         BEGIN SELECT RAISE(ABORT, 'the rotation is stuck'); END",
-    )
-    .await;
+    let (stick, unstick) = match backend {
+        TestBackend::Sqlite => (
+            "CREATE TRIGGER stuck BEFORE UPDATE OF rotation_turns ON schedules
+             BEGIN SELECT RAISE(ABORT, 'the rotation is stuck'); END",
+            "DROP TRIGGER stuck",
+        ),
+        TestBackend::Postgres => (
+            "CREATE FUNCTION stuck() RETURNS trigger LANGUAGE plpgsql
+                 AS $$ BEGIN RAISE EXCEPTION 'the rotation is stuck'; END $$;
+             CREATE TRIGGER stuck BEFORE UPDATE OF rotation_turns ON schedules
+                 FOR EACH ROW EXECUTE FUNCTION stuck()",
+            "DROP TRIGGER stuck ON schedules",
+        ),
+    };
+    execute(&store, &db, stick).await;
     assert!(store
         .claim_occurrence(turn_claim(&s, "a", t(9, 0), t(9, 0)))
         .await
@@ -317,7 +345,7 @@ async fn a_claim_is_recorded_only_together_with_its_turn() {
     assert!(store.unfinished_occurrences().await.unwrap().is_empty());
     assert_eq!(turns(&store, &s).await, 0);
 
-    execute(&store, "DROP TRIGGER stuck").await;
+    execute(&store, &db, unstick).await;
     assert!(matches!(
         store
             .claim_occurrence(turn_claim(&s, "a", t(9, 0), t(9, 1)))
@@ -329,9 +357,8 @@ async fn a_claim_is_recorded_only_together_with_its_turn() {
     store.close().await;
 }
 
-#[tokio::test]
-async fn a_new_list_restarts_the_rotation_and_the_same_list_keeps_its_place() {
-    let (store, _dir) = temp_store().await;
+async fn a_new_list_restarts_the_rotation_and_the_same_list_keeps_its_place(backend: TestBackend) {
+    let (store, _db) = backend.temp_store().await;
     let s = store
         .insert_schedule(new_schedule(1, Some(t(9, 0))))
         .await
@@ -382,9 +409,10 @@ async fn a_new_list_restarts_the_rotation_and_the_same_list_keeps_its_place() {
     store.close().await;
 }
 
-#[tokio::test]
-async fn a_claim_read_before_a_new_list_does_not_move_it_on_even_at_its_start() {
-    let (store, _dir) = temp_store().await;
+async fn a_claim_read_before_a_new_list_does_not_move_it_on_even_at_its_start(
+    backend: TestBackend,
+) {
+    let (store, _db) = backend.temp_store().await;
     let key = |k: &str| ExerciseKey::parse(k).unwrap();
     let mut s = store
         .insert_schedule(new_schedule(1, Some(t(9, 0))))

@@ -40,29 +40,3 @@ async fn data_version(conn: &mut SqliteConnection) -> Result<i64, StoreError> {
         .fetch_one(conn)
         .await?)
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::store::schedules::tests::{new_schedule, t};
-    use crate::store::test_support::temp_store;
-    use crate::store::{Store, StoreOptions};
-
-    #[tokio::test]
-    async fn a_change_by_another_process_is_seen_once() {
-        let (store, dir) = temp_store().await;
-        let mut watch = store.watch_changes().await.unwrap();
-        assert!(!watch.changed().await.unwrap());
-        // Another process on the same file.
-        let url = format!("sqlite://{}", store.path().unwrap().display());
-        let other = Store::open(&StoreOptions::new(url)).await.unwrap();
-        other
-            .insert_schedule(new_schedule(1, Some(t(9, 0))))
-            .await
-            .unwrap();
-        assert!(watch.changed().await.unwrap());
-        assert!(!watch.changed().await.unwrap());
-        other.close().await;
-        store.close().await;
-        drop(dir);
-    }
-}
