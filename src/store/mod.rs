@@ -232,7 +232,7 @@ enum Backend {
     #[cfg(feature = "sqlite")]
     Sqlite(sqlite::SqliteStore),
     #[cfg(feature = "postgres")]
-    Postgres(postgres::PostgresStore),
+    Postgres(Box<postgres::PostgresStore>),
 }
 
 impl Store {
@@ -245,7 +245,7 @@ impl Store {
             BackendKind::Sqlite => Backend::Sqlite(sqlite::SqliteStore::open(options).await?),
             #[cfg(feature = "postgres")]
             BackendKind::Postgres => {
-                Backend::Postgres(postgres::PostgresStore::open(options).await?)
+                Backend::Postgres(Box::new(postgres::PostgresStore::open(options).await?))
             }
             #[allow(unreachable_patterns)]
             kind => return Err(StoreError::NotBuilt(kind.name())),
@@ -340,7 +340,7 @@ impl Store {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(db) => db.close().await,
             #[cfg(feature = "postgres")]
-            Backend::Postgres(db) => db.close().await,
+            Backend::Postgres(db) => (*db).close().await,
         }
     }
 }

@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use sqlx::postgres::PgListener;
+use sqlx::postgres::{PgListener, PgPoolOptions};
 use tokio::task::JoinHandle;
 
 use super::{PostgresStore, CHANGES_CHANNEL};
@@ -20,7 +20,15 @@ pub struct Notifications {
 impl PostgresStore {
     /// A watch on changes committed from now on, by any connection.
     pub async fn watch_changes(&self) -> Result<Notifications, StoreError> {
-        let mut listener = PgListener::connect_with(&self.pool).await?;
+        // A pool of its one connection (which it reconnects), not the
+        // store's: a watch kept to the end must not hold closing it back.
+        let own = PgPoolOptions::new()
+            .max_connections(1)
+            .max_lifetime(None)
+            .idle_timeout(None)
+            .connect_with(self.connect.clone())
+            .await?;
+        let mut listener = PgListener::connect_with(&own).await?;
         listener.listen(CHANGES_CHANNEL).await?;
         let heard = Arc::new(AtomicBool::new(false));
         let flag = heard.clone();

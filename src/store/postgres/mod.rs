@@ -40,6 +40,9 @@ pub(super) const CHANGES_CHANNEL: &str = "secondheart_changes";
 /// The PostgreSQL store.
 pub struct PostgresStore {
     pool: PgPool,
+    /// How to connect, for the change watch's connection of its own (it
+    /// holds the password: never logged).
+    connect: PgConnectOptions,
     location: String,
     /// The Discord shards whose servers' due work this store reads.
     pub(in crate::store) shards: crate::domain::shards::ShardRange,
@@ -75,12 +78,13 @@ impl PostgresStore {
             })
         };
         let pool = pool
-            .connect_with(connect)
+            .connect_with(connect.clone())
             .await
             .map_err(|e| open_error(e.to_string()))?;
         MIGRATOR.run(&pool).await?;
         Ok(Self {
             pool,
+            connect,
             location,
             shards: crate::domain::shards::ShardRange::SINGLE,
             #[cfg(test)]

@@ -163,14 +163,19 @@ impl PostgresStore {
     pub async fn expired_claims(&self, now: DateTime<Utc>) -> Result<Vec<Occurrence>, StoreError> {
         // A claim another process is taking over right now (its row is
         // locked) is that process's: skipped, not waited for.
+        let (total, first, last) = self.shard_filter();
         sqlx::query_as!(
             OccurrenceRow,
             r#"SELECT id, schedule_id, guild_id, channel_id, exercise, due_at, state, claim_owner,
                       lease_until, message_id, attempts, detail, tip_index, created_at
                FROM occurrences WHERE state = 'claimed' AND lease_until < $1
+                 AND ((guild_id >> 22) % $2) BETWEEN $3 AND $4
                ORDER BY due_at, id
                FOR NO KEY UPDATE SKIP LOCKED"#,
-            millis(now)
+            millis(now),
+            total,
+            first,
+            last
         )
         .fetch_all(&self.pool)
         .await?
@@ -180,8 +185,13 @@ impl PostgresStore {
     }
 
     pub async fn earliest_lease_end(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let (total, first, last) = self.shard_filter();
         let earliest = sqlx::query_scalar!(
-            r#"SELECT MIN(lease_until) AS "earliest?" FROM occurrences WHERE state = 'claimed'"#
+            r#"SELECT MIN(lease_until) AS "earliest?" FROM occurrences WHERE state = 'claimed'
+                 AND ((guild_id >> 22) % $1) BETWEEN $2 AND $3"#,
+            total,
+            first,
+            last
         )
         .fetch_one(&self.pool)
         .await?;

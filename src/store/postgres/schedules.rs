@@ -168,10 +168,15 @@ impl PostgresStore {
     }
 
     pub async fn earliest_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let (total, first, last) = self.shard_filter();
         let earliest = sqlx::query_scalar!(
             r#"SELECT MIN(next_due_at) AS "earliest?" FROM schedules
                WHERE (state = 'active' OR (state = 'paused' AND paused_until IS NOT NULL))
-                 AND guild_id NOT IN (SELECT guild_id FROM departed_servers)"#
+                 AND guild_id NOT IN (SELECT guild_id FROM departed_servers)
+                 AND ((guild_id >> 22) % $1) BETWEEN $2 AND $3"#,
+            total,
+            first,
+            last
         )
         .fetch_one(&self.pool)
         .await?;
@@ -193,14 +198,19 @@ impl PostgresStore {
         at: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<Schedule>, StoreError> {
+        let (total, first, last) = self.shard_filter();
         select_schedules!(
             r#"WHERE (state = 'active' OR (state = 'paused' AND paused_until IS NOT NULL))
                  AND next_due_at <= $1
                  AND guild_id NOT IN (SELECT guild_id FROM departed_servers)
+                 AND ((guild_id >> 22) % $3) BETWEEN $4 AND $5
                ORDER BY next_due_at, id
                LIMIT $2"#,
             millis(at),
-            i64::from(limit)
+            i64::from(limit),
+            total,
+            first,
+            last
         )
         .fetch_all(&self.pool)
         .await?

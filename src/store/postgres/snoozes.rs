@@ -53,11 +53,13 @@ impl PostgresStore {
         }
         // The earliest due snooze no one else holds, moved past the lease in
         // the same statement: the row lock taken by the scan is the claim.
+        let (total, first, last) = self.shard_filter();
         let row = sqlx::query!(
             r#"UPDATE snoozes SET due_at = $1
                WHERE interaction_id = (
                    SELECT interaction_id FROM snoozes
                    WHERE due_at <= $2 AND token_expires_at > $2
+                     AND ((guild_id >> 22) % $3) BETWEEN $4 AND $5
                    ORDER BY due_at, interaction_id LIMIT 1
                    FOR UPDATE SKIP LOCKED)
                RETURNING interaction_id AS "interaction_id!", guild_id AS "guild_id!",
@@ -65,7 +67,10 @@ impl PostgresStore {
                          interaction_token AS "interaction_token!", due_at AS "due_at!",
                          token_expires_at AS "token_expires_at!""#,
             until,
-            now
+            now,
+            total,
+            first,
+            last
         )
         .fetch_optional(&self.pool)
         .await?;
@@ -94,9 +99,16 @@ impl PostgresStore {
     }
 
     pub async fn earliest_snooze(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let at = sqlx::query_scalar!(r#"SELECT MIN(due_at) AS "at?" FROM snoozes"#)
-            .fetch_one(&self.pool)
-            .await?;
+        let (total, first, last) = self.shard_filter();
+        let at = sqlx::query_scalar!(
+            r#"SELECT MIN(due_at) AS "at?" FROM snoozes
+               WHERE ((guild_id >> 22) % $1) BETWEEN $2 AND $3"#,
+            total,
+            first,
+            last
+        )
+        .fetch_one(&self.pool)
+        .await?;
         at.map(instant).transpose()
     }
 }
