@@ -144,7 +144,7 @@ fn migrate_creates_the_database_and_its_folder() {
     let run = ws.run(&["migrate"]);
     assert!(run.succeeded(), "{}", run.stderr());
     // The newest migration, named as the bot names it: "20261128000001 (prompts)".
-    let newest = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+    let newest = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
         .unwrap()
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter(|name| name.ends_with(".sql"))
