@@ -15,7 +15,7 @@
 //! cargo build --release --bins -p secondheart -p secondheart-benches
 //! taskset -c 1 target/release/checkin_load [--trivial] [--rates 200,1000,2000,3000]
 //!     [--seconds 10] [--bot-cpus 0] [--guilds 10] [--members 200] [--leaderboard-burst 50]
-//!     [--database postgres://user@host/empty_db]
+//!     [--database postgres://user@host/empty_db] [--connections 16]
 //!
 //! `--bot-cpus` pins the bot with taskset; pin this program (the fake and
 //! the sender) to the other core. The bot is the `secondheart` (or
@@ -44,6 +44,8 @@ struct Options {
     leaderboard_burst: Option<usize>,
     /// The bot's database; default a SQLite file in a temporary folder.
     database: Option<String>,
+    /// `database.connections` for the bot; default the shipped one.
+    connections: Option<String>,
 }
 
 fn options() -> Options {
@@ -56,6 +58,7 @@ fn options() -> Options {
         members: 200,
         leaderboard_burst: None,
         database: None,
+        connections: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -73,6 +76,7 @@ fn options() -> Options {
             "--guilds" => o.guilds = value().parse().expect("guilds"),
             "--members" => o.members = value().parse().expect("members"),
             "--database" => o.database = Some(value()),
+            "--connections" => o.connections = Some(value()),
             "--leaderboard-burst" => {
                 o.leaderboard_burst = Some(value().parse().expect("a number of calls"))
             }
@@ -118,7 +122,7 @@ async fn main() {
         .database
         .clone()
         .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("load.db").display()));
-    let mut bot = bot_process::spawn(
+    let mut bot = bot_process::spawn_with(
         &binary,
         o.bot_cpus.as_deref(),
         dir.path(),
@@ -126,6 +130,10 @@ async fn main() {
         &discord.api_url(),
         &database_url,
         &metrics_addr,
+        &o.connections
+            .as_deref()
+            .map(|n| vec![("SECONDHEART__DATABASE__CONNECTIONS", n)])
+            .unwrap_or_default(),
     );
     let pid = bot.id();
     discord
