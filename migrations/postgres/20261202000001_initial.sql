@@ -367,16 +367,17 @@ CREATE TRIGGER prompt_answers_due_at BEFORE INSERT ON prompt_answers
     FOR EACH ROW EXECUTE FUNCTION prompt_answers_due_at();
 
 -- Other processes hear of every write that changes what the scheduler
--- waits for (see `store::postgres::changes`): one notification a statement,
--- and PostgreSQL folds the same one sent twice in a transaction.
+-- waits for (see `store::postgres::changes`): a row trigger, so a statement
+-- that changed nothing sends nothing, and PostgreSQL folds the same
+-- notification sent many times in a transaction into one.
 CREATE FUNCTION notify_changes() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_notify('secondheart_changes', TG_TABLE_NAME);
     RETURN NULL;
 END $$;
 CREATE TRIGGER schedules_changed AFTER INSERT OR UPDATE OR DELETE ON schedules
-    FOR EACH STATEMENT EXECUTE FUNCTION notify_changes();
+    FOR EACH ROW EXECUTE FUNCTION notify_changes();
 CREATE TRIGGER occurrences_changed AFTER INSERT OR UPDATE OR DELETE ON occurrences
-    FOR EACH STATEMENT EXECUTE FUNCTION notify_changes();
+    FOR EACH ROW EXECUTE FUNCTION notify_changes();
 CREATE TRIGGER snoozes_changed AFTER INSERT OR UPDATE OR DELETE ON snoozes
-    FOR EACH STATEMENT EXECUTE FUNCTION notify_changes();
+    FOR EACH ROW EXECUTE FUNCTION notify_changes();

@@ -6,8 +6,8 @@
 //! source (one read transaction) and writes the target in one transaction
 //! with `COPY`: either everything arrives, with every table's row count
 //! checked against the source's, or nothing does. Ids keep their values, and
-//! PostgreSQL's identity sequences are moved past them, so the next row gets
-//! a new id. The day and member sums of check-ins are not copied: the
+//! PostgreSQL's identity sequences are moved past every id SQLite ever gave
+//! (also deleted rows'), so the next row gets a new id. The day and member sums of check-ins are not copied: the
 //! target's triggers rebuild them from the check-ins as they arrive, and
 //! their counts are then checked like the others.
 
@@ -139,11 +139,20 @@ async fn copy(source: &SqlitePool, target: &PgPool) -> Result<CopySummary, CopyE
             });
         }
         if columns.iter().any(|(name, _)| name == "id") {
-            // The next id is past every copied one (and 1 in an empty table).
+            // The next id is past every id SQLite ever gave (AUTOINCREMENT
+            // remembers deleted ones: an old button never names a new
+            // row), and past every copied one.
+            let given: i64 = sqlx::query_scalar(
+                "SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = ?",
+            )
+            .bind(table)
+            .fetch_one(&mut *snapshot)
+            .await?;
             sqlx::query(AssertSqlSafe(format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
-                 COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+                 GREATEST($1, COALESCE((SELECT MAX(id) FROM {table}), 0)) + 1, false)"
             )))
+            .bind(given)
             .execute(&mut *tx)
             .await?;
         }

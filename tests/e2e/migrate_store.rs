@@ -34,12 +34,13 @@ async fn migrate_store_copies_everything_once_and_new_rows_get_new_ids() {
     let start = Utc.with_ymd_and_hms(2027, 3, 1, 8, 0, 0).unwrap();
     let source = Store::open(&StoreOptions::new(&sqlite_url)).await.unwrap();
     let first = source.insert_schedule(schedule(1, 10)).await.unwrap();
+    let other = source.insert_schedule(schedule(2, 20)).await.unwrap();
+    // The newest schedule removed: its id is SQLite's never to give again.
     let removed = source.insert_schedule(schedule(1, 11)).await.unwrap();
     source
         .remove_schedule(GuildId(1), removed.id)
         .await
         .unwrap();
-    let other = source.insert_schedule(schedule(2, 20)).await.unwrap();
     for i in 0..40u64 {
         let mut new = checkin(1_000 + i, 7 + i % 3, start + Duration::minutes(i as i64));
         // Text COPY must not read as structure.
@@ -65,6 +66,7 @@ async fn migrate_store_copies_everything_once_and_new_rows_get_new_ids() {
     assert!(run.succeeded(), "{}", run.stderr());
     let out = run.stdout();
     assert!(out.contains("schedules: 2 rows"), "{out}");
+    assert!(removed.id.0 > other.id.0);
     assert!(out.contains("checkins: 40 rows"), "{out}");
     assert!(
         out.contains("every table's rows counted on both ends"),
@@ -98,7 +100,7 @@ async fn migrate_store_copies_everything_once_and_new_rows_get_new_ids() {
         vec![(UserId(7), "Ada \\N".to_owned())]
     );
     assert_eq!(copy.schedules(GuildId(2)).await.unwrap(), vec![other]);
-    // The next id is past every copied one, also the removed schedule's.
+    // The next id is past every id given, also the removed newest one's.
     let next = copy.insert_schedule(schedule(1, 12)).await.unwrap();
     assert!(next.id.0 > removed.id.0, "{next:?} reuses an id");
     assert_eq!(copy.schedules(GuildId(1)).await.unwrap()[0], first);

@@ -115,6 +115,10 @@ impl PostgresStore {
         let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
         let id_text = user.0.to_string();
         let mut tx = self.pool.begin().await?;
+        // As every writer of the member's check-ins does: a check-in of
+        // theirs at this moment waits, and the sums' row locks are never
+        // taken in two orders at once.
+        super::checkins::lock_member(&mut tx, guild, user).await?;
         // The member's sums first, so that removing their check-ins leaves
         // the triggers nothing to recompute.
         sqlx::query!(
