@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{exercise_key, instant, local_date, snowflake, Backend, Store, StoreError};
+use super::{
+    db_id, exercise_key, instant, local_date, millis, snowflake, Backend, Store, StoreError,
+};
 use crate::domain::checkin::{CheckIn, NewCheckIn, Recorded, Source};
 use crate::domain::exercise::ExerciseKey;
 use crate::domain::member::MemberPrefs;
@@ -23,6 +25,28 @@ pub(in crate::store) struct CheckInRow {
     pub(in crate::store) occurrence_id: Option<i64>,
     pub(in crate::store) recorded_by: Option<i64>,
     pub(in crate::store) note: Option<String>,
+}
+
+impl CheckInRow {
+    /// The row `new` was just stored as under `id`, as reading it back
+    /// would give it (the instant to the millisecond), without the trip.
+    pub(in crate::store) fn written(id: i64, new: &NewCheckIn) -> Self {
+        Self {
+            id,
+            interaction_id: db_id(new.interaction.0),
+            guild_id: db_id(new.guild.0),
+            user_id: db_id(new.user.0),
+            exercise: new.exercise.as_str().to_owned(),
+            amount: i64::from(new.amount),
+            points: new.points,
+            occurred_at: millis(new.at),
+            local_date: new.local_date.format("%Y-%m-%d").to_string(),
+            source: new.source.as_str().to_owned(),
+            occurrence_id: new.occurrence.map(|o| o.0),
+            recorded_by: new.recorded_by.map(|u| db_id(u.0)),
+            note: new.note.clone(),
+        }
+    }
 }
 
 impl TryFrom<CheckInRow> for CheckIn {

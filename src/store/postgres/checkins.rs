@@ -509,21 +509,7 @@ pub(super) async fn insert_checkin(
     if let Some(id) = inserted {
         // What was just written, as reading it back would give it (the
         // instant to the millisecond), without the trip to read it.
-        let stored = CheckInRow {
-            id,
-            interaction_id,
-            guild_id,
-            user_id,
-            exercise: exercise.to_owned(),
-            amount,
-            points: new.points,
-            occurred_at: at,
-            local_date: date,
-            source: source.to_owned(),
-            occurrence_id,
-            recorded_by,
-            note: new.note.clone(),
-        };
+        let stored = CheckInRow::written(id, new);
         return Ok(Recorded::New(CheckIn::try_from(stored)?));
     }
     let stored = sqlx::query_as!(
