@@ -46,15 +46,6 @@ pub struct Forgotten {
     pub answers: u64,
 }
 
-/// Row ids as a JSON array, read with `json_each`: one statement for any
-/// number.
-pub(in crate::store) fn json_ids(ids: &[i64]) -> String {
-    format!(
-        "[{}]",
-        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
-    )
-}
-
 impl Store {
     /// Every check-in of the server, oldest first, read as it is consumed:
     /// an export of a big server never holds them all.

@@ -375,3 +375,12 @@ impl SqliteStore {
             .await?)
     }
 }
+
+/// Row ids as a JSON array, read with `json_each`: one statement for any
+/// number.
+fn json_ids(ids: &[i64]) -> String {
+    format!(
+        "[{}]",
+        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+    )
+}
