@@ -235,6 +235,7 @@ pub(crate) mod tests {
         prompts_expire_answers_first_then_finished_prompts,
         a_server_export_streams_check_ins_oldest_first_with_names,
         two_processes_expiring_at_once_keep_each_check_in_once,
+        forgetting_members_while_their_old_check_ins_expire_finishes_both,
     );
 
     async fn forgetting_a_member_deletes_their_rows_and_their_id_elsewhere(backend: TestBackend) {
@@ -623,6 +624,71 @@ pub(crate) mod tests {
             .await,
             i64::try_from(total).unwrap()
         );
+        other.close().await;
+        store.close().await;
+    }
+
+    /// One process deletes members' data while another expires their old
+    /// check-ins: both take the members' sums, and neither may wait for
+    /// the other in a cycle (on PostgreSQL a deadlock aborts one of them).
+    async fn forgetting_members_while_their_old_check_ins_expire_finishes_both(
+        backend: TestBackend,
+    ) {
+        let (store, db) = backend.temp_store().await;
+        let other = Store::open(&StoreOptions::new(db.url())).await.unwrap();
+        let (members, per_member) = (6u64, 30u64);
+        for member in 1..=members {
+            for i in 0..per_member {
+                let when = at(1 + u32::try_from(i % 5).unwrap(), 9);
+                seed_checkin(&store, member * 1000 + i, 1, member, "walk", 1, when).await;
+            }
+        }
+        let forgotten = [1u64, 3, 4, 6];
+        let expiring = async {
+            let mut deleted = 0;
+            loop {
+                match store.expire_checkins(at(9, 0), 3).await {
+                    Ok(0) => return Ok(deleted),
+                    Ok(done) => deleted += done,
+                    Err(error) => return Err(error),
+                }
+            }
+        };
+        let forgetting = async {
+            for member in forgotten {
+                other
+                    .forget_member(GuildId(1), UserId(member), at(9, 0))
+                    .await?;
+                tokio::task::yield_now().await;
+            }
+            Ok::<_, StoreError>(())
+        };
+        let (expired, forgot) = tokio::join!(expiring, forgetting);
+        let expired = expired.expect("expiring finishes");
+        forgot.expect("forgetting finishes");
+        let kept = members - u64::try_from(forgotten.len()).unwrap();
+        assert!(expired >= kept * per_member, "{expired} expired");
+        assert_eq!(store.count_rows("checkins").await.unwrap(), 0);
+        // What was expired of the forgotten members is gone with them; the
+        // others' check-ins are all in their kept sums.
+        assert_eq!(
+            count(
+                &store,
+                "SELECT CAST(COALESCE(SUM(checkins), 0) AS BIGINT) FROM checkin_day_totals \
+                 WHERE user_id IN (1, 3, 4, 6)"
+            )
+            .await,
+            0
+        );
+        assert_eq!(
+            count(
+                &store,
+                "SELECT CAST(SUM(checkins) AS BIGINT) FROM checkin_day_totals"
+            )
+            .await,
+            i64::try_from(kept * per_member).unwrap()
+        );
+        assert_eq!(store.count_rows("checkin_days").await.unwrap(), 0);
         other.close().await;
         store.close().await;
     }

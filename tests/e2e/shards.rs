@@ -86,16 +86,27 @@ async fn wait_for_prompts(fleet: &Fleet, server: &Server, count: usize) {
     .await;
 }
 
-/// Who claimed each posted prompt of the server, by occurrence.
+/// Who claimed each posted prompt of the server, by occurrence, once each
+/// is recorded as posted: the message is in the channel a moment before its
+/// process has written down that it was posted.
 async fn posted_by(fleet: &Fleet, server: &Server) -> BTreeMap<i64, String> {
     let store = fleet.store().await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     let mut owners = BTreeMap::new();
     for id in prompts_once(fleet, server) {
-        let occurrence = store
-            .occurrence(GuildId(server.guild), OccurrenceId(id))
-            .await
-            .unwrap()
-            .unwrap_or_else(|| panic!("a prompt for an unknown occurrence {id}"));
+        let occurrence = loop {
+            let occurrence = store
+                .occurrence(GuildId(server.guild), OccurrenceId(id))
+                .await
+                .unwrap()
+                .unwrap_or_else(|| panic!("a prompt for an unknown occurrence {id}"));
+            if occurrence.state != OccurrenceState::Claimed
+                || tokio::time::Instant::now() >= deadline
+            {
+                break occurrence;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
         assert_eq!(occurrence.state, OccurrenceState::Posted, "{occurrence:?}");
         owners.insert(id, occurrence.claim_owner.unwrap_or_default());
     }

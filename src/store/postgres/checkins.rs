@@ -33,17 +33,48 @@ pub(super) async fn lock_member(
     guild: GuildId,
     user: UserId,
 ) -> Result<(), StoreError> {
-    let mixed = guild.0 ^ user.0.rotate_left(32);
-    // The 64 bits folded into the lock's 32: the same key in every process.
-    let key = ((mixed >> 32) ^ (mixed & 0xFFFF_FFFF)) as u32 as i32;
     sqlx::query!(
         r#"SELECT 1 AS "locked!" FROM pg_advisory_xact_lock($1, $2)"#,
         MEMBER_LOCK_CLASS,
-        key
+        member_lock_key(guild, user)
     )
     .fetch_one(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// Takes the locks of several members' check-ins, as [`lock_member`] takes
+/// one, in the order of their keys: two transactions that each lock many
+/// members never wait for each other in a cycle, and one that locks a
+/// single member waits at most for one of them.
+pub(super) async fn lock_members(
+    conn: &mut PgConnection,
+    members: impl IntoIterator<Item = (GuildId, UserId)>,
+) -> Result<(), StoreError> {
+    let mut keys: Vec<i32> = members
+        .into_iter()
+        .map(|(guild, user)| member_lock_key(guild, user))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    // `unnest` yields the keys in the array's order, and each row's lock is
+    // taken as the row is produced.
+    sqlx::query!(
+        r#"SELECT count(*) AS "locked!" FROM (
+               SELECT pg_advisory_xact_lock($1, key) FROM unnest($2::INT4[]) AS key) AS locks"#,
+        MEMBER_LOCK_CLASS,
+        &keys
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The member's lock key: the 64 bits of the server and the member folded
+/// into the lock's 32, the same in every process.
+fn member_lock_key(guild: GuildId, user: UserId) -> i32 {
+    let mixed = guild.0 ^ user.0.rotate_left(32);
+    ((mixed >> 32) ^ (mixed & 0xFFFF_FFFF)) as u32 as i32
 }
 
 /// The server's settings and the member's preferences, in one statement.

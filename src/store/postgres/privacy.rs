@@ -10,6 +10,14 @@ use crate::store::checkins::CheckInRow;
 use crate::store::privacy::*;
 use crate::store::{db_id, exercise_key, instant, local_date, millis, snowflake, StoreError};
 
+/// What one transaction of [`PostgresStore::expire_checkins`] did.
+enum Expired {
+    /// It expired this many check-ins (0: none is old enough).
+    Batch(u64),
+    /// Every check-in it found was gone once it held their members.
+    TakenByOthers,
+}
+
 impl PostgresStore {
     pub async fn member_answers(
         &self,
@@ -256,20 +264,58 @@ impl PostgresStore {
         cutoff: DateTime<Utc>,
         limit: u32,
     ) -> Result<u64, StoreError> {
+        loop {
+            match self.expire_checkin_batch(cutoff, limit).await? {
+                Expired::Batch(done) => return Ok(done),
+                // Another process expired or deleted the whole batch while
+                // this one waited for its members: read the next.
+                Expired::TakenByOthers => continue,
+            }
+        }
+    }
+
+    /// Expires the oldest `limit` check-ins before `cutoff`, or says none
+    /// of those it found was still there once it held their members.
+    async fn expire_checkin_batch(
+        &self,
+        cutoff: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Expired, StoreError> {
         let mut tx = self.pool.begin().await?;
-        // The batch stays locked until it is deleted: another process
-        // expiring at the same time takes the next rows, never these, so no
-        // check-in is added to the kept totals twice.
-        let ids = sqlx::query_scalar!(
-            r#"SELECT id FROM checkins WHERE occurred_at < $1 ORDER BY occurred_at, id LIMIT $2
-               FOR UPDATE SKIP LOCKED"#,
+        let batch = sqlx::query!(
+            r#"SELECT id, guild_id, user_id FROM checkins WHERE occurred_at < $1
+               ORDER BY occurred_at, id LIMIT $2"#,
             millis(cutoff),
             i64::from(limit)
         )
         .fetch_all(&mut *tx)
         .await?;
+        if batch.is_empty() {
+            return Ok(Expired::Batch(0));
+        }
+        // Deleting the check-ins changes their members' sums, so the batch
+        // holds its members' locks first, as every other writer of a
+        // member's check-ins does: a member's check-in or deletion of
+        // their data at this moment waits, or is waited for, and never
+        // holds a sum this batch needs while waiting for a row it holds.
+        let members = batch.iter().map(|row| {
+            (
+                GuildId(snowflake(row.guild_id)),
+                UserId(snowflake(row.user_id)),
+            )
+        });
+        super::checkins::lock_members(&mut tx, members).await?;
+        // What is still there of the batch: another process expiring at the
+        // same time deleted its rows before this one got the locks.
+        let found: Vec<i64> = batch.iter().map(|row| row.id).collect();
+        let ids = sqlx::query_scalar!(
+            "SELECT id FROM checkins WHERE id = ANY($1) FOR UPDATE",
+            &found
+        )
+        .fetch_all(&mut *tx)
+        .await?;
         if ids.is_empty() {
-            return Ok(0);
+            return Ok(Expired::TakenByOthers);
         }
         sqlx::query!(
             r#"INSERT INTO checkin_day_totals AS t (guild_id, user_id, local_date, exercise,
@@ -292,7 +338,7 @@ impl PostgresStore {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(done.rows_affected())
+        Ok(Expired::Batch(done.rows_affected()))
     }
 
     pub async fn expire_prompts(
