@@ -302,25 +302,22 @@ impl FakeDiscord {
             "context": 1,
             "attachment_size_limit": world.attachment_size_limit,
         });
-        world.interactions.insert(
+        world.add_interaction(world::Interaction {
             id,
-            world::Interaction {
-                id,
-                token,
-                guild_id: None,
-                channel_id: channel,
-                user_id: user,
-                payload: payload.clone(),
-                dispatched: None,
-                late: std::time::Duration::ZERO,
-                created: std::time::Instant::now(),
-                acknowledged: false,
-                shown: None,
-                callbacks: Vec::new(),
-                original: None,
-                followups: Vec::new(),
-            },
-        );
+            token,
+            guild_id: None,
+            channel_id: channel,
+            user_id: user,
+            payload: payload.clone(),
+            dispatched: None,
+            late: std::time::Duration::ZERO,
+            created: std::time::Instant::now(),
+            acknowledged: false,
+            shown: None,
+            callbacks: Vec::new(),
+            original: None,
+            followups: Vec::new(),
+        });
         world.dispatch("INTERACTION_CREATE", payload, Some(id));
         drop(world);
         self.shared.changed.notify_waiters();

@@ -231,25 +231,22 @@ pub(super) fn new_interaction(
     if let Some(message) = message {
         payload["message"] = message;
     }
-    world.interactions.insert(
+    world.add_interaction(world::Interaction {
         id,
-        world::Interaction {
-            id,
-            token,
-            guild_id: Some(guild),
-            channel_id: channel,
-            user_id: user,
-            payload: payload.clone(),
-            dispatched: None,
-            late,
-            created: created_instant(late),
-            acknowledged: false,
-            shown: None,
-            callbacks: Vec::new(),
-            original: None,
-            followups: Vec::new(),
-        },
-    );
+        token,
+        guild_id: Some(guild),
+        channel_id: channel,
+        user_id: user,
+        payload: payload.clone(),
+        dispatched: None,
+        late,
+        created: created_instant(late),
+        acknowledged: false,
+        shown: None,
+        callbacks: Vec::new(),
+        original: None,
+        followups: Vec::new(),
+    });
     world.dispatch("INTERACTION_CREATE", payload, Some(id));
     Ok(id)
 }

@@ -236,6 +236,9 @@ pub struct World {
     pub guild_commands: BTreeMap<u64, Vec<Value>>,
     pub command_overwrites: u32,
     pub interactions: BTreeMap<u64, Interaction>,
+    /// Each interaction's id by its webhook token: follow-ups and edits
+    /// name the interaction by token only, thousands a second in a load.
+    interaction_tokens: HashMap<String, u64>,
     pub requests: Vec<RecordedRequest>,
     pub faults: Vec<RouteFault>,
     pub sessions: HashMap<String, Session>,
@@ -290,6 +293,7 @@ impl World {
             guild_commands: BTreeMap::new(),
             command_overwrites: 0,
             interactions: BTreeMap::new(),
+            interaction_tokens: HashMap::new(),
             requests: Vec::new(),
             faults: Vec::new(),
             sessions: HashMap::new(),
@@ -464,5 +468,21 @@ impl World {
 
     pub fn now_ms() -> i64 {
         chrono::Utc::now().timestamp_millis()
+    }
+}
+
+impl World {
+    /// Adds an interaction Discord has just created.
+    pub fn add_interaction(&mut self, interaction: Interaction) {
+        self.interaction_tokens
+            .insert(interaction.token.clone(), interaction.id);
+        self.interactions.insert(interaction.id, interaction);
+    }
+
+    /// The interaction whose webhook token this is.
+    pub fn interaction_by_token(&self, token: &str) -> Option<&Interaction> {
+        self.interaction_tokens
+            .get(token)
+            .and_then(|id| self.interactions.get(id))
     }
 }

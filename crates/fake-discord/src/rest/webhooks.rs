@@ -92,7 +92,7 @@ pub(super) fn message(
 
 /// The interaction whose webhook token this is, while the token lasts.
 fn interaction_by_token(world: &World, token: &str) -> Result<u64, Reply> {
-    let Some(interaction) = world.interactions.values().find(|i| i.token == token) else {
+    let Some(interaction) = world.interaction_by_token(token) else {
         return Err(error(StatusCode::NOT_FOUND, 10015, "Unknown Webhook"));
     };
     if interaction.created.elapsed() > INTERACTION_TOKEN_LIFETIME {
