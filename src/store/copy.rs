@@ -160,8 +160,11 @@ async fn copy(source: &SqlitePool, target: &PgPool) -> Result<CopySummary, CopyE
     }
     tx.commit().await?;
     snapshot.rollback().await?;
-    // The planner's statistics now, not when autovacuum comes round.
-    sqlx::query("ANALYZE").execute(target).await?;
+    // The planner's statistics and the visibility map now, not when
+    // autovacuum comes round: until a table is vacuumed, the index-only
+    // scans the boards use read every row from the table as well, and the
+    // first boards after a move take several times as long.
+    sqlx::raw_sql("VACUUM (ANALYZE)").execute(target).await?;
     Ok(summary)
 }
 

@@ -73,6 +73,21 @@ async fn migrate_store_copies_everything_once_and_new_rows_get_new_ids() {
         "{out}"
     );
 
+    // Vacuumed, not only analysed: the visibility map is set (only VACUUM
+    // sets it), so index-only scans need not read the table.
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&target.url)
+        .await
+        .unwrap();
+    let all_visible: i32 =
+        sqlx::query_scalar("SELECT relallvisible FROM pg_class WHERE relname = 'checkins'")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert!(all_visible > 0, "checkins was not vacuumed after the copy");
+    <sqlx::PgConnection as sqlx::Connection>::close(conn)
+        .await
+        .unwrap();
+
     // A second copy into the now non-empty database is refused, politely.
     let line = ws
         .run(&["migrate-store", "--from", &sqlite_url, "--to", &target.url])
