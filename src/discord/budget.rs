@@ -159,18 +159,29 @@ impl RestBudget {
     /// The budget of a process running `shards` of the bot's `total`
     /// shards, beside other processes that run the rest: Discord's 50
     /// requests a second are the bot's, so each process takes its shards'
-    /// share of them, at least one request per window. The channels' pace
-    /// stays whole: a channel's server is on one shard, so one process
-    /// posts to it.
+    /// share of them. A share of less than one request a window (a shard of
+    /// more than fifty) is one request over a window as much longer, so
+    /// the processes' sum stays under the fifty. The channels' pace stays
+    /// whole: a channel's server is on one shard, so one process posts to
+    /// it.
     pub fn share(shards: u32, total: u32) -> Self {
-        let share = u64::from(shards.min(total)) * GLOBAL.count as u64 / u64::from(total.max(1));
-        let global = Limit {
-            count: usize::try_from(share).unwrap_or(GLOBAL.count).max(1),
-            window: if shards >= total {
-                GLOBAL.window
-            } else {
-                SHARE_WINDOW
-            },
+        let total = u64::from(total.max(1));
+        let shards = u64::from(shards).clamp(1, total);
+        let fifty = GLOBAL.count as u64;
+        let global = if shards == total {
+            GLOBAL
+        } else if shards * fifty >= total {
+            Limit {
+                count: usize::try_from(shards * fifty / total).unwrap_or(GLOBAL.count),
+                window: SHARE_WINDOW,
+            }
+        } else {
+            // Whole milliseconds: at most one short of the exact window.
+            let window_ms = SHARE_WINDOW.as_millis() as u64 * total / (shards * fifty);
+            Limit {
+                count: 1,
+                window: Duration::from_millis(window_ms + 1),
+            }
         };
         Self::with_limits(global, PER_CHANNEL, INVALID_BRAKE)
     }
@@ -416,8 +427,13 @@ mod tests {
         let started = start_together(&quarter, &[Spend::Request; 40]).await;
         let at: Vec<Instant> = started.iter().map(|(_, t)| *t).collect();
         assert_eq!(densest(&at, Duration::from_secs(1)), 12);
-        // One shard of many still gets one request per window.
-        assert_eq!(RestBudget::share(1, 64).global.count, 1);
+        // One shard of more than fifty: one request over a longer window,
+        // so 64 such processes start 45 a second between them, not 58.
+        let sixty_fourth = RestBudget::share(1, 64).global;
+        assert_eq!(sixty_fourth.count, 1);
+        assert_eq!(sixty_fourth.window, Duration::from_millis(1_408 + 1));
+        assert_eq!(RestBudget::share(1, 50).global.count, 1);
+        assert_eq!(RestBudget::share(1, 50).global.window, SHARE_WINDOW);
         assert_eq!(RestBudget::share(1, 2).global.count, 25);
         // All the shards: the whole budget.
         assert_eq!(RestBudget::share(8, 8).global.count, 50);

@@ -56,9 +56,6 @@ pub enum StoreError {
     /// The URL names a backend this build was compiled without.
     #[error("this build has no {0} backend (cargo feature `{0}`)")]
     NotBuilt(&'static str),
-    /// The backend cannot do this.
-    #[error("the database backend cannot do this: {0}")]
-    Unsupported(&'static str),
     /// Anything else the database reported; details are in the source chain,
     /// for logs.
     #[error("database error")]

@@ -19,29 +19,6 @@
 /// compiled out (a build with only one of the `sqlite` and `postgres`
 /// features) loses its arm.
 macro_rules! dispatch {
-    // Methods the PostgreSQL backend does not have yet: there they fail
-    // with `StoreError::Unsupported`.
-    (postgres: pending; $(
-        $(#[$attr:meta])*
-        pub async fn $name:ident(&self $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty;
-    )*) => {
-        impl $crate::store::Store {
-            $(
-                $(#[$attr])*
-                pub async fn $name(&self $(, $arg: $ty)*) -> $ret {
-                    match &self.backend {
-                        #[cfg(feature = "sqlite")]
-                        $crate::store::Backend::Sqlite(db) => db.$name($($arg),*).await,
-                        #[cfg(feature = "postgres")]
-                        $crate::store::Backend::Postgres(_) => {
-                            $(let _ = $arg;)*
-                            Err($crate::store::StoreError::Unsupported(stringify!($name)))
-                        }
-                    }
-                }
-            )*
-        }
-    };
     ($(
         $(#[$attr:meta])*
         pub async fn $name:ident(&self $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty;
