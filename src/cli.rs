@@ -365,10 +365,7 @@ impl ops::health::Readiness for Probes {
     async fn not_ready(&self) -> Vec<&'static str> {
         let mut not_ready = Vec::new();
         let gateway_ready = match self.gateway.get() {
-            Some(gateway) => {
-                let shards = gateway.shards().await;
-                !shards.is_empty() && shards.iter().all(|s| s.ready)
-            }
+            Some(gateway) => gateway.ready().await,
             None => false,
         };
         if !gateway_ready {

@@ -74,6 +74,8 @@ pub struct Connection {
     reader: reader::Reader,
     /// Boots the shards of a range on their turns; `None` with `auto`.
     starter: Option<shards::ShardStarter>,
+    /// How many shards this process runs once all are up.
+    shards_run: u32,
     shard_manager: Arc<serenity::ShardManager>,
     token_rejected: Arc<AtomicBool>,
     notifier: Arc<DiscordNotifier>,
@@ -136,13 +138,18 @@ pub async fn connect(
     http.set_application_id(application.id);
     tracing::info!(application = %application.id, name = %application.name, "connecting to Discord");
 
+    let gateway = budget
+        .serenity(Spend::Request, RouteGroup::Identity, http.get_bot_gateway())
+        .await
+        .context("cannot read Discord's gateway limits")?;
+    // With `auto`, serenity runs the count Discord recommends now.
+    let shards_run = match settings.shards {
+        Shards::Auto => gateway.shards.max(1),
+        Shards::Range(range) => range.len(),
+    };
     let starter = match settings.shards {
         Shards::Auto => None,
         Shards::Range(range) => {
-            let gateway = budget
-                .serenity(Spend::Request, RouteGroup::Identity, http.get_bot_gateway())
-                .await
-                .context("cannot read Discord's gateway limits")?;
             let max_concurrency =
                 u32::try_from(gateway.session_start_limit.max_concurrency).unwrap_or(1);
             tracing::info!(shards = %range, max_concurrency, "running a range of the bot's shards");
@@ -263,6 +270,7 @@ pub async fn connect(
     Ok(Connection {
         reader,
         starter,
+        shards_run,
         shard_manager: client_shards,
         token_rejected,
         notifier,
@@ -288,7 +296,7 @@ impl Connection {
 
     /// The state of each gateway session, for readiness and metrics.
     pub fn gateway(&self) -> GatewayStatus {
-        GatewayStatus::new(Arc::clone(&self.shard_manager))
+        GatewayStatus::new(Arc::clone(&self.shard_manager), self.shards_run)
     }
 
     /// Serves commands and buttons over the gateway until the connection

@@ -14,7 +14,7 @@ use secondheart::domain::{GuildId, OccurrenceId, UserId};
 use serde_json::{json, Value};
 
 use crate::support::shards::{Fleet, Server};
-use crate::support::wait_for_async;
+use crate::support::{free_local_addr, wait_for_async};
 
 crate::support::on_both_backends!(
     two_processes_on_half_the_shards_each_post_and_answer_only_their_own_and_a_replacement_takes_over,
@@ -266,4 +266,32 @@ async fn overlapping_ranges_in_a_rolling_deploy_never_post_a_prompt_twice() {
         posted_by(&fleet, server).await;
     }
     fleet.finish();
+}
+
+/// A process is ready for its operator (a rolling deploy stops the old one
+/// then) only once every shard of its range is up, not its first alone:
+/// the second identifies a turn (5 seconds) after the first.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_process_is_ready_only_once_every_shard_of_its_range_is_connected() {
+    let addr = free_local_addr().to_string();
+    let mut fleet = Fleet::on_test_backend(2, 1, &[("SECONDHEART__HTTP__LISTEN", &addr)]).await;
+    fleet.run("both", "0-1/2");
+    let readyz = format!("http://{addr}/readyz");
+    let client = reqwest::Client::new();
+    wait_for_async("/readyz to answer 200", Duration::from_secs(60), || async {
+        client
+            .get(&readyz)
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+    })
+    .await;
+    for shard in [0, 1] {
+        assert!(
+            fleet.discord.shard_session(shard).is_some(),
+            "ready before shard {shard} connected; logs:\n{}",
+            fleet.logs()
+        );
+    }
 }
