@@ -236,6 +236,7 @@ pub(crate) mod tests {
         a_server_export_streams_check_ins_oldest_first_with_names,
         two_processes_expiring_at_once_keep_each_check_in_once,
         forgetting_members_while_their_old_check_ins_expire_finishes_both,
+        purging_a_departed_server_while_its_old_check_ins_expire_finishes_both,
     );
 
     async fn forgetting_a_member_deletes_their_rows_and_their_id_elsewhere(backend: TestBackend) {
@@ -688,6 +689,51 @@ pub(crate) mod tests {
             .await,
             i64::try_from(kept * per_member).unwrap()
         );
+        assert_eq!(store.count_rows("checkin_days").await.unwrap(), 0);
+        other.close().await;
+        store.close().await;
+    }
+
+    /// The hourly clean-up of one process purges a server the bot left
+    /// while another's expires the same server's old check-ins: both delete
+    /// check-ins and take their sums, and neither may wait for the other in
+    /// a cycle (on PostgreSQL a deadlock aborts one of them).
+    async fn purging_a_departed_server_while_its_old_check_ins_expire_finishes_both(
+        backend: TestBackend,
+    ) {
+        let (store, db) = backend.temp_store().await;
+        let other = Store::open(&StoreOptions::new(db.url())).await.unwrap();
+        let (members, per_member) = (8u64, 30u64);
+        for member in 1..=members {
+            for i in 0..per_member {
+                let when = at(1 + u32::try_from(i % 5).unwrap(), 9);
+                seed_checkin(&store, member * 1000 + i, 1, member, "walk", 1, when).await;
+            }
+        }
+        other.mark_departed(GuildId(1), at(8, 0)).await.unwrap();
+        let expiring = async {
+            loop {
+                match store.expire_checkins(at(9, 0), 40).await {
+                    Ok(0) => return Ok(()),
+                    Ok(_) => tokio::task::yield_now().await,
+                    Err(error) => return Err(error),
+                }
+            }
+        };
+        let purging = async {
+            loop {
+                match other.purge_departed(GuildId(1), 40).await {
+                    Ok(0) => return Ok(()),
+                    Ok(_) => tokio::task::yield_now().await,
+                    Err(error) => return Err(error),
+                }
+            }
+        };
+        let (expired, purged) = tokio::join!(expiring, purging);
+        expired.expect("expiring finishes");
+        purged.expect("purging finishes");
+        assert_eq!(other.departed_at(GuildId(1)).await.unwrap(), None);
+        assert_eq!(store.count_rows("checkins").await.unwrap(), 0);
         assert_eq!(store.count_rows("checkin_days").await.unwrap(), 0);
         other.close().await;
         store.close().await;

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
 
 use super::PostgresStore;
-use crate::domain::GuildId;
+use crate::domain::{GuildId, UserId};
 use crate::store::departed::*;
 use crate::store::{db_id, millis, optional_instant, snowflake, StoreError};
 
@@ -66,6 +66,22 @@ impl PostgresStore {
     }
 
     pub async fn purge_departed(&self, guild: GuildId, limit: u32) -> Result<u64, StoreError> {
+        loop {
+            if let Some(done) = self.purge_departed_batch(guild, limit).await? {
+                return Ok(done);
+            }
+            // Another process's clean-up deleted the check-ins this batch
+            // chose before it had their members' locks: choose again.
+        }
+    }
+
+    /// One batch of [`Self::purge_departed`]; `None` when the check-ins it
+    /// chose were gone once it could delete them.
+    async fn purge_departed_batch(
+        &self,
+        guild: GuildId,
+        limit: u32,
+    ) -> Result<Option<u64>, StoreError> {
         let guild_id = db_id(guild.0);
         let limit = i64::from(limit);
         let mut tx = self.pool.begin().await?;
@@ -79,9 +95,19 @@ impl PostgresStore {
         .fetch_optional(&mut *tx)
         .await?;
         if departed.is_none() {
-            return Ok(0);
+            return Ok(Some(0));
         }
         for table in SERVER_TABLES {
+            if table == "checkins" {
+                match purge_checkins(&mut tx, guild, limit).await? {
+                    None => continue,
+                    Some(0) => return Ok(None),
+                    Some(done) => {
+                        tx.commit().await?;
+                        return Ok(Some(done));
+                    }
+                }
+            }
             // The table names are the constants above, never input. A batch
             // is found by the rows' physical addresses (`ctid`), which every
             // table has; `= ANY(ARRAY(...))` lets the delete fetch them
@@ -98,13 +124,57 @@ impl PostgresStore {
                 .rows_affected();
             if done > 0 {
                 tx.commit().await?;
-                return Ok(done);
+                return Ok(Some(done));
             }
         }
         sqlx::query!("DELETE FROM departed_servers WHERE guild_id = $1", guild_id)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(0)
+        Ok(Some(0))
     }
+}
+
+/// A batch of the server's check-ins, deleted under their members' locks:
+/// how many, or `None` when the server has none.
+/// Deleting check-ins changes their members' day sums (the triggers), so
+/// the batch takes those locks first, in key order, as every other writer
+/// of check-ins does: another process's clean-up expiring the same
+/// server's old check-ins never waits for this one in a cycle.
+async fn purge_checkins(
+    tx: &mut sqlx::PgConnection,
+    guild: GuildId,
+    limit: i64,
+) -> Result<Option<u64>, StoreError> {
+    let guild_id = db_id(guild.0);
+    let members = sqlx::query_scalar!(
+        r#"SELECT DISTINCT user_id AS "user_id!" FROM (
+               SELECT user_id FROM checkins WHERE guild_id = $1 LIMIT $2) AS batch"#,
+        guild_id,
+        limit
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    if members.is_empty() {
+        return Ok(None);
+    }
+    super::checkins::lock_members(
+        &mut *tx,
+        members.iter().map(|user| (guild, UserId(snowflake(*user)))),
+    )
+    .await?;
+    // Only the locked members' rows: others may have check-ins the first
+    // read did not reach.
+    let done = sqlx::query!(
+        "DELETE FROM checkins WHERE ctid = ANY(ARRAY(
+             SELECT ctid FROM checkins WHERE guild_id = $1 AND user_id = ANY($2)
+             LIMIT $3 FOR UPDATE))",
+        guild_id,
+        &members,
+        limit
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    Ok(Some(done))
 }
