@@ -274,6 +274,16 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
     }
     figment = figment.merge(Env::prefixed(ENV_PREFIX).split("__"));
     let settings = figment.extract::<Settings>().map_err(key_error)?;
+    if settings.discord.rest_proxy && settings.discord.api_url.is_none() {
+        // Each process would take the whole budget straight at Discord.
+        return Err(ConfigError::Key {
+            key: "discord.rest_proxy".into(),
+            problem:
+                "needs discord.api_url, the shared rate-limit proxy every process sends through"
+                    .into(),
+            origin: Origin(None),
+        });
+    }
     Ok(Loaded { settings, files })
 }
 

@@ -326,6 +326,16 @@ fn shards_are_auto_by_default_and_a_range_from_a_file_or_the_environment() {
         );
         jail.set_env("SECONDHEART__DISCORD__SHARDS", "1/2");
         jail.set_env("SECONDHEART__DISCORD__REST_PROXY", "true");
+        // A shared proxy is a URL to send through.
+        let err = load_err(Some(Path::new("a.toml")));
+        assert_eq!(
+            err,
+            "config key `discord.rest_proxy`: needs discord.api_url, the shared rate-limit proxy every process sends through"
+        );
+        jail.set_env(
+            "SECONDHEART__DISCORD__API_URL",
+            "http://proxy.internal:8080",
+        );
         let s = load(Some(Path::new("a.toml"))).unwrap().settings;
         assert_eq!(
             s.discord.shards,
