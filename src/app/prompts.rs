@@ -11,7 +11,7 @@ use crate::domain::prompt::{nonce, PromptAction, PromptButton, PromptRef};
 use crate::domain::{
     ChannelId, GuildId, InteractionId, MessageId, OccurrenceId, RoleId, ScheduleId, UserId,
 };
-use crate::store::AnswerOutcome;
+use crate::store::{AnswerOutcome, PromptCheckIn};
 
 use super::checkins::CheckInReceipt;
 use super::leaderboard::Board;
@@ -316,24 +316,30 @@ impl App {
                 let date = self
                     .member_date(&settings, click.user, &click.display_name, now)
                     .await?;
-                let day_before = self
-                    .store
-                    .day_amount(click.guild, click.user, &exercise.key, date)
-                    .await?;
-                let (points, _) = exercise.capped_points(day_before, amount);
-                Some(NewCheckIn {
+                let new = NewCheckIn {
                     interaction: click.interaction,
                     guild: click.guild,
                     user: click.user,
                     exercise: exercise.key.clone(),
                     amount,
-                    points,
+                    points: exercise.points_for(amount),
                     at: now,
                     local_date: date,
                     source: Source::Button,
                     occurrence: Some(id),
                     recorded_by: None,
                     note: None,
+                };
+                // Only the part within the daily cap earns, judged against
+                // the day as the store writes it: a `/checkin` or another
+                // click of the member's at this moment is counted.
+                let capped = exercise.clone();
+                Some(PromptCheckIn {
+                    new,
+                    settle: Box::new(move |mut new, day_before| {
+                        new.points = capped.capped_points(day_before, new.amount).0;
+                        new
+                    }),
                 })
             }
         };

@@ -21,6 +21,34 @@ pub struct MemberConsistency {
     pub answered: u32,
 }
 
+/// What a "done" logs: the check-in, and how its points follow from the
+/// member's amount of its exercise that day so far (the daily cap). The
+/// store calls `settle` in the answer's own transaction, under the member's
+/// turn to write, so two answers (or an answer and a `/checkin`) at the
+/// same moment cannot both earn the points only one of them has room for.
+pub struct PromptCheckIn {
+    pub new: NewCheckIn,
+    pub settle: Box<dyn FnOnce(NewCheckIn, i64) -> NewCheckIn + Send>,
+}
+
+impl PromptCheckIn {
+    /// A check-in whose points stand as they are, whatever the day so far.
+    pub fn as_given(new: NewCheckIn) -> Self {
+        Self {
+            new,
+            settle: Box::new(|new, _| new),
+        }
+    }
+}
+
+impl std::fmt::Debug for PromptCheckIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PromptCheckIn")
+            .field("new", &self.new)
+            .finish_non_exhaustive()
+    }
+}
+
 /// What answering a prompt did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AnswerOutcome {
@@ -34,8 +62,9 @@ pub enum AnswerOutcome {
 
 dispatch! {
     /// Records the member's answer to a prompt of their server and, for a
-    /// "done", its check-in, in one transaction: either both count or neither.
-    pub async fn answer_prompt(&self, guild: GuildId, occurrence: OccurrenceId, user: UserId, answer: Answer, checkin: Option<NewCheckIn>, at: DateTime<Utc>) -> Result<AnswerOutcome, StoreError>;
+    /// "done", its check-in (settled against the member's day so far, see
+    /// [`PromptCheckIn`]), in one transaction: either both count or neither.
+    pub async fn answer_prompt(&self, guild: GuildId, occurrence: OccurrenceId, user: UserId, answer: Answer, checkin: Option<PromptCheckIn>, at: DateTime<Utc>) -> Result<AnswerOutcome, StoreError>;
 
     /// How many members answered "done" (either kind) to the prompt.
     pub async fn done_count(&self, guild: GuildId, occurrence: OccurrenceId) -> Result<u32, StoreError>;
@@ -69,8 +98,76 @@ mod tests {
 
     on_both_backends!(
         an_answer_counts_once_with_its_check_in,
+        a_done_is_settled_against_the_members_day_as_written,
         consistency_figures_of_every_member_come_in_one_query,
     );
+
+    /// The daily cap of a "done" is judged in the answer's transaction,
+    /// against the member's day as it stands then: a check-in stored after
+    /// the click was read (another process, the same moment) is counted.
+    async fn a_done_is_settled_against_the_members_day_as_written(backend: TestBackend) {
+        let (store, _db) = backend.temp_store().await;
+        let s = store
+            .insert_schedule(new_schedule(1, Some(t(9, 0))))
+            .await
+            .unwrap();
+        let ClaimOutcome::Claimed(o) = store
+            .claim_occurrence(claim(s.id, "a", t(9, 0)))
+            .await
+            .unwrap()
+        else {
+            panic!()
+        };
+        store
+            .finish_occurrence(o.id, "a", Finish::Posted(MessageId(1)), t(9, 0))
+            .await
+            .unwrap();
+        store
+            .record_checkin(checkin(400, 1, 7, "walk", 25, t(9, 1)))
+            .await
+            .unwrap();
+        // Another member's and another exercise's do not count.
+        store
+            .record_checkin(checkin(401, 1, 8, "walk", 40, t(9, 1)))
+            .await
+            .unwrap();
+        store
+            .record_checkin(checkin(402, 1, 7, "squats", 40, t(9, 1)))
+            .await
+            .unwrap();
+
+        let mut done = checkin(500, 1, 7, "walk", 10, t(9, 5));
+        done.source = Source::Button;
+        done.occurrence = Some(o.id);
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let told = std::sync::Arc::clone(&seen);
+        let settle = Box::new(move |mut new: NewCheckIn, day_before: i64| {
+            *told.lock().unwrap() = Some(day_before);
+            // A cap of 30 a day: 5 of the 10 earn.
+            new.points = (30 - day_before).clamp(0, i64::from(new.amount));
+            new
+        });
+        let outcome = store
+            .answer_prompt(
+                GuildId(1),
+                o.id,
+                UserId(7),
+                Answer::Done,
+                Some(PromptCheckIn { new: done, settle }),
+                t(9, 5),
+            )
+            .await
+            .unwrap();
+        assert_eq!(*seen.lock().unwrap(), Some(25));
+        let AnswerOutcome::Recorded {
+            checkin: Some(logged),
+        } = outcome
+        else {
+            panic!("{outcome:?}")
+        };
+        assert_eq!((logged.amount, logged.points), (10, 5));
+        store.close().await;
+    }
 
     async fn an_answer_counts_once_with_its_check_in(backend: TestBackend) {
         let (store, _db) = backend.temp_store().await;
@@ -99,7 +196,7 @@ mod tests {
                 o.id,
                 UserId(7),
                 Answer::Done,
-                Some(done),
+                Some(PromptCheckIn::as_given(done)),
                 t(9, 5),
             )
             .await
@@ -120,7 +217,7 @@ mod tests {
                 o.id,
                 UserId(7),
                 Answer::DoneTwice,
-                Some(second),
+                Some(PromptCheckIn::as_given(second)),
                 t(9, 6),
             )
             .await
@@ -171,7 +268,14 @@ mod tests {
                 o.id,
                 UserId(9),
                 Answer::Done,
-                Some(checkin(502, 2, 9, "walk", 10, t(9, 8))),
+                Some(PromptCheckIn::as_given(checkin(
+                    502,
+                    2,
+                    9,
+                    "walk",
+                    10,
+                    t(9, 8),
+                ))),
                 t(9, 8),
             )
             .await;

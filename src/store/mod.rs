@@ -94,7 +94,7 @@ use chrono_tz::Tz;
 
 use crate::domain::exercise::ExerciseKey;
 
-pub use answers::AnswerOutcome;
+pub use answers::{AnswerOutcome, PromptCheckIn};
 pub use celebrations::RoleGrant;
 pub use changes::ChangeWatch;
 pub use checkins::{CheckInDay, CheckInWritten, ExerciseTotals, MemberTotal};

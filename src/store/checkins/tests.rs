@@ -300,6 +300,7 @@ async fn day_sums_follow_every_path_that_adds_or_removes_check_ins(backend: Test
     use crate::store::occurrences::tests::claim;
     use crate::store::schedules::tests::{new_schedule, t};
     use crate::store::Finish;
+    use crate::store::PromptCheckIn;
 
     let (store, _db) = backend.temp_store().await;
     // `/checkin`: 7 walks three times on 1 March (the middle one first),
@@ -372,7 +373,7 @@ async fn day_sums_follow_every_path_that_adds_or_removes_check_ins(backend: Test
             o.id,
             UserId(9),
             Answer::Done,
-            Some(done),
+            Some(PromptCheckIn::as_given(done)),
             t(9, 5),
         )
         .await

@@ -2,9 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::checkins::{insert_checkin, lock_member};
+use super::checkins::{insert_checkin, lock_member, read_day_amount};
 use super::PostgresStore;
-use crate::domain::checkin::{NewCheckIn, Recorded};
+use crate::domain::checkin::Recorded;
 use crate::domain::occurrence::{Answer, PromptAnswer};
 use crate::domain::{CheckInId, GuildId, OccurrenceId, UserId};
 use crate::store::answers::*;
@@ -17,7 +17,7 @@ impl PostgresStore {
         occurrence: OccurrenceId,
         user: UserId,
         answer: Answer,
-        checkin: Option<NewCheckIn>,
+        checkin: Option<PromptCheckIn>,
         at: DateTime<Utc>,
     ) -> Result<AnswerOutcome, StoreError> {
         let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
@@ -62,11 +62,17 @@ impl PostgresStore {
                 at: instant(row.answered_at)?,
             }));
         }
-        let Some(new) = checkin else {
+        let Some(PromptCheckIn { new, settle }) = checkin else {
             tx.commit().await?;
             return Ok(AnswerOutcome::Recorded { checkin: None });
         };
+        // Under the member's lock, the day so far is the one this check-in
+        // joins: a check-in of theirs from another process commits first,
+        // or waits.
         lock_member(&mut tx, new.guild, new.user).await?;
+        let day_before =
+            read_day_amount(&mut *tx, new.guild, new.user, &new.exercise, new.local_date).await?;
+        let new = settle(new, day_before);
         let stored = match insert_checkin(&mut tx, &new).await? {
             Recorded::New(c) | Recorded::Duplicate(c) => c,
         };

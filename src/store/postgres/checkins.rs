@@ -558,7 +558,7 @@ pub(super) async fn insert_checkin(
 
 /// How much of one exercise the member logged on one local date, read with
 /// `executor` (the pool, or a transaction).
-async fn read_day_amount<'e>(
+pub(super) async fn read_day_amount<'e>(
     executor: impl sqlx::PgExecutor<'e>,
     guild: GuildId,
     user: UserId,

@@ -1,7 +1,7 @@
 //! SQLite: the queries behind [`crate::store::answers`].
 
-use super::checkins::insert_checkin;
-use crate::domain::checkin::{NewCheckIn, Recorded};
+use super::checkins::{insert_checkin, read_day_amount};
+use crate::domain::checkin::Recorded;
 use crate::domain::occurrence::{Answer, PromptAnswer};
 use crate::domain::{CheckInId, GuildId, OccurrenceId, UserId};
 use crate::store::answers::*;
@@ -15,7 +15,7 @@ impl SqliteStore {
         occurrence: OccurrenceId,
         user: UserId,
         answer: Answer,
-        checkin: Option<NewCheckIn>,
+        checkin: Option<PromptCheckIn>,
         at: DateTime<Utc>,
     ) -> Result<AnswerOutcome, StoreError> {
         let (guild_id, user_id) = (db_id(guild.0), db_id(user.0));
@@ -60,9 +60,15 @@ impl SqliteStore {
                         at: instant(row.answered_at)?,
                     }));
                 }
-                let Some(new) = checkin else {
+                let Some(PromptCheckIn { new, settle }) = checkin else {
                     return Ok(AnswerOutcome::Recorded { checkin: None });
                 };
+                // The writer runs alone: the day so far is the one this
+                // check-in joins.
+                let day_before =
+                    read_day_amount(&mut *conn, new.guild, new.user, &new.exercise, new.local_date)
+                        .await?;
+                let new = settle(new, day_before);
                 let stored = match insert_checkin(conn, &new).await? {
                     Recorded::New(c) | Recorded::Duplicate(c) => c,
                 };

@@ -505,7 +505,7 @@ pub(super) async fn insert_checkin(
 
 /// How much of one exercise the member logged on one local date, read with
 /// `executor` (the readers, or the writer's transaction).
-async fn read_day_amount<'e>(
+pub(super) async fn read_day_amount<'e>(
     executor: impl sqlx::SqliteExecutor<'e>,
     guild: GuildId,
     user: UserId,
