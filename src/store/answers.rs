@@ -88,13 +88,14 @@ mod tests {
     use super::*;
     use crate::domain::checkin::Source;
     use crate::domain::occurrence::ClaimOutcome;
+    use crate::domain::occurrence::Occurrence;
     use crate::domain::InteractionId;
     use crate::domain::MessageId;
     use crate::store::checkins::tests::checkin;
     use crate::store::occurrences::tests::claim;
     use crate::store::schedules::tests::{new_schedule, t};
     use crate::store::test_support::TestBackend;
-    use crate::store::Finish;
+    use crate::store::{Finish, Store};
 
     on_both_backends!(
         an_answer_counts_once_with_its_check_in,
@@ -102,11 +103,8 @@ mod tests {
         consistency_figures_of_every_member_come_in_one_query,
     );
 
-    /// The daily cap of a "done" is judged in the answer's transaction,
-    /// against the member's day as it stands then: a check-in stored after
-    /// the click was read (another process, the same moment) is counted.
-    async fn a_done_is_settled_against_the_members_day_as_written(backend: TestBackend) {
-        let (store, _db) = backend.temp_store().await;
+    /// A prompt of server 1, due and posted at 9:00.
+    async fn posted_prompt(store: &Store) -> Occurrence {
         let s = store
             .insert_schedule(new_schedule(1, Some(t(9, 0))))
             .await
@@ -122,6 +120,15 @@ mod tests {
             .finish_occurrence(o.id, "a", Finish::Posted(MessageId(1)), t(9, 0))
             .await
             .unwrap();
+        o
+    }
+
+    /// The daily cap of a "done" is judged in the answer's transaction,
+    /// against the member's day as it stands then: a check-in stored after
+    /// the click was read (another process, the same moment) is counted.
+    async fn a_done_is_settled_against_the_members_day_as_written(backend: TestBackend) {
+        let (store, _db) = backend.temp_store().await;
+        let o = posted_prompt(&store).await;
         store
             .record_checkin(checkin(400, 1, 7, "walk", 25, t(9, 1)))
             .await
@@ -171,21 +178,7 @@ mod tests {
 
     async fn an_answer_counts_once_with_its_check_in(backend: TestBackend) {
         let (store, _db) = backend.temp_store().await;
-        let s = store
-            .insert_schedule(new_schedule(1, Some(t(9, 0))))
-            .await
-            .unwrap();
-        let ClaimOutcome::Claimed(o) = store
-            .claim_occurrence(claim(s.id, "a", t(9, 0)))
-            .await
-            .unwrap()
-        else {
-            panic!()
-        };
-        store
-            .finish_occurrence(o.id, "a", Finish::Posted(MessageId(1)), t(9, 0))
-            .await
-            .unwrap();
+        let o = posted_prompt(&store).await;
 
         let mut done = checkin(500, 1, 7, "walk", 10, t(9, 5));
         done.source = Source::Button;
